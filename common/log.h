@@ -1,0 +1,26 @@
+/* Logging: syslog (daemon facility) and stderr, one line per event,
+ * prefixed "<tool>[<dev>]: ".  The last error message is kept so that the
+ * failure path can write it to hotplug-error unchanged. */
+#ifndef HP_LOG_H
+#define HP_LOG_H
+
+#include <syslog.h>
+
+/* Reads XEN_HOTPLUG_DEBUG (non-empty and not "0": debug lines on) and
+ * XEN_LOG_DIR (default /var/log/xen; lines also appended to
+ * xen-hotplug.log there, as upstream's `exec 2>>` did, when the directory
+ * exists). */
+void hp_log_init(const char *tool);
+void hp_log_set_dev(const char *dev);
+void hp_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int hp_log_debug_enabled(void);
+/* The text (without prefix) of the last LOG_ERR line, or NULL. */
+const char *hp_log_last_error(void);
+void hp_log_close(void);
+
+#define hp_err(...) hp_log(LOG_ERR, __VA_ARGS__)
+#define hp_warn(...) hp_log(LOG_WARNING, __VA_ARGS__)
+#define hp_info(...) hp_log(LOG_INFO, __VA_ARGS__)
+#define hp_dbg(...) hp_log(LOG_DEBUG, __VA_ARGS__)
+
+#endif
