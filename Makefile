@@ -36,7 +36,13 @@ XSD      := $(BUILD)/hp-xenstored
 all: $(TOOLS:%=$(BUILD)/%) $(XSD)
 
 $(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(BUILD)/common
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DHP_XEN_SCRIPT_DIR='"$(XEN_SCRIPT_DIR)"' -I$(BUILD) -c -o $@ $<
+
+# The hook environment is built into the tools as a C string.
+$(BUILD)/hook-env.h: hooks/hotplug-hook-env.sh | $(BUILD)
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+
+$(BUILD)/common/hooks.o: $(BUILD)/hook-env.h
 
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^

@@ -37,6 +37,8 @@ int hp_link_rename(struct hp_nl *nl, struct hp_link *l, const char *newname);
 int hp_link_set_master(struct hp_nl *nl, const struct hp_link *l, int master_ifindex);
 /* The names of all bridges: *n set, names copied into out (at most max). */
 int hp_link_list_bridges(struct hp_nl *nl, char (*out)[HP_IFNAMSIZ], int max, int *n);
+/* No IPv6 link-local address on a bridge port (addr_gen_mode none). */
+int hp_link_set_addrgen_none(struct hp_nl *nl, const struct hp_link *l);
 /* Remove every IPv4 and IPv6 address of the link. */
 int hp_addr_flush(struct hp_nl *nl, const struct hp_link *l);
 
