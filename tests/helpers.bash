@@ -1,0 +1,363 @@
+# tests/helpers.bash: the simulated dom0 world shared by all bats suites.
+#
+# Every test gets its own world: a dom0 network namespace ($DOM0) with a
+# bridge xenbr0, a private hp-xenstored reached through XENSTORED_PATH,
+# and one namespace per guest ("${W}-g<domid>") linked to dom0 by veth
+# pairs named as netback names its vifs.  Nothing is done in the host's
+# own namespace except starting processes and creating files in $W_DIR.
+#
+#   setup()    { load helpers; world_setup; }
+#   teardown() { world_teardown; }
+#
+# API (see each function): world_setup world_teardown guest_create
+# guest_plug guest_unplug run_vif in_dom0 in_guest guest_ping guest_bg
+# dom0_bg xs_read xs_write xs_exists xs_rm xs_ls be_path fe_path link_json
+# link_master link_state link_up link_mtu link_mac link_alias link_exists
+# bridge_ports bridge_port_state dom0_snapshot wait_for
+
+HP_BUILD=${HP_BUILD:-$BATS_TEST_DIRNAME/../build}
+HP_SRCDIR=${HP_SRCDIR:-$BATS_TEST_DIRNAME/..}
+
+_hp_abs() { realpath -m -- "$1"; }
+
+# ---------------------------------------------------------------- world
+
+world_setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+	command -v ip >/dev/null 2>&1 || skip "needs iproute2 (ip)"
+	command -v jq >/dev/null 2>&1 || skip "needs jq"
+	command -v xenstore-write >/dev/null 2>&1 || skip "needs xenstore-utils"
+	ip netns list >/dev/null 2>&1 || skip "ip netns does not work here"
+
+	HP_BUILD=$(_hp_abs "$HP_BUILD")
+	HP_SRCDIR=$(_hp_abs "$HP_SRCDIR")
+	export HP_BUILD HP_SRCDIR
+
+	# A short prefix unique to this test process: parallel runs must not
+	# collide on namespace names.
+	local try
+	for try in 1 2 3 4 5 6 7 8; do
+		W="hp$$$RANDOM"
+		if ! ip netns list 2>/dev/null | awk '{print $1}' | grep -q "^$W-"; then
+			break
+		fi
+	done
+	export W
+	export DOM0="${W}-d0"
+	W_DIR=$(mktemp -d "${TMPDIR:-/tmp}/$W.XXXXXX") || return 1
+	export W_DIR
+	: >"$W_DIR/bg.pids"
+
+	if ! ip netns add "$DOM0" 2>"$W_DIR/netns.err"; then
+		local why
+		why=$(cat "$W_DIR/netns.err")
+		skip "cannot create a network namespace: $why"
+	fi
+	ip -n "$DOM0" link set lo up || return 1
+	ip -n "$DOM0" link add xenbr0 type bridge stp_state 0 forward_delay 0 || return 1
+	ip -n "$DOM0" link set xenbr0 up || return 1
+
+	export XEN_SCRIPT_DIR="$W_DIR/scripts"
+	export XEN_LOG_DIR="$W_DIR/log"
+	export XEN_HOTPLUG_DEBUG=1
+	export XEN_HOTPLUG_WAIT_MS=3000
+	mkdir -p "$XEN_SCRIPT_DIR/vif-post.d" "$XEN_LOG_DIR"
+	# What `make install` puts next to the tools: the hook environment
+	# (upstream's helper functions for sourced hooks).
+	if [ -f "$HP_SRCDIR/hooks/hotplug-hook-env.sh" ]; then
+		cp "$HP_SRCDIR/hooks/hotplug-hook-env.sh" "$XEN_SCRIPT_DIR/"
+	fi
+
+	local xsd="$HP_BUILD/hp-xenstored"
+	if [ ! -x "$xsd" ]; then
+		echo "# $xsd is missing: run make -C $HP_SRCDIR" >&3
+		return 1
+	fi
+	export XENSTORED_PATH="$W_DIR/xs.sock"
+	# Started inside $DOM0 so that the namespace sweep in teardown reaches
+	# it too; the unix socket lives in the filesystem, reachable from all.
+	# fd 3 closed: bats waits for it otherwise.
+	ip netns exec "$DOM0" "$xsd" --socket "$XENSTORED_PATH" --pidfile "$W_DIR/xs.pid" \
+		--daemon </dev/null >>"$W_DIR/xenstored.log" 2>&1 3>&- || {
+		echo "# hp-xenstored failed to start:" >&3
+		sed 's/^/#   /' "$W_DIR/xenstored.log" >&3
+		return 1
+	}
+	xenstore-write /local/domain/0/name Domain-0 /local/domain/0/domid 0 || return 1
+}
+
+world_teardown() {
+	[ -n "${W:-}" ] || return 0
+	case "$W" in hp[0-9]*) ;; *) return 0 ;; esac
+
+	local pid
+	# Guest-side and dom0-side background processes we started.
+	if [ -n "${W_DIR:-}" ] && [ -f "$W_DIR/bg.pids" ]; then
+		while read -r pid; do
+			[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+		done <"$W_DIR/bg.pids"
+	fi
+	# xenstored: SIGTERM (it removes socket and pidfile), then insist.
+	if [ -n "${W_DIR:-}" ] && [ -f "$W_DIR/xs.pid" ]; then
+		pid=$(cat "$W_DIR/xs.pid" 2>/dev/null)
+		if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
+			local i
+			for i in $(seq 20); do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.05
+			done
+			kill -KILL "$pid" 2>/dev/null
+		fi
+	fi
+	# Every namespace of this world, whatever state setup reached.
+	local ns
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case "$ns" in "$W"-*) ;; *) continue ;; esac
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null || ip netns del "$ns" 2>/dev/null
+	done
+	if [ -n "${W_DIR:-}" ] && [ -d "$W_DIR" ]; then
+		rm -rf -- "$W_DIR"
+	fi
+	return 0
+}
+
+# ---------------------------------------------------------------- guests
+
+be_path() { echo "/local/domain/0/backend/vif/$1/$2"; }
+fe_path() { echo "/local/domain/$1/device/vif/$2"; }
+_guest_ns() { echo "${W}-g$1"; }
+
+# guest_create DOMID DEVID [mac=] [ip4=] [ip6=] [bridge=] [ip=] [mtu=]
+#              [vifname=] [type=vif|vif_ioemu] [create=now|later|never]
+#              [gatewaydev=] [script=]
+guest_create() {
+	local d=$1 n=$2
+	shift 2
+	local mac ip4="" ip6="" bridge=xenbr0 ip="" mtu="" vifname="" type=vif create=now
+	local gatewaydev="" script="" has_ip=0 has_mtu=0 has_vifname=0 has_gw=0
+	mac=$(printf '00:16:3e:%02x:%02x:01' $((d & 255)) $((n & 255)))
+	local kv
+	for kv in "$@"; do
+		case "$kv" in
+		mac=*) mac=${kv#*=} ;;
+		ip4=*) ip4=${kv#*=} ;;
+		ip6=*) ip6=${kv#*=} ;;
+		bridge=*) bridge=${kv#*=} ;;
+		ip=*) ip=${kv#*=}; has_ip=1 ;;
+		mtu=*) mtu=${kv#*=}; has_mtu=1 ;;
+		vifname=*) vifname=${kv#*=}; has_vifname=1 ;;
+		type=*) type=${kv#*=} ;;
+		create=*) create=${kv#*=} ;;
+		gatewaydev=*) gatewaydev=${kv#*=}; has_gw=1 ;;
+		script=*) script=${kv#*=} ;;
+		*) echo "guest_create: unknown option $kv" >&2; return 2 ;;
+		esac
+	done
+	case "$type" in vif | vif_ioemu) ;; *) echo "guest_create: bad type $type" >&2; return 2 ;; esac
+	case "$create" in now | later | never) ;; *) echo "guest_create: bad create $create" >&2; return 2 ;; esac
+	[ -n "$script" ] || script="$XEN_SCRIPT_DIR/vif-bridge"
+
+	local gns
+	gns=$(_guest_ns "$d")
+	if [ ! -e "/var/run/netns/$gns" ]; then
+		ip netns add "$gns" || return 1
+		ip -n "$gns" link set lo up || return 1
+	fi
+
+	# What the guest side needs later (guest_plug).
+	{
+		printf 'g_mac=%q\n' "$mac"
+		printf 'g_ip4=%q\n' "$ip4"
+		printf 'g_ip6=%q\n' "$ip6"
+		printf 'g_type=%q\n' "$type"
+	} >"$W_DIR/guest-$d-$n.conf"
+
+	# xenstore, as libxl__device_add + libxl__set_xenstore_nic write it.
+	local be fe
+	be=$(be_path "$d" "$n")
+	fe=$(fe_path "$d" "$n")
+	local -a w=(
+		"/local/domain/$d/name" "guest$d"
+		"/local/domain/$d/domid" "$d"
+		"$be/frontend" "$fe"
+		"$be/frontend-id" "$d"
+		"$be/online" "1"
+		"$be/state" "1"
+		"$be/script" "$script"
+		"$be/mac" "$mac"
+		"$be/handle" "$n"
+		"$be/type" "$type"
+	)
+	[ -n "$bridge" ] && w+=("$be/bridge" "$bridge")
+	[ "$has_ip" = 1 ] && w+=("$be/ip" "$ip")
+	[ "$has_gw" = 1 ] && w+=("$be/gatewaydev" "$gatewaydev")
+	[ "$has_mtu" = 1 ] && w+=("$be/mtu" "$mtu")
+	[ "$has_vifname" = 1 ] && w+=("$be/vifname" "$vifname")
+	w+=(
+		"$be/hotplug-status" ""
+		"$fe/backend" "$be"
+		"$fe/backend-id" "0"
+		"$fe/state" "1"
+		"$fe/handle" "$n"
+		"$fe/mac" "$mac"
+		"$fe/trusted" "1"
+	)
+	xenstore-write "${w[@]}" || return 1
+
+	if [ "$create" = now ]; then
+		guest_plug "$d" "$n" || return 1
+	fi
+}
+
+# guest_plug DOMID DEVID: what netback does when the frontend connects:
+# the dom0-side vif<d>.<n> (DOWN) and, for ioemu NICs, the tap
+# vif<d>.<n>-emu; the guest side eth<n> is up with its MAC and addresses.
+guest_plug() {
+	local d=$1 n=$2
+	local g_mac g_ip4 g_ip6 g_type
+	# shellcheck disable=SC1090
+	. "$W_DIR/guest-$d-$n.conf" || return 1
+	local gns vif="vif$d.$n"
+	gns=$(_guest_ns "$d")
+	ip -n "$DOM0" link add "$vif" type veth peer name "eth$n" netns "$gns" || return 1
+	ip -n "$gns" link set "eth$n" address "$g_mac" || return 1
+	ip -n "$gns" link set "eth$n" up || return 1
+	if [ -n "$g_ip4" ]; then
+		ip -n "$gns" -4 addr add "$g_ip4" dev "eth$n" || return 1
+	fi
+	if [ -n "$g_ip6" ]; then
+		ip -n "$gns" -6 addr add "$g_ip6" dev "eth$n" nodad || return 1
+	fi
+	if [ "$g_type" = vif_ioemu ]; then
+		ip -n "$DOM0" tuntap add dev "$vif-emu" mode tap || return 1
+	fi
+}
+
+# guest_unplug DOMID DEVID [NAME]: netback destroying the vif (before
+# offline runs).  NAME: the dom0-side name if it was renamed.
+guest_unplug() {
+	local d=$1 n=$2 name=${3:-vif$1.$2}
+	ip -n "$DOM0" link del "$name"
+}
+
+# run_vif TOOL DOMID DEVID COMMAND [args...]: as libxl runs a vif script.
+# TOOL: a name in $HP_BUILD, or a path.  Use as `run run_vif ...`.
+# The environment is exactly libxl's (env -i), plus PATH, XENSTORED_PATH,
+# XEN_SCRIPT_DIR, XEN_LOG_DIR and every exported XEN_HOTPLUG_* variable.
+run_vif() {
+	local tool=$1 d=$2 n=$3
+	shift 3
+	local path
+	case "$tool" in
+	*/*) path=$(_hp_abs "$tool") ;;
+	*) path="$HP_BUILD/$tool" ;;
+	esac
+	local be type gw
+	be=$(be_path "$d" "$n")
+	type=$(xenstore-read "$be/type" 2>/dev/null)
+	gw=$(xenstore-read "$be/gatewaydev" 2>/dev/null)
+	local -a e=(
+		"script=$path"
+		"XENBUS_TYPE=vif"
+		"XENBUS_PATH=backend/vif/$d/$n"
+		"XENBUS_BASE_PATH=backend"
+		"netdev=$gw"
+	)
+	[ "$type" = vif_ioemu ] && e+=("INTERFACE=vif$d.$n-emu")
+	e+=("vif=vif$d.$n" "PATH=$PATH")
+	local v
+	for v in XENSTORED_PATH XEN_SCRIPT_DIR XEN_LOG_DIR; do
+		[ -n "${!v+x}" ] && e+=("$v=${!v}")
+	done
+	for v in $(compgen -e); do
+		case "$v" in XEN_HOTPLUG_*) e+=("$v=${!v}") ;; esac
+	done
+	# Test knobs (plain shell arrays, set by the caller before `run`):
+	# VIF_ENV=(name=value...) adds to the environment, VIF_UNSET=(name...)
+	# removes variables libxl would have set.
+	local x u keep
+	local -a f=()
+	for x in "${e[@]}" ${VIF_ENV[@]+"${VIF_ENV[@]}"}; do
+		keep=1
+		for u in ${VIF_UNSET[@]+"${VIF_UNSET[@]}"}; do
+			[ "${x%%=*}" = "$u" ] && keep=0
+		done
+		[ "$keep" = 1 ] && f+=("$x")
+	done
+	ip netns exec "$DOM0" timeout -k 2 30 env -i "${f[@]}" "$path" "$@" </dev/null
+}
+
+# ---------------------------------------------------------------- exec
+
+in_dom0() { ip netns exec "$DOM0" "$@"; }
+in_guest() {
+	local d=$1
+	shift
+	ip netns exec "$(_guest_ns "$d")" "$@"
+}
+guest_ping() { in_guest "$1" busybox ping -c 2 -W 1 "$2" >/dev/null 2>&1; }
+
+# Background processes, killed by world_teardown.  Output goes to
+# $W_DIR/bg-<pid>.log; fd 3 is closed so that bats does not wait.
+_ns_bg() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" </dev/null >>"$W_DIR/bg.log" 2>&1 3>&- &
+	local pid=$!
+	echo "$pid" >>"$W_DIR/bg.pids"
+	echo "$pid"
+}
+guest_bg() {
+	local d=$1
+	shift
+	_ns_bg "$(_guest_ns "$d")" "$@"
+}
+dom0_bg() { _ns_bg "$DOM0" "$@"; }
+
+# ---------------------------------------------------------------- xenstore
+
+xs_read() { xenstore-read "$1" 2>/dev/null; }
+xs_write() { xenstore-write "$1" "$2"; }
+xs_exists() { xenstore-exists "$1" 2>/dev/null; }
+xs_rm() { xenstore-rm "$1" 2>/dev/null; }
+xs_ls() { xenstore-ls -f "$1" 2>/dev/null; }
+
+# ---------------------------------------------------------------- links (dom0)
+
+link_json() { ip -n "$DOM0" -j -d link show dev "$1" 2>/dev/null | jq -c '.[0]'; }
+link_exists() { ip -n "$DOM0" link show dev "$1" >/dev/null 2>&1; }
+link_master() { link_json "$1" | jq -r '.master // ""'; }
+link_state() { link_json "$1" | jq -r '.operstate // ""'; }
+# link_up DEV: true when the UP flag (administrative state) is set.
+link_up() { link_json "$1" | jq -e '.flags | index("UP") != null' >/dev/null; }
+link_mtu() { link_json "$1" | jq -r '.mtu // ""'; }
+link_mac() { link_json "$1" | jq -r '.address // ""'; }
+link_alias() { link_json "$1" | jq -r '.ifalias // ""'; }
+bridge_ports() {
+	bridge -n "$DOM0" -j link show 2>/dev/null |
+		jq -r --arg br "$1" '.[] | select(.master == $br) | .ifname'
+}
+bridge_port_state() {
+	bridge -n "$DOM0" -j link show 2>/dev/null |
+		jq -r --arg br "$1" --arg dev "$2" \
+			'.[] | select(.master == $br and .ifname == $dev) | .state'
+}
+# The parts of every dom0 link a failed run must leave unchanged.
+dom0_snapshot() {
+	ip -n "$DOM0" -j -d link show | jq -S -c \
+		'[.[] | {ifindex, ifname, master, flags, mtu, address, ifalias}] | sort_by(.ifindex)'
+}
+
+# wait_for MS CMD...: poll CMD every 50 ms until it succeeds or MS pass.
+wait_for() {
+	local ms=$1 t=0
+	shift
+	until "$@"; do
+		[ "$t" -ge "$ms" ] && return 1
+		sleep 0.05
+		t=$((t + 50))
+	done
+}
