@@ -62,8 +62,7 @@ $(BUILD) $(BUILD)/common $(BUILD)/unit:
 # Unit tests need nothing but the compiler; the bats suites need root and
 # network namespaces and skip with a reason without them.
 check: all $(UNITS)
-	@set -e; for t in $(UNITS); do echo "unit: $$t"; $$t; done
-	bats --print-output-on-failure tests/
+	HP_BUILD=$(abspath $(BUILD)) tests/run.sh
 
 install: $(TOOLS:%=$(BUILD)/%)
 	install -d $(DESTDIR)$(XEN_SCRIPT_DIR) $(DESTDIR)$(XEN_SCRIPT_DIR)/vif-post.d

@@ -1,0 +1,102 @@
+#!/bin/bash
+# install.sh: install xen-hotplug-ng's tools over Xen's hotplug scripts.
+#
+#   ./install.sh              dependencies (apt), build, install
+#   ./install.sh --demo       the same, then attach simulated guests
+#   ./install.sh --deps       dependencies only (build, runtime and tests)
+#   ./install.sh --no-deps    build and install only
+#   ./install.sh --uninstall  remove ours, give upstream's scripts back
+#
+# Environment: XEN_SCRIPT_DIR (default /etc/xen/scripts), DESTDIR (a
+# staging root: no diversions, nothing outside it touched), PREFIX.
+#
+# Upstream's scripts are kept: on Debian each one we replace is diverted
+# with dpkg-divert (so a xen-utils-common upgrade installs its copy
+# beside ours, as <name>.upstream, instead of over it); elsewhere it is
+# renamed to <name>.upstream.  --uninstall puts them back.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+XEN_SCRIPT_DIR=${XEN_SCRIPT_DIR:-/etc/xen/scripts}
+DESTDIR=${DESTDIR:-}
+PREFIX=${PREFIX:-/usr/local}
+TOOLS="vif-bridge"
+
+BUILD_DEPS="gcc make pkg-config libnl-3-dev libnl-route-3-dev libxen-dev libnftnl-dev libmnl-dev"
+TEST_DEPS="bats busybox iproute2 jq xenstore-utils nftables iptables python3 procps"
+
+say() { echo "install.sh: $*"; }
+
+deps() {
+	local missing=() p
+	for p in $BUILD_DEPS $TEST_DEPS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if ! command -v apt-get >/dev/null; then
+		say "please install: ${missing[*]}" >&2
+		return 1
+	fi
+	say "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Keep upstream's script: a dpkg diversion when a package owns it.
+keep_upstream() {
+	local f=$XEN_SCRIPT_DIR/$1
+	if [ -n "$DESTDIR" ]; then
+		return 0
+	fi
+	if command -v dpkg-divert >/dev/null; then
+		if ! dpkg-divert --list "$f" | grep -q .; then
+			dpkg-divert --quiet --local --rename --divert "$f.upstream" --add "$f"
+			say "diverted $f to $f.upstream"
+		fi
+	elif [ -e "$f" ] && [ ! -e "$f.upstream" ]; then
+		mv "$f" "$f.upstream"
+		say "kept $f as $f.upstream"
+	fi
+}
+
+give_back_upstream() {
+	local f=$XEN_SCRIPT_DIR/$1
+	rm -f "$DESTDIR$f"
+	[ -n "$DESTDIR" ] && return 0
+	if command -v dpkg-divert >/dev/null && dpkg-divert --list "$f" | grep -q .; then
+		dpkg-divert --quiet --local --rename --remove "$f"
+		say "restored upstream $f"
+	elif [ -e "$f.upstream" ]; then
+		mv "$f.upstream" "$f"
+		say "restored upstream $f"
+	fi
+}
+
+do_install() {
+	make -s
+	local t
+	for t in $TOOLS; do
+		keep_upstream "$t"
+	done
+	make -s install DESTDIR="$DESTDIR" XEN_SCRIPT_DIR="$XEN_SCRIPT_DIR" PREFIX="$PREFIX"
+	say "installed $TOOLS into $DESTDIR$XEN_SCRIPT_DIR"
+}
+
+do_uninstall() {
+	local t
+	for t in $TOOLS; do
+		give_back_upstream "$t"
+	done
+	make -s uninstall DESTDIR="$DESTDIR" XEN_SCRIPT_DIR="$XEN_SCRIPT_DIR" PREFIX="$PREFIX" TOOLS=
+}
+
+case "${1:-}" in
+"") deps; do_install ;;
+--demo) deps; do_install; exec tests/demo.sh "$DESTDIR$XEN_SCRIPT_DIR" ;;
+--deps) deps ;;
+--no-deps) do_install ;;
+--uninstall) do_uninstall ;;
+-h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' ;;
+*) say "unknown option '$1' (try --help)" >&2; exit 2 ;;
+esac
