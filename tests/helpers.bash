@@ -10,7 +10,7 @@
 #   teardown() { world_teardown; }
 #
 # API (see each function): world_setup world_teardown guest_create
-# guest_plug guest_unplug run_vif in_dom0 in_guest guest_ping guest_bg
+# guest_plug guest_unplug run_vif in_dom0 in_guest guest_ping guest_noping guest_bg
 # dom0_bg xs_read xs_write xs_exists xs_rm xs_ls be_path fe_path link_json
 # link_master link_state link_up link_mtu link_mac link_alias link_exists
 # bridge_ports bridge_port_state dom0_snapshot wait_for
@@ -86,7 +86,19 @@ world_setup() {
 	xenstore-write /local/domain/0/name Domain-0 /local/domain/0/domid 0 || return 1
 }
 
+# Alive and not a zombie (a daemon reparented to a pid 1 that does not
+# reap stays a zombie: kill -0 still succeeds on it).
+_hp_alive() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case "$st" in Z*) return 1 ;; esac
+	return 0
+}
+
 world_teardown() {
+	# Never stop half way: errexit off for this function only.
+	local -
+	set +e
 	[ -n "${W:-}" ] || return 0
 	case "$W" in hp[0-9]*) ;; *) return 0 ;; esac
 
@@ -94,7 +106,7 @@ world_teardown() {
 	# Guest-side and dom0-side background processes we started.
 	if [ -n "${W_DIR:-}" ] && [ -f "$W_DIR/bg.pids" ]; then
 		while read -r pid; do
-			[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+			[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
 		done <"$W_DIR/bg.pids"
 	fi
 	# xenstored: SIGTERM (it removes socket and pidfile), then insist.
@@ -103,10 +115,10 @@ world_teardown() {
 		if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
 			local i
 			for i in $(seq 20); do
-				kill -0 "$pid" 2>/dev/null || break
+				_hp_alive "$pid" || break
 				sleep 0.05
 			done
-			kill -KILL "$pid" 2>/dev/null
+			kill -KILL "$pid" 2>/dev/null || true
 		fi
 	fi
 	# Every namespace of this world, whatever state setup reached.
@@ -114,9 +126,9 @@ world_teardown() {
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 		case "$ns" in "$W"-*) ;; *) continue ;; esac
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
+			kill -KILL "$pid" 2>/dev/null || true
 		done
-		ip netns del "$ns" 2>/dev/null || ip netns del "$ns" 2>/dev/null
+		ip netns del "$ns" 2>/dev/null || ip netns del "$ns" 2>/dev/null || true
 	done
 	if [ -n "${W_DIR:-}" ] && [ -d "$W_DIR" ]; then
 		rm -rf -- "$W_DIR"
@@ -257,8 +269,9 @@ run_vif() {
 	esac
 	local be type gw
 	be=$(be_path "$d" "$n")
-	type=$(xenstore-read "$be/type" 2>/dev/null)
-	gw=$(xenstore-read "$be/gatewaydev" 2>/dev/null)
+	# (errexit-safe: bats tests run with set -e)
+	type=$(xenstore-read "$be/type" 2>/dev/null) || type=""
+	gw=$(xenstore-read "$be/gatewaydev" 2>/dev/null) || gw=""
 	local -a e=(
 		"script=$path"
 		"XENBUS_TYPE=vif"
@@ -299,6 +312,8 @@ in_guest() {
 	ip netns exec "$(_guest_ns "$d")" "$@"
 }
 guest_ping() { in_guest "$1" busybox ping -c 2 -W 1 "$2" >/dev/null 2>&1; }
+# guest_noping DOMID ADDR: true when one ping gets no answer within 1 s.
+guest_noping() { ! in_guest "$1" busybox ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
 
 # Background processes, killed by world_teardown.  Output goes to
 # $W_DIR/bg-<pid>.log; fd 3 is closed so that bats does not wait.
