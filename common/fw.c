@@ -1,15 +1,275 @@
-/* Placeholder until the anti-spoofing guard lands: no filtering. */
-#include "fw.h"
+/* The anti-spoofing guard: host configuration, normalisation of the `ip`
+ * list and the choice of backend.  The kernel work is in fw-nft.c
+ * (default, in process) and fw-ipt.c (upstream's iptables rules). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "fw-priv.h"
+#include "log.h"
+
+#define FW_CONF_DEFAULT "/etc/xen/xen-hotplug.conf"
+
+enum fw_backend { FW_NFT, FW_IPTABLES, FW_NONE };
+
+static struct {
+	int loaded;
+	int rc;
+	enum fw_backend backend;
+	int strict;
+	char err[512];
+} conf;
+
+static const char *const backend_names[] = {
+	[FW_NFT] = "nft",
+	[FW_IPTABLES] = "iptables",
+	[FW_NONE] = "none",
+};
+
+static int parse_backend(const char *v, enum fw_backend *b)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++) {
+		if (!strcmp(v, backend_names[i])) {
+			*b = (enum fw_backend)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "true"))
+		*out = 1;
+	else if (!strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "false"))
+		*out = 0;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static char *strip(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int conf_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int conf_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(conf.err, sizeof(conf.err), fmt, ap);
+	va_end(ap);
+	hp_err("%s", conf.err);
+	return -EINVAL;
+}
+
+/* One `key=value` line; values may be double-quoted, as in a shell file. */
+static int conf_line(const char *path, unsigned int lineno, char *line)
+{
+	char *key, *val, *eq;
+	size_t len;
+
+	line = strip(line);
+	if (!*line || *line == '#')
+		return 0;
+	if (!(eq = strchr(line, '=')))
+		return conf_fail("invalid line %u in '%s': expected key=value", lineno, path);
+	*eq = '\0';
+	key = strip(line);
+	val = strip(eq + 1);
+	len = strlen(val);
+	if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
+		val[len - 1] = '\0';
+		val++;
+	}
+	if (!strcmp(key, "antispoof")) {
+		if (parse_backend(val, &conf.backend))
+			return conf_fail("invalid value '%s' for 'antispoof' at line %u of '%s': "
+					 "expected nft, iptables or none", val, lineno, path);
+	} else if (!strcmp(key, "antispoof_strict")) {
+		if (parse_bool(val, &conf.strict))
+			return conf_fail("invalid value '%s' for 'antispoof_strict' at line %u of "
+					 "'%s': expected yes or no", val, lineno, path);
+	} else {
+		hp_dbg("ignoring key '%s' at line %u of '%s'", key, lineno, path);
+	}
+	return 0;
+}
+
+static int conf_read(void)
+{
+	const char *path = getenv("XEN_HOTPLUG_CONF");
+	const char *env;
+	unsigned int lineno = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int rc = 0;
+
+	if (!path || !*path)
+		path = FW_CONF_DEFAULT;
+	if (!(f = fopen(path, "re"))) {
+		if (errno != ENOENT) {
+			rc = -errno;
+			snprintf(conf.err, sizeof(conf.err), "unable to read '%s': %s", path,
+				 strerror(errno));
+			hp_err("%s", conf.err);
+			return rc;
+		}
+	} else {
+		while (!rc && getline(&line, &cap, f) >= 0)
+			rc = conf_line(path, ++lineno, line);
+		free(line);
+		fclose(f);
+		if (rc)
+			return rc;
+	}
+	env = getenv("XEN_HOTPLUG_ANTISPOOF");
+	if (env && *env && parse_backend(env, &conf.backend))
+		return conf_fail("invalid value '%s' for XEN_HOTPLUG_ANTISPOOF: expected nft, "
+				 "iptables or none", env);
+	hp_dbg("anti-spoofing: %s%s", backend_names[conf.backend],
+	       conf.strict ? ", strict" : "");
+	return 0;
+}
+
+int hp_fw_init(void)
+{
+	if (!conf.loaded) {
+		conf.loaded = 1;
+		conf.backend = FW_NFT;
+		conf.rc = conf_read();
+	}
+	return conf.rc;
+}
+
+const char *hp_fw_config_error(void)
+{
+	return conf.rc && conf.err[0] ? conf.err : NULL;
+}
+
+int fw_prefix_eq(const struct hp_prefix *a, const struct hp_prefix *b)
+{
+	return a->family == b->family && a->len == b->len &&
+	       !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
+}
+
+static void prefix_mask(struct hp_prefix *p)
+{
+	unsigned int max = p->family == AF_INET ? 32 : 128, i;
+
+	for (i = p->len; i < max; i++)
+		p->addr[i / 8] &= (unsigned char)~(0x80u >> (i % 8));
+	if (p->family == AF_INET)
+		memset(p->addr + 4, 0, 12);
+}
+
+/* Whether a contains b (a is shorter or equal and b's first a->len bits
+ * match). */
+static int prefix_covers(const struct hp_prefix *a, const struct hp_prefix *b)
+{
+	struct hp_prefix t = *b;
+
+	if (a->family != b->family || a->len > b->len)
+		return 0;
+	t.len = a->len;
+	prefix_mask(&t);
+	return !memcmp(t.addr, a->addr, 16);
+}
+
+int fw_rules_build(const struct hp_guard *g, int strict, struct fw_rules *r)
+{
+	size_t i, j;
+
+	memset(r, 0, sizeof(*r));
+	if (!g || !g->ifname || hp_parse_ifname(g->ifname) ||
+	    (g->family != HP_FW_BRIDGE && g->family != HP_FW_INET) || (g->naddrs && !g->addrs))
+		return -EINVAL;
+	snprintf(r->ifname, sizeof(r->ifname), "%s", g->ifname);
+	r->family = g->family;
+	r->guarded = g->naddrs > 0 || strict;
+	r->has_mac = g->has_mac;
+	memcpy(r->mac, g->mac, sizeof(r->mac));
+	if (!g->naddrs)
+		return 0;
+	if (!(r->addrs = calloc(g->naddrs, sizeof(*r->addrs))))
+		return -ENOMEM;
+	for (i = 0; i < g->naddrs; i++) {
+		struct hp_prefix p = g->addrs[i];
+
+		if ((p.family != AF_INET || p.len > 32) && (p.family != AF_INET6 || p.len > 128)) {
+			fw_rules_free(r);
+			return -EINVAL;
+		}
+		prefix_mask(&p);
+		for (j = 0; j < r->n && !prefix_covers(&r->addrs[j], &p); j++)
+			;
+		if (j < r->n)
+			continue;
+		/* p is new: drop the entries it covers, then keep it. */
+		for (j = 0; j < r->n;) {
+			if (prefix_covers(&p, &r->addrs[j]))
+				r->addrs[j] = r->addrs[--r->n];
+			else
+				j++;
+		}
+		r->addrs[r->n++] = p;
+	}
+	return 0;
+}
+
+void fw_rules_free(struct fw_rules *r)
+{
+	free(r->addrs);
+	r->addrs = NULL;
+	r->n = 0;
+}
 
 int hp_fw_guard_add(const struct hp_guard *g)
 {
-	(void)g;
-	return 0;
+	struct fw_rules r;
+	int rc;
+
+	if ((rc = hp_fw_init()))
+		return rc;
+	if ((rc = fw_rules_build(g, conf.strict, &r)))
+		return rc;
+	if (conf.backend != FW_NFT)
+		r.guarded = 0; /* still clear what an earlier nft guard left */
+	rc = fw_nft_set(&r);
+	fw_rules_free(&r);
+	if (!rc && conf.backend == FW_IPTABLES)
+		rc = fw_ipt_add(g, conf.strict);
+	return rc;
 }
 
 int hp_fw_guard_del(const char *ifname, enum hp_fw_family family)
 {
-	(void)ifname;
-	(void)family;
-	return 0;
+	int rc, crc;
+
+	if (!ifname || hp_parse_ifname(ifname) || (family != HP_FW_BRIDGE && family != HP_FW_INET))
+		return -EINVAL;
+	/* A bad configuration must not leave a guard behind: clean up the
+	 * nftables entries anyway, then report it. */
+	crc = hp_fw_init();
+	rc = fw_nft_del(ifname, family);
+	if (!rc && !crc && conf.backend == FW_IPTABLES)
+		rc = fw_ipt_del(ifname);
+	return rc ? rc : crc;
 }

@@ -1,6 +1,17 @@
 /* The anti-spoofing seam.  A tool calls hp_fw_guard_add() after the port
  * is set up and before it is enslaved and brought up, and
- * hp_fw_guard_del() on offline even when the link is gone. */
+ * hp_fw_guard_del() on offline even when the link is gone.
+ *
+ * Host configuration: /etc/xen/xen-hotplug.conf (XEN_HOTPLUG_CONF
+ * overrides the path; a missing file means the defaults), `key=value`
+ * lines, `#` comments:
+ *   antispoof=nft|iptables|none   (default nft)
+ *   antispoof_strict=yes|no       (default no: a vif without `ip` is not
+ *                                  filtered, as upstream)
+ * XEN_HOTPLUG_ANTISPOOF in the environment overrides `antispoof`.
+ * Unknown keys are ignored (the file may serve other tools).
+ *
+ * What a guarded vif may send is described in common/FW-NOTES.md. */
 #ifndef HP_FW_H
 #define HP_FW_H
 
@@ -21,9 +32,23 @@ struct hp_guard {
 	size_t naddrs;
 };
 
-/* Idempotent: a second add leaves exactly one copy. */
+/* Reads the host configuration once per process (later calls return the
+ * first result).  hp_fw_guard_add/del call it themselves; a tool may call
+ * it first to fail before touching the vif.  -EINVAL on a bad value, with
+ * a logged line naming the file, line, key and value, also available from
+ * hp_fw_config_error() for hotplug-error. */
+int hp_fw_init(void);
+/* The message of the last configuration error, or NULL. */
+const char *hp_fw_config_error(void);
+
+/* Idempotent: a second add leaves exactly one copy, and any stale entries
+ * for the same interface name (a reused vif name, a changed `ip`) are
+ * replaced in the same atomic update.  With nothing to filter (no `ip`, not
+ * strict, or antispoof=none) it only removes stale entries.  Fails when
+ * filtering was asked for and cannot be installed. */
 int hp_fw_guard_add(const struct hp_guard *g);
-/* Removing a guard that is not there succeeds. */
+/* Removing a guard that is not there succeeds; the interface need not
+ * exist.  Removes nftables entries for the name whatever the backend. */
 int hp_fw_guard_del(const char *ifname, enum hp_fw_family family);
 
 #endif

@@ -1,0 +1,37 @@
+/* Internal to the firewall module (fw.c, fw-nft.c, fw-ipt.c). */
+#ifndef HP_FW_PRIV_H
+#define HP_FW_PRIV_H
+
+#include <stddef.h>
+#include "fw.h"
+#include "parse.h"
+
+/* What one vif may send, after normalisation: host bits cleared,
+ * duplicates and prefixes covered by a shorter one dropped, so that no two
+ * interval elements overlap (the kernel refuses overlaps). */
+struct fw_rules {
+	char ifname[HP_IFNAMSIZ];
+	enum hp_fw_family family;
+	int guarded; /* 0: nothing to filter, only remove stale entries */
+	int has_mac;
+	unsigned char mac[6];
+	struct hp_prefix *addrs; /* malloc'd, n entries */
+	size_t n;
+};
+
+/* Fills r from g (r->addrs malloc'd; free with fw_rules_free). */
+int fw_rules_build(const struct hp_guard *g, int strict, struct fw_rules *r);
+void fw_rules_free(struct fw_rules *r);
+int fw_prefix_eq(const struct hp_prefix *a, const struct hp_prefix *b);
+
+/* nftables backend (fw-nft.c).  set: install r, replacing whatever the
+ * tables hold for r->ifname (r->guarded == 0: only remove).  create: 0
+ * means never create the tables (cleanup only). */
+int fw_nft_set(const struct fw_rules *r);
+int fw_nft_del(const char *ifname, enum hp_fw_family family);
+
+/* iptables backend (fw-ipt.c): upstream's ACCEPT rules, forked iptables. */
+int fw_ipt_add(const struct hp_guard *g, int strict);
+int fw_ipt_del(const char *ifname);
+
+#endif
