@@ -1,0 +1,378 @@
+#!/usr/bin/env bats
+# The anti-spoofing guard (common/fw*.c) as vif-bridge installs it: real
+# traffic from busybox tools in guest namespaces, seen (or not) by an
+# outside host on the same bridge, plus the nftables and iptables state.
+#
+# World: xenbr0 in dom0 with guest 1 (10.0.0.1, fd00::1), guest 2
+# (10.0.0.2, fd00::2), both with `ip`, and the outside host "out"
+# (10.0.0.100, fd00::100, not a vif) that records every source it sees
+# in nftables sets of its own (table netdev seen).
+
+setup() {
+	load helpers
+	world_setup
+	[ -x "$HP_BUILD/vif-bridge" ] || skip "build/vif-bridge not built"
+	command -v nft >/dev/null 2>&1 || skip "needs nft"
+	# Never the host's configuration.
+	export XEN_HOTPLUG_CONF="$W_DIR/xen-hotplug.conf"
+	: >"$XEN_HOTPLUG_CONF"
+	unset XEN_HOTPLUG_ANTISPOOF
+	OUT="${W}-out"
+	OUT_MAC=00:16:3e:ee:ee:ee
+}
+
+teardown() {
+	world_teardown
+}
+
+# ---------------------------------------------------------------- helpers
+
+outside_create() {
+	ip netns add "$OUT"
+	ip -n "$OUT" link set lo up
+	ip -n "$DOM0" link add out0 type veth peer name eth0 netns "$OUT"
+	ip -n "$DOM0" link set out0 master xenbr0 up
+	ip -n "$OUT" link set eth0 address "$OUT_MAC" up
+	ip -n "$OUT" addr add 10.0.0.100/24 dev eth0
+	ip -n "$OUT" -6 addr add fd00::100/64 dev eth0 nodad
+	ip netns exec "$OUT" nft -f - <<-'EOF'
+	table netdev seen {
+		set mac { type ether_addr; flags dynamic; }
+		set src4 { type ipv4_addr; flags dynamic; }
+		set src6 { type ipv6_addr; flags dynamic; }
+		set icmp6 { type icmpv6_type; flags dynamic; }
+		chain in {
+			type filter hook ingress device eth0 priority 0; policy accept;
+			update @mac { ether saddr }
+			meta protocol ip update @src4 { ip saddr }
+			meta protocol ip6 update @src6 { ip6 saddr }
+			meta l4proto ipv6-icmp update @icmp6 { icmpv6 type }
+		}
+	}
+	EOF
+}
+
+# seen SET VALUE: the outside host received a frame with that source.
+# (`! cmd` does not fail a bats test: use not_seen.)
+seen() { ip netns exec "$OUT" nft get element netdev seen "$1" "{ $2 }" >/dev/null 2>&1; }
+not_seen() { ! seen "$@"; }
+
+# A vif of the world, online through vif-bridge.
+guest_online() {
+	local d=$1
+	shift
+	guest_create "$d" 0 "$@"
+	run run_vif vif-bridge "$d" 0 online type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(xs_read "$(be_path "$d" 0)/hotplug-status")" = connected ]
+}
+
+two_guests() {
+	outside_create
+	guest_online 1 ip4=10.0.0.1/24 ip6=fd00::1/64 ip="10.0.0.1 fd00::1"
+	guest_online 2 ip4=10.0.0.2/24 ip6=fd00::2/64 ip="10.0.0.2 fd00::2"
+}
+
+# Elements of our tables that belong to DEV (in dom0).
+elems_of() {
+	in_dom0 nft -j list ruleset |
+		jq --arg dev "$1" '[.nftables[] | select(.set and .set.table == "xen_hotplug")
+			| .set.elem // [] | .[] | tostring | select(contains("\"" + $dev + "\""))] | length'
+}
+
+# A guest sends without ARP: a permanent neighbour entry for the host.
+static_neigh() {
+	in_guest "$1" ip neigh replace 10.0.0.100 lladdr "$OUT_MAC" dev eth0 nud permanent
+	in_guest "$1" ip -6 neigh replace fd00::100 lladdr "$OUT_MAC" dev eth0 nud permanent
+}
+
+# The guest's link-local address has passed DAD.
+ll_ready() {
+	[ -n "$(in_guest "$1" ip -6 addr show dev eth0 scope link -tentative)" ]
+}
+
+# ---------------------------------------------------------------- traffic
+
+@test "declared IPv4 source is delivered, a spoofed one is not" {
+	two_guests
+	static_neigh 1
+	in_guest 1 ip addr add 10.0.0.50/24 dev eth0
+	guest_ping 1 10.0.0.100
+	seen src4 10.0.0.1
+	in_guest 1 busybox ping -c 2 -W 1 -I 10.0.0.50 10.0.0.100 || true
+	not_seen src4 10.0.0.50
+	# The other guest is not affected.
+	guest_ping 2 10.0.0.100
+}
+
+@test "declared IPv6 source is delivered, one outside the list is not" {
+	two_guests
+	static_neigh 1
+	in_guest 1 ip -6 addr add fd00::50/64 dev eth0 nodad
+	in_guest 1 busybox ping -c 2 -W 1 -I fd00::1 fd00::100
+	seen src6 fd00::1
+	in_guest 1 busybox ping -c 2 -W 1 -I fd00::50 fd00::100 || true
+	not_seen src6 fd00::50
+}
+
+@test "a changed guest MAC is dropped" {
+	two_guests
+	guest_ping 1 10.0.0.100
+	seen mac 00:16:3e:01:00:01
+	in_guest 1 ip link set eth0 address 00:16:3e:99:99:99
+	guest_noping 1 10.0.0.100
+	not_seen mac 00:16:3e:99:99:99
+}
+
+# Linux ignores a neighbour update for 1 s after the last (locktime).
+garp_victim_ready() {
+	guest_ping 2 10.0.0.100
+	run ip -n "$OUT" -j neigh show 10.0.0.2 dev eth0
+	[ "$(jq -r '.[0].lladdr' <<<"$output")" = 00:16:3e:02:00:01 ]
+	sleep 1.2
+}
+
+@test "a gratuitous ARP for another guest's IP does not reach the peers" {
+	two_guests
+	garp_victim_ready
+	# The attacker takes the address, so that arping can use it.
+	in_guest 1 ip addr add 10.0.0.2/32 dev eth0
+	in_guest 1 busybox arping -U -c 2 -I eth0 -s 10.0.0.2 10.0.0.2
+	sleep 0.3
+	run ip -n "$OUT" -j neigh show 10.0.0.2 dev eth0
+	echo "$output"
+	[ "$(jq -r '.[0].lladdr' <<<"$output")" = 00:16:3e:02:00:01 ]
+}
+
+@test "control: the same gratuitous ARP from an unguarded guest does poison" {
+	outside_create
+	guest_online 2 ip4=10.0.0.2/24 ip="10.0.0.2"
+	guest_online 3 ip4=10.0.0.3/24
+	garp_victim_ready
+	in_guest 3 ip addr add 10.0.0.2/32 dev eth0
+	in_guest 3 busybox arping -U -c 2 -I eth0 -s 10.0.0.2 10.0.0.2
+	sleep 0.3
+	run ip -n "$OUT" -j neigh show 10.0.0.2 dev eth0
+	echo "$output"
+	[ "$(jq -r '.[0].lladdr' <<<"$output")" = 00:16:3e:03:00:01 ]
+}
+
+udhcpd_conf() {
+	cat >"$W_DIR/udhcpd-$1.conf" <<-EOF
+	interface eth0
+	start 10.0.0.200
+	end 10.0.0.210
+	lease_file $W_DIR/udhcpd-$1.leases
+	pidfile $W_DIR/udhcpd-$1.pid
+	option subnet 255.255.255.0
+	EOF
+	: >"$W_DIR/udhcpd-$1.leases"
+	echo "$W_DIR/udhcpd-$1.conf"
+}
+
+@test "a DHCP server in a guest never answers another guest" {
+	two_guests
+	guest_bg 1 busybox udhcpd -f "$(udhcpd_conf g1)"
+	sleep 0.3
+	run in_guest 2 busybox udhcpc -i eth0 -n -q -t 3 -T 1 -s /bin/true
+	echo "$output"
+	[ "$status" -ne 0 ]
+}
+
+@test "control: a DHCP server outside the guests gives the guarded guest a lease" {
+	two_guests
+	_ns_bg "$OUT" busybox udhcpd -f "$(udhcpd_conf out)"
+	sleep 0.3
+	run in_guest 2 busybox udhcpc -i eth0 -n -q -t 3 -T 1 -s /bin/true
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "router advertisements from a guest are dropped, other ICMPv6 is not" {
+	command -v python3 >/dev/null 2>&1 || skip "needs python3 to craft an RA"
+	two_guests
+	in_guest 1 python3 - <<-'EOF'
+	import socket
+	s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+	s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+	idx = socket.if_nametoindex("eth0")
+	# RA: lifetime 1800 s; prefix information fd99::/64, on-link, autonomous.
+	ra = bytes([134, 0, 0, 0, 64, 0, 0x07, 0x08]) + bytes(8)
+	pio = bytes([3, 4, 64, 0xc0]) + (3600).to_bytes(4, "big") * 2 + bytes(4) \
+		+ socket.inet_pton(socket.AF_INET6, "fd99::")
+	for t in range(3):
+	    s.sendto(ra + pio, ("ff02::1", 0, 0, idx))
+	s.sendto(bytes([128, 0, 0, 0, 0, 1, 0, 1]), ("ff02::1", 0, 0, idx))
+	EOF
+	sleep 0.3
+	seen icmp6 echo-request
+	not_seen icmp6 nd-router-advert
+}
+
+@test "a guest without ip is not restricted" {
+	outside_create
+	guest_online 3 ip4=10.0.0.3/24
+	static_neigh 3
+	in_guest 3 ip addr add 10.0.0.51/24 dev eth0
+	in_guest 3 busybox ping -c 2 -W 1 -I 10.0.0.51 10.0.0.100 || true
+	seen src4 10.0.0.51
+	[ "$(elems_of vif3.0)" = 0 ]
+}
+
+@test "strict mode: a guest without ip gets DHCP-client and link-local only" {
+	echo "antispoof_strict = yes" >"$XEN_HOTPLUG_CONF"
+	outside_create
+	guest_online 3 ip4=10.0.0.3/24
+	static_neigh 3
+	guest_noping 3 10.0.0.100
+	not_seen src4 10.0.0.3
+	wait_for 3000 ll_ready 3
+	in_guest 3 busybox ping -c 2 -W 1 -I eth0 fe80::216:3eff:feee:eeee
+	seen mac 00:16:3e:03:00:01
+	_ns_bg "$OUT" busybox udhcpd -f "$(udhcpd_conf out)"
+	sleep 0.3
+	run in_guest 3 busybox udhcpc -i eth0 -n -q -t 3 -T 1 -s /bin/true
+	[ "$status" -eq 0 ]
+}
+
+# ---------------------------------------------------------------- state
+
+@test "offline removes every element of the vif, even when it is gone" {
+	two_guests
+	[ "$(elems_of vif1.0)" = 4 ]
+	guest_unplug 1 0
+	run run_vif vif-bridge 1 0 offline type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(elems_of vif1.0)" = 0 ]
+	[ "$(elems_of vif2.0)" = 4 ]
+	# Twice is fine.
+	run run_vif vif-bridge 1 0 offline type_if=vif
+	[ "$status" -eq 0 ]
+}
+
+@test "two onlines leave one copy; a reused name gets the new addresses only" {
+	two_guests
+	run run_vif vif-bridge 1 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	[ "$(elems_of vif1.0)" = 4 ]
+	run in_dom0 nft -j list set bridge xen_hotplug guarded
+	[ "$(jq '[.nftables[1].set.elem[] | tostring | select(contains("vif1.0"))] | length' <<<"$output")" = 1 ]
+	# The vif is destroyed without offline; the next domain 1 gets
+	# another ip.
+	guest_unplug 1 0
+	xs_write "$(be_path 1 0)/ip" "10.0.0.7"
+	guest_plug 1 0
+	run run_vif vif-bridge 1 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	[ "$(elems_of vif1.0)" = 3 ]
+	run in_dom0 nft -j list set bridge xen_hotplug addrs4
+	jq -e '[.nftables[1].set.elem[] | tostring | select(contains("vif1.0") and contains("10.0.0.7"))] | length == 1' <<<"$output"
+	jq -e '[.nftables[1].set.elem[] | tostring | select(contains("10.0.0.1"))] | length == 0' <<<"$output"
+}
+
+@test "the tables are ours only and readable" {
+	in_dom0 nft add table inet other
+	in_dom0 nft add chain inet other c '{ type filter hook forward priority 0; }'
+	in_dom0 nft add rule inet other c counter
+	two_guests
+	run in_dom0 nft list ruleset
+	echo "$output"
+	grep -q 'table bridge xen_hotplug' <<<"$output"
+	grep -q 'comment "xen-hotplug-ng guard v1"' <<<"$output"
+	grep -q '"vif1.0" . 10.0.0.1' <<<"$output"
+	run in_dom0 nft list chain inet other c
+	grep -q counter <<<"$output"
+}
+
+# ---------------------------------------------------------------- backends
+
+@test "iptables backend: upstream's rules exactly, one copy, removed offline" {
+	command -v iptables >/dev/null 2>&1 || skip "needs iptables"
+	export XEN_HOTPLUG_ANTISPOOF=iptables
+	guest_online 1 ip4=10.0.0.1/24 ip="10.0.0.1 10.0.2.0/24"
+	local want
+	want=$(printf '%s\n' \
+		'-P FORWARD ACCEPT' \
+		'-A FORWARD -m physdev --physdev-out vif1.0 --physdev-is-bridged -j ACCEPT' \
+		'-A FORWARD -p udp -m physdev --physdev-in vif1.0 --physdev-is-bridged -m udp --sport 68 --dport 67 -j ACCEPT' \
+		'-A FORWARD -m physdev --physdev-out vif1.0 --physdev-is-bridged -j ACCEPT' \
+		'-A FORWARD -s 10.0.2.0/24 -m physdev --physdev-in vif1.0 --physdev-is-bridged -j ACCEPT' \
+		'-A FORWARD -m physdev --physdev-out vif1.0 --physdev-is-bridged -j ACCEPT' \
+		'-A FORWARD -s 10.0.0.1/32 -m physdev --physdev-in vif1.0 --physdev-is-bridged -j ACCEPT')
+	run in_dom0 iptables -w -S FORWARD
+	echo "$output"
+	[ "$output" = "$want" ]
+	run run_vif vif-bridge 1 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	run in_dom0 iptables -w -S FORWARD
+	[ "$output" = "$want" ]
+	# No nftables guard with this backend.
+	[ "$(elems_of vif1.0)" = 0 ]
+	guest_unplug 1 0
+	run run_vif vif-bridge 1 0 offline type_if=vif
+	[ "$status" -eq 0 ]
+	run in_dom0 iptables -w -S FORWARD
+	[ "$output" = "-P FORWARD ACCEPT" ]
+}
+
+@test "iptables backend: no ip gives upstream's unconditional pair" {
+	command -v iptables >/dev/null 2>&1 || skip "needs iptables"
+	echo "antispoof=iptables" >"$XEN_HOTPLUG_CONF"
+	guest_online 3
+	run in_dom0 iptables -w -S FORWARD
+	echo "$output"
+	[ "$output" = "$(printf '%s\n' '-P FORWARD ACCEPT' \
+		'-A FORWARD -m physdev --physdev-out vif3.0 --physdev-is-bridged -j ACCEPT' \
+		'-A FORWARD -m physdev --physdev-in vif3.0 --physdev-is-bridged -j ACCEPT')" ]
+}
+
+@test "antispoof=none installs nothing" {
+	printf '# host policy\nantispoof = "none"\n' >"$XEN_HOTPLUG_CONF"
+	outside_create
+	guest_online 1 ip4=10.0.0.1/24 ip="10.0.0.1"
+	run in_dom0 nft list ruleset
+	echo "$output"
+	run grep -q xen_hotplug <<<"$output"
+	[ "$status" -ne 0 ]
+	static_neigh 1
+	in_guest 1 ip addr add 10.0.0.50/24 dev eth0
+	in_guest 1 busybox ping -c 1 -W 1 -I 10.0.0.50 10.0.0.100 || true
+	seen src4 10.0.0.50
+}
+
+@test "switching to none clears a guard left by nft for the name" {
+	guest_online 1 ip4=10.0.0.1/24 ip="10.0.0.1"
+	[ "$(elems_of vif1.0)" = 3 ]
+	export XEN_HOTPLUG_ANTISPOOF=none
+	run run_vif vif-bridge 1 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	[ "$(elems_of vif1.0)" = 0 ]
+}
+
+@test "a bad configuration value fails online with a clear hotplug-error" {
+	printf 'antispoof_strict=no\nantispoof=maybe\n' >"$XEN_HOTPLUG_CONF"
+	guest_create 1 0 ip="10.0.0.1"
+	run run_vif vif-bridge 1 0 online type_if=vif
+	echo "$output"
+	[ "$status" -eq 1 ]
+	local be=$(be_path 1 0) err
+	[ "$(xs_read "$be/hotplug-status")" = error ]
+	err=$(xs_read "$be/hotplug-error")
+	echo "hotplug-error: $err"
+	grep -q "antispoof" <<<"$output"
+	grep -q "'maybe'" <<<"$output"
+	grep -q "line 2" <<<"$output"
+	grep -q "$XEN_HOTPLUG_CONF" <<<"$output"
+	grep -q "maybe" <<<"$err"
+}
+
+@test "a bad XEN_HOTPLUG_ANTISPOOF fails online" {
+	export XEN_HOTPLUG_ANTISPOOF=nftables
+	guest_create 1 0 ip="10.0.0.1"
+	run run_vif vif-bridge 1 0 online type_if=vif
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q "XEN_HOTPLUG_ANTISPOOF" <<<"$output"
+}
