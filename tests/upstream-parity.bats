@@ -4,57 +4,19 @@
 # same world on identical guests; the kernel and xenstore end states must
 # match.  Guest 1 is driven by upstream, guest 2 by ours.
 
-UPSTREAM_CACHE=${UPSTREAM_CACHE:-/var/cache/xen-hotplug-ng-test}
-
-# Unpacks (once, cached) xen-utils-common and copies its scripts into
-# $W_DIR/upstream, adjusted to stay inside this world: stderr log and hook
-# directory under $W_DIR, log() to stderr instead of the host's syslog.
-upstream_prepare() {
-	local root="$UPSTREAM_CACHE/root"
-	if [ ! -f "$root/etc/xen/scripts/vif-bridge" ]; then
-		mkdir -p "$UPSTREAM_CACHE" || skip "cannot create $UPSTREAM_CACHE"
-		local deb
-		deb=$(ls "$UPSTREAM_CACHE"/xen-utils-common_*.deb 2>/dev/null | tail -n 1)
-		if [ -z "$deb" ]; then
-			(cd "$UPSTREAM_CACHE" && timeout 120 apt-get download xen-utils-common) \
-				>"$W_DIR/apt.log" 2>&1 ||
-				skip "apt-get download xen-utils-common failed: $(tail -n 1 "$W_DIR/apt.log")"
-			deb=$(ls "$UPSTREAM_CACHE"/xen-utils-common_*.deb 2>/dev/null | tail -n 1)
-			[ -n "$deb" ] || skip "apt-get download xen-utils-common produced no .deb"
-		fi
-		local tmp
-		tmp=$(mktemp -d "$UPSTREAM_CACHE/root.XXXXXX")
-		dpkg-deb -x "$deb" "$tmp" || { rm -rf "$tmp"; skip "dpkg-deb -x $deb failed"; }
-		# atomic for parallel runs: the first rename wins
-		mv -T "$tmp" "$root" 2>/dev/null || rm -rf "$tmp"
-	fi
-	[ -f "$root/etc/xen/scripts/vif-bridge" ] || skip "no vif-bridge in xen-utils-common"
-
+# Upstream's scripts: tests/upstream.bash (shared with the benchmark).
+upstream_setup() {
 	UP="$W_DIR/upstream"
-	mkdir -p "$UP"
-	cp -a "$root/etc/xen/scripts/." "$UP/"
-	sed -i -e "s|^exec 2>>.*xen-hotplug.log|exec 2>>$W_DIR/log/upstream-hotplug.log|" \
-		-e "s|@XEN_SCRIPT_DIR@|$W_DIR/upstream-hooks|; s|/etc/xen/scripts/\${1}-\${2}.d|$W_DIR/upstream-hooks/\${1}-\${2}.d|" \
-		"$UP/xen-hotplug-common.sh"
-	grep -q "exec 2>>$W_DIR/log/upstream-hotplug.log" "$UP/xen-hotplug-common.sh" ||
-		skip "unexpected xen-hotplug-common.sh layout"
-	cat >"$UP/logging.sh" <<'EOF'
-log() {
-  local level="$1"
-  shift
-  echo "$0: [$level] $*" >&2
-}
-EOF
-	[ -f "$UP/hotplugpath.sh" ] || echo 'XEN_SCRIPT_DIR=/etc/xen/scripts' >"$UP/hotplugpath.sh"
-	command -v which >/dev/null 2>&1 || skip "upstream needs which(1)"
+	upstream_prepare "$UP" "$W_DIR" || skip "$UPSTREAM_WHY"
 	export UP
 }
 
 setup() {
 	load helpers
+	load upstream
 	world_setup
 	[ -x "$HP_BUILD/vif-bridge" ] || skip "build/vif-bridge not built"
-	upstream_prepare
+	upstream_setup
 }
 
 teardown() {
