@@ -376,3 +376,24 @@ udhcpd_conf() {
 	[ "$status" -eq 1 ]
 	grep -q "XEN_HOTPLUG_ANTISPOOF" <<<"$output"
 }
+
+@test "parallel onlines of many vifs all succeed, no host lock" {
+	local d pids=() rc=0
+	for d in $(seq 1 8); do
+		guest_create "$d" 0 ip="10.0.1.$d fd01::$d"
+	done
+	for d in $(seq 1 8); do
+		run_vif vif-bridge "$d" 0 online type_if=vif >"$W_DIR/par-$d.log" 2>&1 &
+		pids+=($!)
+	done
+	for d in "${pids[@]}"; do
+		wait "$d" || rc=1
+	done
+	cat "$W_DIR"/par-*.log
+	[ "$rc" = 0 ]
+	run in_dom0 nft -j list set bridge xen_hotplug guarded
+	[ "$(jq '.nftables[1].set.elem | length' <<<"$output")" = 8 ]
+	for d in $(seq 1 8); do
+		[ "$(elems_of "vif$d.0")" = 4 ]
+	done
+}
