@@ -88,8 +88,12 @@ static int conf_line(const char *path, unsigned int lineno, char *line)
 	line = strip(line);
 	if (!*line || *line == '#')
 		return 0;
-	if (!(eq = strchr(line, '=')))
-		return conf_fail("invalid line %u in '%s': expected key=value", lineno, path);
+	/* The file is shared with other tools (common/conf.c skips such
+	 * lines too): only our own keys' values are fatal. */
+	if (!(eq = strchr(line, '='))) {
+		hp_warn("ignoring line %u of '%s': expected key=value", lineno, path);
+		return 0;
+	}
 	*eq = '\0';
 	key = strip(line);
 	val = strip(eq + 1);
