@@ -61,6 +61,9 @@ world_setup() {
 	export XEN_LOG_DIR="$W_DIR/log"
 	export XEN_HOTPLUG_DEBUG=1
 	export XEN_HOTPLUG_WAIT_MS=3000
+	# never the host's /etc/xen/xen-hotplug.conf: suites write their own
+	export XEN_HOTPLUG_CONF="$W_DIR/xen-hotplug.conf"
+	: >"$XEN_HOTPLUG_CONF"
 	mkdir -p "$XEN_SCRIPT_DIR/vif-post.d" "$XEN_LOG_DIR"
 	# What `make install` puts next to the tools: the hook environment
 	# (upstream's helper functions for sourced hooks).
