@@ -358,3 +358,17 @@ int hp_addr_flush(struct hp_nl *nl, const struct hp_link *l)
 	nl_cache_free(cache);
 	return ret;
 }
+
+/* ---- added for addr.c, route.c, neigh.c, devconf.c (vif-route/vif-nat):
+ * the socket and the error mapping, declared in nl-priv.h only. */
+#include "nl-priv.h"
+
+struct nl_sock *hp_nl_sock(struct hp_nl *nl)
+{
+	return nl->sk;
+}
+
+int hp_nl_errno(int nlerr)
+{
+	return nl2errno(nlerr);
+}

@@ -14,6 +14,7 @@
 # dom0_bg xs_read xs_write xs_exists xs_rm xs_ls be_path fe_path link_json
 # link_master link_state link_up link_mtu link_mac link_alias link_exists
 # bridge_ports bridge_port_state dom0_snapshot wait_for
+# outside_create in_outside dom0_sysctl route_snapshot
 
 HP_BUILD=${HP_BUILD:-$BATS_TEST_DIRNAME/../build}
 HP_SRCDIR=${HP_SRCDIR:-$BATS_TEST_DIRNAME/..}
@@ -147,12 +148,14 @@ _guest_ns() { echo "${W}-g$1"; }
 
 # guest_create DOMID DEVID [mac=] [ip4=] [ip6=] [bridge=] [ip=] [mtu=]
 #              [vifname=] [type=vif|vif_ioemu] [create=now|later|never]
-#              [gatewaydev=] [script=]
+#              [gatewaydev=] [script=] [gw4=] [gw6=]
+# gw4=/gw6=: the guest's default routes (routed and NAT guests), set by
+# guest_plug through eth<devid>.
 guest_create() {
 	local d=$1 n=$2
 	shift 2
 	local mac ip4="" ip6="" bridge=xenbr0 ip="" mtu="" vifname="" type=vif create=now
-	local gatewaydev="" script="" has_ip=0 has_mtu=0 has_vifname=0 has_gw=0
+	local gatewaydev="" script="" has_ip=0 has_mtu=0 has_vifname=0 has_gw=0 gw4="" gw6=""
 	mac=$(printf '00:16:3e:%02x:%02x:01' $((d & 255)) $((n & 255)))
 	local kv
 	for kv in "$@"; do
@@ -168,6 +171,8 @@ guest_create() {
 		create=*) create=${kv#*=} ;;
 		gatewaydev=*) gatewaydev=${kv#*=}; has_gw=1 ;;
 		script=*) script=${kv#*=} ;;
+		gw4=*) gw4=${kv#*=} ;;
+		gw6=*) gw6=${kv#*=} ;;
 		*) echo "guest_create: unknown option $kv" >&2; return 2 ;;
 		esac
 	done
@@ -188,6 +193,8 @@ guest_create() {
 		printf 'g_ip4=%q\n' "$ip4"
 		printf 'g_ip6=%q\n' "$ip6"
 		printf 'g_type=%q\n' "$type"
+		printf 'g_gw4=%q\n' "$gw4"
+		printf 'g_gw6=%q\n' "$gw6"
 	} >"$W_DIR/guest-$d-$n.conf"
 
 	# xenstore, as libxl__device_add + libxl__set_xenstore_nic write it.
@@ -232,7 +239,7 @@ guest_create() {
 # vif<d>.<n>-emu; the guest side eth<n> is up with its MAC and addresses.
 guest_plug() {
 	local d=$1 n=$2
-	local g_mac g_ip4 g_ip6 g_type
+	local g_mac g_ip4 g_ip6 g_type g_gw4="" g_gw6=""
 	# shellcheck disable=SC1090
 	. "$W_DIR/guest-$d-$n.conf" || return 1
 	local gns vif="vif$d.$n"
@@ -245,6 +252,12 @@ guest_plug() {
 	fi
 	if [ -n "$g_ip6" ]; then
 		ip -n "$gns" -6 addr add "$g_ip6" dev "eth$n" nodad || return 1
+	fi
+	if [ -n "$g_gw4" ]; then
+		ip -n "$gns" -4 route add default via "$g_gw4" dev "eth$n" onlink || return 1
+	fi
+	if [ -n "$g_gw6" ]; then
+		ip -n "$gns" -6 route add default via "$g_gw6" dev "eth$n" || return 1
 	fi
 	if [ "$g_type" = vif_ioemu ]; then
 		ip -n "$DOM0" tuntap add dev "$vif-emu" mode tap || return 1
@@ -378,4 +391,58 @@ wait_for() {
 		sleep 0.05
 		t=$((t + 50))
 	done
+}
+
+# ---------------------------------------------------------------- outside
+
+# outside_create [route=yes|no]: an "outside" host (namespace ${W}-out)
+# on dom0's uplink: a veth `eth0` in dom0 (192.0.2.1/24, 2001:db8:1::1/64)
+# to `eth0` outside (192.0.2.2/24, 2001:db8:1::2/64).  route=yes (the
+# default) makes the outside host dom0's default gateway for both
+# families.  Routed guests take addresses in 192.0.2.0/24 and
+# 2001:db8:1::/64, as on a real LAN.
+outside_create() {
+	local route=yes kv
+	for kv in "$@"; do
+		case "$kv" in
+		route=*) route=${kv#*=} ;;
+		*) echo "outside_create: unknown option $kv" >&2; return 2 ;;
+		esac
+	done
+	local ons="${W}-out"
+	ip netns add "$ons" || return 1
+	ip -n "$ons" link set lo up || return 1
+	ip -n "$DOM0" link add eth0 type veth peer name eth0 netns "$ons" || return 1
+	ip -n "$DOM0" addr add 192.0.2.1/24 dev eth0 || return 1
+	ip -n "$DOM0" addr add 2001:db8:1::1/64 dev eth0 nodad || return 1
+	ip -n "$ons" addr add 192.0.2.2/24 dev eth0 || return 1
+	ip -n "$ons" addr add 2001:db8:1::2/64 dev eth0 nodad || return 1
+	ip -n "$DOM0" link set eth0 up || return 1
+	ip -n "$ons" link set eth0 up || return 1
+	if [ "$route" = yes ]; then
+		ip -n "$DOM0" route add default via 192.0.2.2 dev eth0 || return 1
+		ip -n "$DOM0" -6 route add default via 2001:db8:1::2 dev eth0 || return 1
+	fi
+}
+in_outside() { ip netns exec "${W}-out" "$@"; }
+
+# dom0_sysctl NAME VALUE / dom0_sysctl NAME: write or read a sysctl of
+# dom0 ("net.ipv4.conf.vif1/0.proxy_arp": '/' for a '.' in a name).
+dom0_sysctl() {
+	local path="/proc/sys/$(tr './' '/.' <<<"$1")"
+	if [ $# -ge 2 ]; then
+		in_dom0 sh -c "echo $2 >'$path'"
+	else
+		in_dom0 cat "$path"
+	fi
+}
+
+# The routes of dom0 (both families, main table), for no-change checks.
+route_snapshot() {
+	{
+		ip -n "$DOM0" -j -4 route show table main
+		ip -n "$DOM0" -j -6 route show table main
+		ip -n "$DOM0" -j -6 neigh show proxy
+		ip -n "$DOM0" -j addr show
+	} | jq -S -c '.'
 }

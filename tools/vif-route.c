@@ -1,0 +1,383 @@
+/*
+ * vif-route: route a Xen guest's addresses through its vif (routed mode).
+ *
+ * Usage (as libxl runs it, for each vif of a starting or stopping guest):
+ *   vif-route online|offline [type_if=vif] [netdev=DEV] [ip="A B"] [key=value...]
+ *   vif-route add|remove type_if=tap [netdev=DEV] [key=value...]   (emulated NICs)
+ *
+ * Environment (libxl): vif, XENBUS_PATH (relative), INTERFACE for taps,
+ * netdev (the vif's `gatewaydev`, may be empty), script.
+ * xenstore read under XENBUS_PATH: vifname, mtu, mac, ip, frontend.
+ * Written: hotplug-status=connected last (online), or hotplug-error and
+ * hotplug-status=error (online failure).  Nothing for offline/add/remove.
+ *
+ * online/add, every input checked before any change:
+ *   - the uplink: `netdev`, else the link of the default route (upstream
+ *     assumed eth0); dom0's address = its first primary IPv4 address,
+ *     needed when `ip` is empty or lists IPv4 entries; its first global
+ *     IPv6 address, used when `ip` lists IPv6 entries;
+ *   - the anti-spoofing guard (inet family);
+ *   - IPv4: dom0's address on the vif as a /32, proxy_arp on the vif and
+ *     on the uplink (the uplink answers ARP for the guests, as upstream's
+ *     network-route set up);
+ *   - IPv6: fe80::1/64 on the vif (the guest's gateway, the same on every
+ *     vif), dom0's global IPv6 address as a /128, proxy_ndp on the uplink
+ *     and a proxy neighbour entry there for each single address (/128);
+ *   - up; a route per `ip` entry via the vif, src dom0's address of that
+ *     family, metric 1 for a tap and 2 for a vif (a guest's emulated and
+ *     PV NICs coexist), replacing a stale one.
+ * Forwarding is the administrator's: a warning when it is off.
+ * offline/remove: the routes through the vif, dom0's addresses on it, the
+ * proxy entries of addresses no other route leads to; down.  The routes
+ * of a vif that netback has removed are gone with it.
+ *
+ * Exit: 0 success, 1 failure, 2 usage.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "devconf.h"
+#include "link.h"
+#include "log.h"
+#include "neigh.h"
+#include "route.h"
+#include "vif.h"
+
+/* One run, one vif: the tool's state can be static. */
+static struct {
+	struct hp_link up;   /* the uplink (netdev) */
+	int has_up;
+	size_t n4, n6;	     /* IPv4 and IPv6 entries of `ip` */
+	int need4, has6;
+	struct hp_prefix main4, main6; /* dom0's addresses, as /32 and /128 */
+	char main_ip[INET_ADDRSTRLEN], main_ip6[INET6_ADDRSTRLEN];
+	unsigned int metric;
+} st;
+
+/* The guest's IPv6 gateway: the same on every vif, known in advance. */
+static const struct hp_prefix gw6 = { .family = AF_INET6,
+				      .addr = { 0xfe, 0x80, [15] = 1 },
+				      .len = 64 };
+
+static void count_ips(struct hp_vif *v)
+{
+	size_t i;
+
+	st.n4 = st.n6 = 0;
+	for (i = 0; i < v->nips; i++) {
+		if (v->ips[i].family == AF_INET)
+			st.n4++;
+		else
+			st.n6++;
+	}
+	st.need4 = st.n4 > 0 || v->nips == 0;
+	st.metric = v->is_tap ? 1 : 2;
+}
+
+/* The uplink: netdev, else the link of the default route. */
+static int find_uplink(struct hp_vif *v, int quiet)
+{
+	const char *nd = hp_param_str(&v->params, "netdev");
+	int rc, ifindex;
+
+	if (*nd && hp_parse_ifname(nd))
+		return quiet ? -EINVAL : hp_vif_bad(v, "netdev", nd, "not a valid interface name");
+	if (*nd) {
+		rc = hp_link_get(v->nl, nd, &st.up);
+		if (rc && quiet)
+			return rc;
+		if (rc == -ENODEV)
+			return hp_vif_fail(v, "unable to find netdev '%s': no such device", nd);
+		if (rc)
+			return hp_vif_fail(v, "unable to look up netdev '%s': %s", nd, strerror(-rc));
+	} else {
+		rc = hp_route_default_dev(v->nl, AF_INET, &ifindex);
+		if (rc == -ENOENT)
+			rc = hp_route_default_dev(v->nl, AF_INET6, &ifindex);
+		if (!rc)
+			rc = hp_link_get_index(v->nl, ifindex, &st.up);
+		if (rc && quiet)
+			return rc;
+		if (rc == -ENOENT)
+			return hp_vif_fail(v, "unable to find dom0's uplink: netdev is not set and "
+					      "there is no default route; set gatewaydev in the vif "
+					      "configuration or netdev= for %s", v->tool->name);
+		if (rc)
+			return hp_vif_fail(v, "unable to find the default route's device: %s",
+					   strerror(-rc));
+	}
+	st.has_up = 1;
+	return 0;
+}
+
+static int ipv6_off(struct hp_vif *v, const char *dev)
+{
+	int rc, off = 0;
+
+	if ((rc = hp_devconf_ipv6_disabled(dev, &off)))
+		return hp_vif_fail(v, "unable to read net.ipv6.conf.%s.disable_ipv6: %s", dev,
+				   strerror(-rc));
+	if (off)
+		return hp_vif_fail(v, "unable to route IPv6 to the guest: IPv6 is disabled on '%s' "
+				      "(net.ipv6.conf.%s.disable_ipv6)", dev, dev);
+	return 0;
+}
+
+/* dom0's addresses on the uplink (upstream's dom0_ip). */
+static int find_main(struct hp_vif *v)
+{
+	int rc;
+
+	if (st.need4) {
+		rc = hp_addr_first(v->nl, st.up.ifindex, AF_INET, &st.main4);
+		if (rc == -EADDRNOTAVAIL)
+			return hp_vif_fail(v, "unable to find dom0's address: '%s' has no IPv4 "
+					      "address; bring it up or set gatewaydev/netdev to "
+					      "another interface", st.up.name);
+		if (rc)
+			return hp_vif_fail(v, "unable to list the addresses of '%s': %s",
+					   st.up.name, strerror(-rc));
+		st.main4.len = 32;
+		inet_ntop(AF_INET, st.main4.addr, st.main_ip, sizeof(st.main_ip));
+		hp_vif_hook_var(v, "main_ip", st.main_ip);
+	}
+	if (st.n6) {
+		if (ipv6_off(v, v->dev) || ipv6_off(v, st.up.name))
+			return 1;
+		rc = hp_addr_first(v->nl, st.up.ifindex, AF_INET6, &st.main6);
+		if (rc && rc != -EADDRNOTAVAIL)
+			return hp_vif_fail(v, "unable to list the addresses of '%s': %s",
+					   st.up.name, strerror(-rc));
+		st.has6 = !rc;
+		if (st.has6) {
+			st.main6.len = 128;
+			inet_ntop(AF_INET6, st.main6.addr, st.main_ip6, sizeof(st.main_ip6));
+			hp_vif_hook_var(v, "main_ip6", st.main_ip6);
+		} else {
+			hp_warn("'%s' has no global IPv6 address: the guest reaches dom0 at fe80::1 "
+				"only", st.up.name);
+		}
+	}
+	return 0;
+}
+
+static void check_forwarding(const char *dev, int family)
+{
+	const char *fam = family == AF_INET ? "ipv4" : "ipv6";
+	int on = 1;
+
+	if (!hp_devconf_forwarding(family, dev, &on) && !on)
+		hp_warn("%s forwarding is off on '%s' (net.%s.conf.%s.forwarding): the guest "
+			"reaches dom0 only; set net.%s.conf.all.forwarding=1", fam, dev, fam, dev,
+			fam);
+}
+
+static struct hp_route route_of(struct hp_vif *v, const struct hp_prefix *dst)
+{
+	struct hp_route r = { .dst = *dst, .oif = v->link.ifindex, .metric = st.metric };
+
+	if (dst->family == AF_INET && st.need4) {
+		r.has_src = 1;
+		r.src = st.main4;
+	} else if (dst->family == AF_INET6 && st.has6) {
+		r.has_src = 1;
+		r.src = st.main6;
+	}
+	return r;
+}
+
+static int add_addrs(struct hp_vif *v)
+{
+	int rc;
+
+	if (st.need4) {
+		if ((rc = hp_addr_add(v->nl, v->link.ifindex, &st.main4, 0)))
+			return hp_vif_fail(v, "unable to add address %s/32 to '%s': %s", st.main_ip,
+					   v->dev, strerror(-rc));
+		if ((rc = hp_devconf_set_proxy_arp(v->nl, &v->link, 1)))
+			return hp_vif_fail(v, "unable to turn on proxy_arp on '%s': %s", v->dev,
+					   strerror(-rc));
+		if ((rc = hp_devconf_set_proxy_arp(v->nl, &st.up, 1)))
+			return hp_vif_fail(v, "unable to turn on proxy_arp on '%s': %s", st.up.name,
+					   strerror(-rc));
+	}
+	if (st.n6) {
+		if ((rc = hp_addr_add(v->nl, v->link.ifindex, &gw6, HP_ADDR_NODAD)))
+			return hp_vif_fail(v, "unable to add address fe80::1/64 to '%s': %s", v->dev,
+					   strerror(-rc));
+		if (st.has6 && (rc = hp_addr_add(v->nl, v->link.ifindex, &st.main6,
+						 HP_ADDR_NODAD | HP_ADDR_NOPREFIXROUTE)))
+			return hp_vif_fail(v, "unable to add address %s/128 to '%s': %s",
+					   st.main_ip6, v->dev, strerror(-rc));
+		if ((rc = hp_devconf_set_proxy_ndp(st.up.name, 1)))
+			return hp_vif_fail(v, "unable to turn on proxy_ndp on '%s': %s", st.up.name,
+					   strerror(-rc));
+	}
+	return 0;
+}
+
+static int add_routes(struct hp_vif *v)
+{
+	char buf[64];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < v->nips; i++) {
+		struct hp_route r = route_of(v, &v->ips[i]);
+
+		if ((rc = hp_route_add(v->nl, &r))) {
+			hp_prefix_format(&v->ips[i], buf, sizeof(buf));
+			return hp_vif_fail(v, "unable to add the route to %s via '%s': %s", buf,
+					   v->dev, strerror(-rc));
+		}
+		if (v->ips[i].family == AF_INET6 && v->ips[i].len == 128 &&
+		    (rc = hp_neigh_proxy_add(v->nl, st.up.ifindex, &v->ips[i]))) {
+			hp_prefix_format(&v->ips[i], buf, sizeof(buf));
+			return hp_vif_fail(v, "unable to add the proxy neighbour entry for %s on "
+					      "'%s': %s", buf, st.up.name, strerror(-rc));
+		}
+	}
+	return 0;
+}
+
+static int attach(struct hp_vif *v)
+{
+	int rc;
+
+	count_ips(v);
+	if (find_uplink(v, 0) || find_main(v))
+		return 1;
+	if (st.n4 || st.need4)
+		check_forwarding(st.up.name, AF_INET);
+	if (st.n6)
+		check_forwarding("all", AF_INET6);
+
+	v->touched = 1;
+	if (hp_vif_guard_add(v) || add_addrs(v))
+		return 1;
+	if ((rc = hp_link_set_up(v->nl, &v->link, 1)))
+		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
+	v->link.flags |= IFF_UP;
+	if (add_routes(v))
+		return 1;
+	hp_info("%s: routed %zu address(es) via '%s' (uplink '%s', metric %u)", v->command,
+		v->nips, v->dev, st.up.name, st.metric);
+	return 0;
+}
+
+/* Is there still a route to exactly p, through another link? */
+static int routed_elsewhere(struct hp_vif *v, const struct hp_prefix *p)
+{
+	struct hp_route *r;
+	size_t n, i;
+	int found = 0;
+
+	if (hp_route_list(v->nl, p->family, 0, &r, &n))
+		return 1; /* unknown: keep the entry */
+	for (i = 0; i < n && !found; i++)
+		found = r[i].dst.len == p->len &&
+			!memcmp(r[i].dst.addr, p->addr, p->family == AF_INET ? 4 : 16);
+	free(r);
+	return found;
+}
+
+/* Everything attach added; errors are logged, the first one returned. */
+static int remove_all(struct hp_vif *v)
+{
+	char buf[64];
+	size_t i;
+	int rc, ret = 0;
+
+	for (i = 0; i < v->nips && v->link.ifindex; i++) {
+		struct hp_route r = route_of(v, &v->ips[i]);
+
+		r.has_src = 0;
+		if ((rc = hp_route_del(v->nl, &r))) {
+			hp_prefix_format(&v->ips[i], buf, sizeof(buf));
+			hp_err("unable to delete the route to %s via '%s': %s", buf, v->dev,
+			       strerror(-rc));
+			ret = ret ? ret : rc;
+		}
+	}
+	for (i = 0; i < v->nips && st.has_up; i++) {
+		if (v->ips[i].family != AF_INET6 || v->ips[i].len != 128 ||
+		    routed_elsewhere(v, &v->ips[i]))
+			continue;
+		if ((rc = hp_neigh_proxy_del(v->nl, st.up.ifindex, &v->ips[i]))) {
+			hp_prefix_format(&v->ips[i], buf, sizeof(buf));
+			hp_err("unable to delete the proxy entry for %s on '%s': %s", buf, st.up.name,
+			       strerror(-rc));
+			ret = ret ? ret : rc;
+		}
+	}
+	if (!v->link.ifindex)
+		return ret;
+	if (st.need4 && st.main_ip[0])
+		hp_addr_del(v->nl, v->link.ifindex, &st.main4);
+	if (st.n6) {
+		hp_addr_del(v->nl, v->link.ifindex, &gw6);
+		if (st.has6)
+			hp_addr_del(v->nl, v->link.ifindex, &st.main6);
+	}
+	if ((rc = hp_link_set_up(v->nl, &v->link, 0))) {
+		hp_err("unable to bring '%s' down: %s", v->dev, strerror(-rc));
+		ret = ret ? ret : rc;
+	}
+	return ret;
+}
+
+static void undo(struct hp_vif *v)
+{
+	remove_all(v);
+	hp_fw_guard_del(v->dev, HP_FW_INET);
+}
+
+static int detach(struct hp_vif *v)
+{
+	int rc;
+
+	count_ips(v);
+	/* for the proxy entries and the hooks' main_ip; not fatal here */
+	if (!find_uplink(v, 1)) {
+		if (!hp_addr_first(v->nl, st.up.ifindex, AF_INET, &st.main4)) {
+			st.main4.len = 32;
+			inet_ntop(AF_INET, st.main4.addr, st.main_ip, sizeof(st.main_ip));
+			hp_vif_hook_var(v, "main_ip", st.main_ip);
+		}
+		if (!hp_addr_first(v->nl, st.up.ifindex, AF_INET6, &st.main6)) {
+			st.main6.len = 128;
+			st.has6 = 1;
+		}
+	} else if (st.n6) {
+		hp_warn("unable to find the uplink: proxy neighbour entries of the guest stay");
+	}
+	if ((rc = remove_all(v)))
+		return hp_vif_fail(v, "unable to remove the routes of '%s': %s", v->dev,
+				   strerror(-rc));
+	hp_info("%s: routes via '%s' removed", v->command, v->dev);
+	return 0;
+}
+
+static const struct hp_vif_tool tool = {
+	.name = "vif-route",
+	.usage = "usage: vif-route online|offline [type_if=vif] [netdev=DEV] [ip=\"A B\"] [key=value...]\n"
+		 "       vif-route add|remove type_if=tap [netdev=DEV] [key=value...]\n"
+		 "Routes the addresses in `ip` to the Xen vif named by $vif (or the tap\n"
+		 "named by $INTERFACE), with dom0's address of netdev (default: the\n"
+		 "default route's device) on the vif.  Run by libxl.\n",
+	.fw_family = HP_FW_INET,
+	.attach = attach,
+	.detach = detach,
+	.undo = undo,
+};
+
+int main(int argc, char **argv)
+{
+	return hp_vif_main(argc, argv, &tool);
+}
