@@ -1,0 +1,796 @@
+/* Moving a link's addresses and routes to another link; the bridge it
+ * moves to.  See netmove.h.  Requests are built by hand with libnl's
+ * message API (libnl-route's address and route objects know a fixed list
+ * of attributes; a copy of the kernel's own message keeps them all), and
+ * answers are read with our own error callback so that the kernel's errno
+ * arrives unchanged. */
+#include <errno.h>
+#include <arpa/inet.h>
+#include <linux/if_addr.h>
+#include <linux/if_arp.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netmove.h"
+#include "nl-priv.h"
+
+#ifndef IFA_PROTO
+#define IFA_PROTO 11
+#endif
+#ifndef IFAPROT_KERNEL_LL
+#define IFAPROT_KERNEL_LL 3
+#endif
+
+/* Flags the kernel computes for an address: never sent back. */
+#define ADDR_COMPUTED_FLAGS                                                                   \
+	(IFA_F_SECONDARY | IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_DEPRECATED |             \
+	 IFA_F_PERMANENT | IFA_F_TEMPORARY)
+/* Nexthop state the kernel reports and refuses on input. */
+#define NH_STATE_FLAGS (RTNH_F_DEAD | RTNH_F_LINKDOWN | RTNH_F_OFFLOAD | RTNH_F_TRAP | 0x80u)
+
+/* ---- requests ----------------------------------------------------------- */
+
+struct talk {
+	int err;
+	int cb_err; /* from valid: the dump is still read to its end */
+	int done;
+	int (*valid)(struct nlmsghdr *nlh, void *arg);
+	void *arg;
+};
+
+static int err_cb(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct talk *t = arg;
+
+	t->err = e->error ? e->error : -EIO;
+	return NL_STOP;
+}
+
+static int ack_cb(struct nl_msg *m, void *arg)
+{
+	((struct talk *)arg)->done = 1;
+	return NL_STOP;
+}
+
+static int valid_cb(struct nl_msg *m, void *arg)
+{
+	struct talk *t = arg;
+	int rc;
+
+	if (!t->valid)
+		return NL_OK;
+	if (!t->cb_err && (rc = t->valid(nlmsg_hdr(m), t->arg)) < 0)
+		t->cb_err = rc;
+	return NL_OK;
+}
+
+/* Sends msg (freed) and reads until the ACK, the end of a dump or an
+ * error: 0 or the kernel's -errno. */
+static int talk(struct hp_nl *nl, struct nl_msg *msg, int (*valid)(struct nlmsghdr *, void *),
+		void *arg)
+{
+	struct nl_sock *sk = hp_nl_sock(nl);
+	struct talk t = { .valid = valid, .arg = arg };
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int rc;
+
+	if (!cb) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl_cb_err(cb, NL_CB_CUSTOM, err_cb, &t);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, ack_cb, &t);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, ack_cb, &t);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, valid_cb, &t);
+	rc = nl_send_auto(sk, msg);
+	nlmsg_free(msg);
+	if (rc < 0) {
+		nl_cb_put(cb);
+		return hp_nl_errno(rc);
+	}
+	while (!t.done && !t.err) {
+		rc = nl_recvmsgs(sk, cb);
+		if (rc < 0 && !t.err)
+			t.err = hp_nl_errno(rc);
+	}
+	nl_cb_put(cb);
+	return t.err ? t.err : t.cb_err;
+}
+
+static struct nl_msg *msg_new(int type, int flags, void *hdr, size_t len)
+{
+	struct nl_msg *m = nlmsg_alloc_simple(type, flags);
+
+	if (m && nlmsg_append(m, hdr, len, NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+/* ---- snapshots ---------------------------------------------------------- */
+
+static int msg_push(struct hp_nm_msg **v, size_t *n, const void *data, size_t len)
+{
+	struct hp_nm_msg *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	if (!(nv[*n].data = malloc(len)))
+		return -ENOMEM;
+	memcpy(nv[*n].data, data, len);
+	nv[*n].len = len;
+	(*n)++;
+	return 0;
+}
+
+void hp_nm_snap_free(struct hp_nm_snap *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->naddrs; i++)
+		free(s->addrs[i].data);
+	for (i = 0; i < s->nroutes; i++)
+		free(s->routes[i].data);
+	free(s->addrs);
+	free(s->routes);
+	memset(s, 0, sizeof(*s));
+}
+
+int hp_nm_snap_append(struct hp_nm_snap *a, const struct hp_nm_snap *b)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < b->naddrs; i++)
+		if ((rc = msg_push(&a->addrs, &a->naddrs, b->addrs[i].data, b->addrs[i].len)))
+			return rc;
+	for (i = 0; i < b->nroutes; i++)
+		if ((rc = msg_push(&a->routes, &a->nroutes, b->routes[i].data, b->routes[i].len)))
+			return rc;
+	return 0;
+}
+
+struct dump {
+	int ifindex;
+	int all;
+	struct hp_nm_snap *s;
+	char *what;
+	size_t wsize;
+};
+
+static int addr_cb(struct nlmsghdr *nlh, void *arg)
+{
+	struct dump *d = arg;
+	struct ifaddrmsg *ifa = nlmsg_data(nlh);
+	struct nlattr *tb[IFA_MAX + 1];
+	unsigned int flags;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != d->ifindex ||
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return 0;
+	if (nlmsg_parse(nlh, sizeof(*ifa), tb, IFA_MAX, NULL) < 0)
+		return -EPROTO;
+	flags = tb[IFA_FLAGS] ? nla_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
+	/* IFA_F_TEMPORARY is IFA_F_SECONDARY's value: IPv6 only */
+	if (!d->all && ifa->ifa_family == AF_INET6 && (flags & IFA_F_TEMPORARY))
+		return 0;
+	if (!d->all && tb[IFA_PROTO] && nla_get_u8(tb[IFA_PROTO]) == IFAPROT_KERNEL_LL)
+		return 0;
+	return msg_push(&d->s->addrs, &d->s->naddrs, nlh, nlh->nlmsg_len);
+}
+
+/* Calls fn for each nexthop's ifindex of a route; returns the first
+ * non-zero result. */
+static int route_oifs(struct nlmsghdr *nlh, int (*fn)(int *ifindex, void *), void *arg)
+{
+	struct nlattr *a;
+	int rem, rc;
+
+	nlmsg_for_each_attr(a, nlh, sizeof(struct rtmsg), rem) {
+		if (nla_type(a) == RTA_OIF) {
+			if ((rc = fn(nla_data(a), arg)))
+				return rc;
+		} else if (nla_type(a) == RTA_MULTIPATH) {
+			struct rtnexthop *nh = nla_data(a);
+			int left = nla_len(a);
+
+			while (RTNH_OK(nh, left)) {
+				if ((rc = fn(&nh->rtnh_ifindex, arg)))
+					return rc;
+				left -= NLMSG_ALIGN(nh->rtnh_len);
+				nh = RTNH_NEXT(nh);
+			}
+		}
+	}
+	return 0;
+}
+
+static int oif_is(int *ifindex, void *arg)
+{
+	return *ifindex == *(int *)arg;
+}
+
+static int route_cb(struct nlmsghdr *nlh, void *arg)
+{
+	struct dump *d = arg;
+	struct rtmsg *rtm = nlmsg_data(nlh);
+	struct nlattr *tb[RTA_MAX + 1];
+	struct hp_nm_msg m = { nlh, nlh->nlmsg_len };
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE ||
+	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||
+	    (rtm->rtm_flags & RTM_F_CLONED))
+		return 0;
+	if (!d->all && (rtm->rtm_protocol == RTPROT_KERNEL || rtm->rtm_protocol == RTPROT_RA))
+		return 0;
+	if (!route_oifs(nlh, oif_is, &d->ifindex))
+		return 0;
+	if (nlmsg_parse(nlh, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
+		return -EPROTO;
+	if (d->all && (tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table) == RT_TABLE_LOCAL)
+		return 0;
+	if (!d->all && tb[RTA_NH_ID]) {
+		hp_nm_describe(&m, d->what, d->wsize);
+		return -EOPNOTSUPP;
+	}
+	return msg_push(&d->s->routes, &d->s->nroutes, nlh, nlh->nlmsg_len);
+}
+
+static int dump(struct hp_nl *nl, int type, int family, int (*cb)(struct nlmsghdr *, void *),
+		void *arg)
+{
+	struct nl_msg *m;
+
+	if (type == RTM_GETADDR) {
+		struct ifaddrmsg h = { .ifa_family = (unsigned char)family };
+
+		m = msg_new(type, NLM_F_DUMP, &h, sizeof(h));
+	} else {
+		struct rtmsg h = { .rtm_family = (unsigned char)family };
+
+		m = msg_new(type, NLM_F_DUMP, &h, sizeof(h));
+	}
+	if (!m)
+		return -ENOMEM;
+	return talk(nl, m, cb, arg);
+}
+
+int hp_nm_snapshot(struct hp_nl *nl, int ifindex, int all, struct hp_nm_snap *s, char *what,
+		   size_t wsize)
+{
+	struct dump d = { ifindex, all, s, what, wsize };
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if (wsize)
+		what[0] = '\0';
+	if (!(rc = dump(nl, RTM_GETADDR, AF_UNSPEC, addr_cb, &d)) &&
+	    !(rc = dump(nl, RTM_GETROUTE, AF_INET, route_cb, &d)))
+		rc = dump(nl, RTM_GETROUTE, AF_INET6, route_cb, &d);
+	if (rc)
+		hp_nm_snap_free(s);
+	return rc;
+}
+
+/* ---- describing --------------------------------------------------------- */
+
+static void ntop(int family, const struct nlattr *a, char *buf, size_t size)
+{
+	if (!a || nla_len(a) < (family == AF_INET ? 4 : 16) ||
+	    !inet_ntop(family, nla_data(a), buf, (socklen_t)size))
+		snprintf(buf, size, "?");
+}
+
+void hp_nm_describe(const struct hp_nm_msg *m, char *buf, size_t size)
+{
+	struct nlmsghdr *nlh = m->data;
+	char a[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN];
+
+	if (nlh->nlmsg_type == RTM_NEWADDR) {
+		struct ifaddrmsg *ifa = nlmsg_data(nlh);
+		struct nlattr *tb[IFA_MAX + 1];
+
+		if (nlmsg_parse(nlh, sizeof(*ifa), tb, IFA_MAX, NULL) < 0) {
+			snprintf(buf, size, "?");
+			return;
+		}
+		ntop(ifa->ifa_family, tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS], a, sizeof(a));
+		snprintf(buf, size, "%s/%u", a, ifa->ifa_prefixlen);
+	} else {
+		struct rtmsg *rtm = nlmsg_data(nlh);
+		struct nlattr *tb[RTA_MAX + 1];
+		unsigned int table = rtm->rtm_table, metric = 0;
+		char dst[INET6_ADDRSTRLEN + 8];
+
+		if (nlmsg_parse(nlh, sizeof(*rtm), tb, RTA_MAX, NULL) < 0) {
+			snprintf(buf, size, "?");
+			return;
+		}
+		if (tb[RTA_TABLE])
+			table = nla_get_u32(tb[RTA_TABLE]);
+		if (tb[RTA_PRIORITY])
+			metric = nla_get_u32(tb[RTA_PRIORITY]);
+		if (!rtm->rtm_dst_len) {
+			snprintf(dst, sizeof(dst), "default");
+		} else {
+			ntop(rtm->rtm_family, tb[RTA_DST], a, sizeof(a));
+			snprintf(dst, sizeof(dst), "%s/%u", a, rtm->rtm_dst_len);
+		}
+		g[0] = '\0';
+		if (tb[RTA_GATEWAY])
+			ntop(rtm->rtm_family, tb[RTA_GATEWAY], g, sizeof(g));
+		snprintf(buf, size, "%s%s%s%s table %u metric %u", rtm->rtm_family == AF_INET6 ? "-6 " : "",
+			 dst, *g ? " via " : "", g, table, metric);
+	}
+}
+
+/* ---- rewriting and sending ---------------------------------------------- */
+
+/* The label on the new link: "eth0:1" on br0 is "br0:1", cut to IFNAMSIZ. */
+static void relabel(const char *label, const char *to, char *out)
+{
+	const char *rest = strchr(label, ':');
+
+	snprintf(out, HP_IFNAMSIZ, "%s%s", to, rest ? rest : "");
+}
+
+/* RTM_NEWADDR (add) or RTM_DELADDR from a dumped address, on link to. */
+static struct nl_msg *addr_msg(const struct hp_nm_msg *src, int type, int to, const char *to_name)
+{
+	struct nlmsghdr *nlh = src->data;
+	struct ifaddrmsg ifa = *(struct ifaddrmsg *)nlmsg_data(nlh);
+	struct nl_msg *m;
+	struct nlattr *a;
+	int rem, add = type == RTM_NEWADDR;
+
+	ifa.ifa_index = (unsigned int)to;
+	ifa.ifa_flags &= (unsigned char)~ADDR_COMPUTED_FLAGS;
+	if (!(m = msg_new(type, add ? NLM_F_CREATE | NLM_F_EXCL : 0, &ifa, sizeof(ifa))))
+		return NULL;
+	nlmsg_for_each_attr(a, nlh, sizeof(ifa), rem) {
+		int t = nla_type(a), rc = 0;
+
+		switch (t) {
+		case IFA_LABEL: {
+			char l[HP_IFNAMSIZ];
+
+			if (!add)
+				break; /* the kernel may have renamed it with the link */
+			relabel(nla_get_string(a), to_name, l);
+			rc = nla_put_string(m, IFA_LABEL, l);
+			break;
+		}
+		case IFA_FLAGS:
+			if (add)
+				rc = nla_put_u32(m, IFA_FLAGS, nla_get_u32(a) & ~ADDR_COMPUTED_FLAGS);
+			break;
+		case IFA_ADDRESS:
+		case IFA_LOCAL:
+			rc = nla_put(m, t, nla_len(a), nla_data(a));
+			break;
+		case IFA_BROADCAST:
+		case IFA_ANYCAST:
+		case IFA_CACHEINFO:
+		case IFA_RT_PRIORITY:
+		case IFA_PROTO:
+			if (add)
+				rc = nla_put(m, t, nla_len(a), nla_data(a));
+			break;
+		default: /* IFA_MULTICAST, IFA_TARGET_NETNSID...: output only */
+			break;
+		}
+		if (rc < 0) {
+			nlmsg_free(m);
+			return NULL;
+		}
+	}
+	return m;
+}
+
+struct swap {
+	int from, to;
+};
+
+static int oif_swap(int *ifindex, void *arg)
+{
+	struct swap *sw = arg;
+
+	if (*ifindex == sw->from)
+		*ifindex = sw->to;
+	return 0;
+}
+
+/* RTM_NEWROUTE or RTM_DELROUTE from a dumped route, with its nexthops
+ * through link from moved to link to. */
+static struct nl_msg *route_msg(const struct hp_nm_msg *src, int type, int from, int to)
+{
+	struct nlmsghdr *nlh = malloc(src->len);
+	struct swap sw = { from, to };
+	struct rtmsg rtm;
+	struct nl_msg *m = NULL;
+	struct nlattr *a;
+	int rem, add = type == RTM_NEWROUTE;
+
+	if (!nlh)
+		return NULL;
+	memcpy(nlh, src->data, src->len);
+	route_oifs(nlh, oif_swap, &sw);
+	rtm = *(struct rtmsg *)nlmsg_data(nlh);
+	rtm.rtm_flags &= RTNH_F_ONLINK | RTNH_F_PERVASIVE;
+	if (!(m = msg_new(type, add ? NLM_F_CREATE | NLM_F_EXCL : 0, &rtm, sizeof(rtm))))
+		goto out;
+	nlmsg_for_each_attr(a, nlh, sizeof(rtm), rem) {
+		int t = nla_type(a), rc = 0;
+
+		switch (t) {
+		case RTA_CACHEINFO: {
+			const struct rta_cacheinfo *ci = nla_data(a);
+			long hz = sysconf(_SC_CLK_TCK);
+
+			/* An expiring IPv6 route keeps the time it has left. */
+			if (add && rtm.rtm_family == AF_INET6 && nla_len(a) >= (int)sizeof(*ci) &&
+			    ci->rta_expires && hz > 0)
+				rc = nla_put_u32(m, RTA_EXPIRES,
+						 (uint32_t)((ci->rta_expires + hz - 1) / hz));
+			break;
+		}
+		case RTA_MULTIPATH: {
+			struct rtnexthop *nh = nla_data(a);
+			int left = nla_len(a);
+
+			while (RTNH_OK(nh, left)) {
+				nh->rtnh_flags &= (unsigned char)~NH_STATE_FLAGS;
+				left -= NLMSG_ALIGN(nh->rtnh_len);
+				nh = RTNH_NEXT(nh);
+			}
+			rc = nla_put(m, a->nla_type, nla_len(a), nla_data(a));
+			break;
+		}
+		case RTA_EXPIRES:
+			break;
+		default:
+			/* nla_type with its flag bits: nests stay nests */
+			rc = nla_put(m, a->nla_type, nla_len(a), nla_data(a));
+			break;
+		}
+		if (rc < 0) {
+			nlmsg_free(m);
+			m = NULL;
+			break;
+		}
+	}
+out:
+	free(nlh);
+	return m;
+}
+
+static int say(const struct hp_nm_msg *m, int rc, char *what, size_t wsize)
+{
+	if (rc && wsize)
+		hp_nm_describe(m, what, wsize);
+	return rc;
+}
+
+static int family_of(const struct hp_nm_msg *m)
+{
+	return ((struct ifaddrmsg *)nlmsg_data((struct nlmsghdr *)m->data))->ifa_family;
+}
+
+static int addr_add_one(struct hp_nl *nl, const struct hp_nm_msg *a, int to, const char *to_name,
+			char *what, size_t wsize)
+{
+	struct nl_msg *m = addr_msg(a, RTM_NEWADDR, to, to_name);
+	int rc;
+
+	if (!m)
+		return say(a, -ENOMEM, what, wsize);
+	rc = talk(nl, m, NULL, NULL);
+	return say(a, rc == -EEXIST ? 0 : rc, what, wsize);
+}
+
+/* IPv4 keeps the order addresses were added in (primaries before their
+ * secondaries); IPv6 puts each new address first among those of its
+ * scope (ipv6_link_dev_addr), so IPv6 is added from the last. */
+int hp_nm_addrs_add(struct hp_nl *nl, const struct hp_nm_snap *s, int to, const char *to_name,
+		    char *what, size_t wsize)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->naddrs; i++)
+		if (family_of(&s->addrs[i]) == AF_INET &&
+		    (rc = addr_add_one(nl, &s->addrs[i], to, to_name, what, wsize)))
+			return rc;
+	for (i = s->naddrs; i-- > 0;)
+		if (family_of(&s->addrs[i]) == AF_INET6 &&
+		    (rc = addr_add_one(nl, &s->addrs[i], to, to_name, what, wsize)))
+			return rc;
+	return 0;
+}
+
+int hp_nm_addrs_del(struct hp_nl *nl, const struct hp_nm_snap *s, int ifindex, char *what,
+		    size_t wsize)
+{
+	size_t i;
+	int rc;
+
+	/* From the last: an IPv4 secondary goes before its primary, which
+	 * would take it along. */
+	for (i = s->naddrs; i-- > 0;) {
+		struct nl_msg *m = addr_msg(&s->addrs[i], RTM_DELADDR, ifindex, "");
+
+		if (!m)
+			return say(&s->addrs[i], -ENOMEM, what, wsize);
+		rc = talk(nl, m, NULL, NULL);
+		if (rc && rc != -EADDRNOTAVAIL && rc != -ENODEV && rc != -ENOENT && rc != -ESRCH)
+			return say(&s->addrs[i], rc, what, wsize);
+	}
+	return 0;
+}
+
+/* Link routes (scope host, link) before the routes through a gateway
+ * that needs them; then as many passes as bring progress. */
+int hp_nm_routes_add(struct hp_nl *nl, const struct hp_nm_snap *s, int from, int to, char *what,
+		     size_t wsize)
+{
+	unsigned char *done = calloc(s->nroutes + 1, 1);
+	size_t i, left = s->nroutes, before;
+	int rc = 0, first = 0, pass;
+
+	if (!done)
+		return -ENOMEM;
+	for (pass = 0; left; pass++) {
+		before = left;
+		first = 0;
+		for (i = 0; i < s->nroutes; i++) {
+			const struct rtmsg *rtm = nlmsg_data((struct nlmsghdr *)s->routes[i].data);
+			struct nl_msg *m;
+
+			if (done[i] || (pass == 0 && rtm->rtm_scope == RT_SCOPE_UNIVERSE))
+				continue;
+			if (!(m = route_msg(&s->routes[i], RTM_NEWROUTE, from, to))) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			rc = talk(nl, m, NULL, NULL);
+			if (!rc || rc == -EEXIST) {
+				done[i] = 1;
+				left--;
+			} else if (!first) {
+				first = rc;
+				say(&s->routes[i], rc, what, wsize);
+			}
+		}
+		if (pass > 0 && left == before)
+			break;
+	}
+	rc = left ? first : 0;
+out:
+	free(done);
+	return rc;
+}
+
+int hp_nm_routes_del(struct hp_nl *nl, const struct hp_nm_snap *s, int from, int ifindex,
+		     char *what, size_t wsize)
+{
+	size_t i;
+	int rc;
+
+	for (i = s->nroutes; i-- > 0;) {
+		struct nl_msg *m = route_msg(&s->routes[i], RTM_DELROUTE, from, ifindex);
+
+		if (!m)
+			return say(&s->routes[i], -ENOMEM, what, wsize);
+		rc = talk(nl, m, NULL, NULL);
+		if (rc && rc != -ESRCH && rc != -ENOENT && rc != -ENODEV && rc != -EADDRNOTAVAIL)
+			return say(&s->routes[i], rc, what, wsize);
+	}
+	return 0;
+}
+
+/* ---- text form ---------------------------------------------------------- */
+
+static int write_hex(FILE *f, const char *key, const struct hp_nm_msg *m)
+{
+	const unsigned char *p = m->data;
+	size_t i;
+
+	fprintf(f, "%s ", key);
+	for (i = 0; i < m->len; i++)
+		fprintf(f, "%02x", p[i]);
+	return fputc('\n', f) == EOF ? -EIO : 0;
+}
+
+int hp_nm_snap_write(FILE *f, const struct hp_nm_snap *s)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->naddrs; i++)
+		if ((rc = write_hex(f, "addr", &s->addrs[i])))
+			return rc;
+	for (i = 0; i < s->nroutes; i++)
+		if ((rc = write_hex(f, "route", &s->routes[i])))
+			return rc;
+	return ferror(f) ? -EIO : 0;
+}
+
+static int unhex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int hp_nm_snap_read_line(struct hp_nm_snap *s, const char *key, const char *hex)
+{
+	size_t len = strlen(hex) / 2, i, hdr;
+	int route = !strcmp(key, "route"), rc;
+	struct nlmsghdr *nlh;
+	unsigned char *buf;
+
+	if ((!route && strcmp(key, "addr")) || strlen(hex) % 2 || len < NLMSG_HDRLEN || len > 65536)
+		return -EINVAL;
+	if (!(buf = malloc(len)))
+		return -ENOMEM;
+	for (i = 0; i < len; i++) {
+		int hi = unhex(hex[2 * i]), lo = unhex(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			free(buf);
+			return -EINVAL;
+		}
+		buf[i] = (unsigned char)(hi << 4 | lo);
+	}
+	nlh = (struct nlmsghdr *)buf;
+	hdr = NLMSG_HDRLEN + NLMSG_ALIGN(route ? sizeof(struct rtmsg) : sizeof(struct ifaddrmsg));
+	rc = nlh->nlmsg_len != len || nlh->nlmsg_type != (route ? RTM_NEWROUTE : RTM_NEWADDR) ||
+	     len < hdr;
+	if (!rc) {
+		struct nlattr *a;
+		int rem;
+
+		/* every attribute whole, up to the end */
+		nla_for_each_attr(a, (struct nlattr *)(buf + hdr), (int)(len - hdr), rem)
+			;
+		rc = rem != 0;
+	}
+	if (rc) {
+		free(buf);
+		return -EINVAL;
+	}
+	rc = route ? msg_push(&s->routes, &s->nroutes, buf, len) : msg_push(&s->addrs, &s->naddrs, buf, len);
+	free(buf);
+	return rc;
+}
+
+/* ---- links -------------------------------------------------------------- */
+
+int hp_nm_bridge_create(struct hp_nl *nl, const char *name, unsigned int mtu,
+			const unsigned char mac[6])
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nlattr *info, *data;
+	struct nl_msg *m;
+
+	if (!(m = msg_new(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi))))
+		return -ENOMEM;
+	if (nla_put_string(m, IFLA_IFNAME, name) < 0 || nla_put_u32(m, IFLA_MTU, mtu) < 0 ||
+	    nla_put(m, IFLA_ADDRESS, 6, mac) < 0 || !(info = nla_nest_start(m, IFLA_LINKINFO)) ||
+	    nla_put_string(m, IFLA_INFO_KIND, "bridge") < 0 ||
+	    !(data = nla_nest_start(m, IFLA_INFO_DATA)) ||
+	    nla_put_u32(m, IFLA_BR_STP_STATE, 0) < 0 || nla_put_u32(m, IFLA_BR_FORWARD_DELAY, 0) < 0) {
+		nlmsg_free(m);
+		return -ENOMEM;
+	}
+	nla_nest_end(m, data);
+	nla_nest_end(m, info);
+	return talk(nl, m, NULL, NULL);
+}
+
+struct ports {
+	int br;
+	char (*names)[HP_IFNAMSIZ];
+	int max, n;
+};
+
+static int port_cb(struct nlmsghdr *nlh, void *arg)
+{
+	struct ports *p = arg;
+	struct ifinfomsg *ifi = nlmsg_data(nlh);
+	struct nlattr *tb[IFLA_MAX + 1];
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0 ||
+	    !tb[IFLA_MASTER] || (int)nla_get_u32(tb[IFLA_MASTER]) != p->br || !tb[IFLA_IFNAME])
+		return 0;
+	if (p->n < p->max)
+		snprintf(p->names[p->n], HP_IFNAMSIZ, "%s", nla_get_string(tb[IFLA_IFNAME]));
+	p->n++;
+	return 0;
+}
+
+int hp_nm_bridge_ports(struct hp_nl *nl, int br_ifindex, char (*names)[HP_IFNAMSIZ], int max,
+		       int *n)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct ports p = { br_ifindex, names, max, 0 };
+	struct nl_msg *m = msg_new(RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof(ifi));
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	rc = talk(nl, m, port_cb, &p);
+	*n = p.n;
+	return rc;
+}
+
+int hp_nm_link_del(struct hp_nl *nl, int ifindex)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct nl_msg *m = msg_new(RTM_DELLINK, 0, &ifi, sizeof(ifi));
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	rc = talk(nl, m, NULL, NULL);
+	return rc == -ENODEV ? 0 : rc;
+}
+
+struct dflt {
+	int ifindex;
+	unsigned int metric;
+};
+
+static int first_oif(int *ifindex, void *arg)
+{
+	*(int *)arg = *ifindex;
+	return 1;
+}
+
+static int default_cb(struct nlmsghdr *nlh, void *arg)
+{
+	struct dflt *d = arg;
+	struct rtmsg *rtm = nlmsg_data(nlh);
+	struct nlattr *tb[RTA_MAX + 1];
+	unsigned int table = rtm->rtm_table, metric = 0;
+	int oif = 0;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_dst_len || rtm->rtm_type != RTN_UNICAST ||
+	    nlmsg_parse(nlh, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
+		return 0;
+	if (tb[RTA_TABLE])
+		table = nla_get_u32(tb[RTA_TABLE]);
+	if (tb[RTA_PRIORITY])
+		metric = nla_get_u32(tb[RTA_PRIORITY]);
+	if (table != RT_TABLE_MAIN || (d->ifindex && metric >= d->metric))
+		return 0;
+	route_oifs(nlh, first_oif, &oif);
+	if (oif) {
+		d->ifindex = oif;
+		d->metric = metric;
+	}
+	return 0;
+}
+
+int hp_nm_default_dev(struct hp_nl *nl, int *ifindex)
+{
+	struct dflt d = { 0, 0 };
+	int rc;
+
+	if ((rc = dump(nl, RTM_GETROUTE, AF_INET, default_cb, &d)))
+		return rc;
+	if (!d.ifindex && (rc = dump(nl, RTM_GETROUTE, AF_INET6, default_cb, &d)))
+		return rc;
+	*ifindex = d.ifindex;
+	return d.ifindex ? 0 : -ENOENT;
+}
