@@ -81,3 +81,56 @@ clean:
 
 .PHONY: all check install uninstall clean
 .SECONDARY:
+
+# ---------------------------------------------------------------- bench, stress, fuzz, sanitizers
+# None of these is part of `make check`.  bench and stress need root;
+# fuzz needs clang with libFuzzer (libclang-rt-14-dev).
+
+$(BUILD)/hp-bench-run: tests/bench/runner.c | $(BUILD)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# The floor links what the tools link and does nothing.
+$(BUILD)/bench-floor: tests/bench/floor.c | $(BUILD)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+bench: all $(BUILD)/hp-bench-run $(BUILD)/bench-floor
+	HP_BUILD=$(abspath $(BUILD)) tests/bench/bench.sh
+
+stress: all
+	HP_BUILD=$(abspath $(BUILD)) bats --tap tests/stress/stress.bats
+
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -std=gnu11 -D_GNU_SOURCE -Icommon -I$(BUILD) $(PKG_CFLAGS) \
+                -DHP_XEN_SCRIPT_DIR='"$(XEN_SCRIPT_DIR)"'
+
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(wildcard common/*.h) $(BUILD)/hook-env.h | $(BUILD)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+# Each target runs FUZZ_SECONDS from its committed seeds
+# (tests/fuzz/corpus/<target>/, read only); new inputs go to
+# $(BUILD)/fuzz/corpus-<target>/, crashes to $(BUILD)/fuzz/.
+fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+		echo "fuzz: $$t, $(FUZZ_SECONDS) s"; \
+		$(BUILD)/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/$$t- $(BUILD)/fuzz/corpus-$$t tests/fuzz/corpus/$$t \
+			2>$(BUILD)/fuzz/$$t.log || { tail -n 40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' $(BUILD)/fuzz/$$t.log; \
+	done
+
+# The whole suite with ASan+UBSan (any UBSan report aborts), in its own
+# build directory.
+check-asan:
+	$(MAKE) BUILD=build-asan SANITIZE=1 CPPFLAGS=-fno-sanitize-recover=all check
+
+# The whole suite with every tool run under valgrind (tests/helpers.bash,
+# HP_VALGRIND=1): any error or leak fails the run with exit 99.
+check-valgrind: all $(UNITS)
+	HP_VALGRIND=1 HP_BUILD=$(abspath $(BUILD)) tests/run.sh
+
+.PHONY: bench stress fuzz check-asan check-valgrind
