@@ -635,6 +635,14 @@ static int s_state_del(struct nb *b)
 	return 0;
 }
 
+static void u_state_del(struct nb *b)
+{
+	int rc = state_write(b);
+
+	if (rc)
+		hp_err("unable to write the state file '%s' again: %s", b->state_path, strerror(-rc));
+}
+
 static const struct step stop_steps[] = {
 	{ "antispoof-off", s_antispoof_off, u_antispoof_off },
 	{ "remove-bridge-routes", s_br_routes_del, u_br_routes_del },
@@ -648,9 +656,9 @@ static const struct step stop_steps[] = {
 	{ "nic-up", s_nic_restore_up, u_nic_restore_up },
 	{ "nic-addresses", s_nic_addrs, u_nic_addrs },
 	{ "nic-routes", s_nic_routes, u_nic_routes },
+	{ "remove-state", s_state_del, u_state_del },
 	/* last: nothing after it can fail, so it needs no undo */
 	{ "delete-bridge", s_bridge_del, NULL },
-	{ "remove-state", s_state_del, NULL },
 	{ NULL, NULL, NULL },
 };
 
@@ -685,9 +693,13 @@ static int transact(struct nb *b, const struct step *steps)
 			hp_err("step %zu '%s': failure injected by XEN_HOTPLUG_FAIL_STEP", i + 1,
 			       steps[i].name);
 		if (inj || steps[i].run(b)) {
-			hp_err("%s failed at step %zu '%s': undoing steps %zu to 1", b->command, i + 1,
-			       steps[i].name, inj ? i : i + 1);
 			j = inj ? i : i + 1;
+			if (j)
+				hp_err("%s failed at step %zu '%s': undoing steps %zu to 1", b->command,
+				       i + 1, steps[i].name, j);
+			else
+				hp_err("%s failed at step 1 '%s': nothing to undo", b->command,
+				       steps[i].name);
 			while (j-- > 0) {
 				if (steps[j].undo) {
 					hp_dbg("%s: undoing step %zu '%s'", b->command, j + 1,
