@@ -106,9 +106,13 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
                 -std=gnu11 -D_GNU_SOURCE -Icommon -I$(BUILD) $(PKG_CFLAGS) \
                 -DHP_XEN_SCRIPT_DIR='"$(XEN_SCRIPT_DIR)"'
 
+# A target that includes a source file itself leaves it out of the link.
+FUZZ_EXCLUDE_fwconf    := common/fw.c
+FUZZ_EXCLUDE_xenstored := $(LIB_SRC)
+
 $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(wildcard common/*.h) $(BUILD)/hook-env.h | $(BUILD)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out $(FUZZ_EXCLUDE_$*),$(LIB_SRC)) $(PKG_LIBS)
 
 # Each target runs FUZZ_SECONDS from its committed seeds
 # (tests/fuzz/corpus/<target>/, read only); new inputs go to
