@@ -316,7 +316,13 @@ run_vif() {
 		done
 		[ "$keep" = 1 ] && f+=("$x")
 	done
-	ip netns exec "$DOM0" timeout -k 2 30 env -i "${f[@]}" "$path" "$@" </dev/null
+	# HP_VALGRIND=1 (make check-valgrind): the tool under valgrind; any
+	# memory error or leak makes it exit 99.
+	local -a vg=()
+	if [ "${HP_VALGRIND:-0}" = 1 ]; then
+		vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=99)
+	fi
+	ip netns exec "$DOM0" timeout -k 2 30 env -i "${f[@]}" ${vg[@]+"${vg[@]}"} "$path" "$@" </dev/null
 }
 
 # ---------------------------------------------------------------- exec
