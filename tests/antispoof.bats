@@ -27,7 +27,7 @@ teardown() {
 
 # ---------------------------------------------------------------- helpers
 
-outside_create() {
+observer_create() {
 	ip netns add "$OUT"
 	ip -n "$OUT" link set lo up
 	ip -n "$DOM0" link add out0 type veth peer name eth0 netns "$OUT"
@@ -69,7 +69,7 @@ guest_online() {
 }
 
 two_guests() {
-	outside_create
+	observer_create
 	guest_online 1 ip4=10.0.0.1/24 ip6=fd00::1/64 ip="10.0.0.1 fd00::1"
 	guest_online 2 ip4=10.0.0.2/24 ip6=fd00::2/64 ip="10.0.0.2 fd00::2"
 }
@@ -146,7 +146,7 @@ garp_victim_ready() {
 }
 
 @test "control: the same gratuitous ARP from an unguarded guest does poison" {
-	outside_create
+	observer_create
 	guest_online 2 ip4=10.0.0.2/24 ip="10.0.0.2"
 	guest_online 3 ip4=10.0.0.3/24
 	garp_victim_ready
@@ -211,7 +211,7 @@ udhcpd_conf() {
 }
 
 @test "a guest without ip is not restricted" {
-	outside_create
+	observer_create
 	guest_online 3 ip4=10.0.0.3/24
 	static_neigh 3
 	in_guest 3 ip addr add 10.0.0.51/24 dev eth0
@@ -222,7 +222,7 @@ udhcpd_conf() {
 
 @test "strict mode: a guest without ip gets DHCP-client and link-local only" {
 	echo "antispoof_strict = yes" >"$XEN_HOTPLUG_CONF"
-	outside_create
+	observer_create
 	guest_online 3 ip4=10.0.0.3/24
 	static_neigh 3
 	guest_noping 3 10.0.0.100
@@ -330,7 +330,7 @@ udhcpd_conf() {
 
 @test "antispoof=none installs nothing" {
 	printf '# host policy\nantispoof = "none"\n' >"$XEN_HOTPLUG_CONF"
-	outside_create
+	observer_create
 	guest_online 1 ip4=10.0.0.1/24 ip="10.0.0.1"
 	run in_dom0 nft list ruleset
 	echo "$output"
