@@ -401,17 +401,19 @@ wait_for() {
 
 # ---------------------------------------------------------------- outside
 
-# outside_create [route=yes|no]: an "outside" host (namespace ${W}-out)
+# outside_create [route=yes|no] [ip6=yes|no]: an "outside" host (namespace ${W}-out)
 # on dom0's uplink: a veth `eth0` in dom0 (192.0.2.1/24, 2001:db8:1::1/64)
 # to `eth0` outside (192.0.2.2/24, 2001:db8:1::2/64).  route=yes (the
 # default) makes the outside host dom0's default gateway for both
 # families.  Routed guests take addresses in 192.0.2.0/24 and
-# 2001:db8:1::/64, as on a real LAN.
+# 2001:db8:1::/64, as on a real LAN.  ip6=no: no IPv6 addresses or route
+# (for a dom0 with IPv6 disabled).
 outside_create() {
-	local route=yes kv
+	local route=yes ip6=yes kv
 	for kv in "$@"; do
 		case "$kv" in
 		route=*) route=${kv#*=} ;;
+		ip6=*) ip6=${kv#*=} ;;
 		*) echo "outside_create: unknown option $kv" >&2; return 2 ;;
 		esac
 	done
@@ -420,14 +422,18 @@ outside_create() {
 	ip -n "$ons" link set lo up || return 1
 	ip -n "$DOM0" link add eth0 type veth peer name eth0 netns "$ons" || return 1
 	ip -n "$DOM0" addr add 192.0.2.1/24 dev eth0 || return 1
-	ip -n "$DOM0" addr add 2001:db8:1::1/64 dev eth0 nodad || return 1
 	ip -n "$ons" addr add 192.0.2.2/24 dev eth0 || return 1
-	ip -n "$ons" addr add 2001:db8:1::2/64 dev eth0 nodad || return 1
+	if [ "$ip6" = yes ]; then
+		ip -n "$DOM0" addr add 2001:db8:1::1/64 dev eth0 nodad || return 1
+		ip -n "$ons" addr add 2001:db8:1::2/64 dev eth0 nodad || return 1
+	fi
 	ip -n "$DOM0" link set eth0 up || return 1
 	ip -n "$ons" link set eth0 up || return 1
 	if [ "$route" = yes ]; then
 		ip -n "$DOM0" route add default via 192.0.2.2 dev eth0 || return 1
-		ip -n "$DOM0" -6 route add default via 2001:db8:1::2 dev eth0 || return 1
+		if [ "$ip6" = yes ]; then
+			ip -n "$DOM0" -6 route add default via 2001:db8:1::2 dev eth0 || return 1
+		fi
 	fi
 }
 in_outside() { ip netns exec "${W}-out" "$@"; }

@@ -1,0 +1,296 @@
+/*
+ * vif-nat: give a Xen guest a private address behind dom0 (routed NAT mode).
+ *
+ * Usage (as libxl runs it, for each vif of a starting or stopping guest):
+ *   vif-nat online|offline [type_if=vif] [ip=ADDR[/LEN]] [dhcp=yes|no] [key=value...]
+ *   vif-nat add|remove type_if=tap [ip=ADDR[/LEN]] [dhcp=yes|no] [key=value...]
+ *
+ * Environment (libxl): vif, XENBUS_PATH (relative), INTERFACE for taps,
+ * netdev, script.  XEN_HOTPLUG_NAT_DHCP and XEN_HOTPLUG_NAT_DHCP_DIR, and
+ * the nat_dhcp* keys of /etc/xen/xen-hotplug.conf: see common/dhcp.h.
+ * xenstore read under XENBUS_PATH: vifname, mtu, mac, ip, frontend.
+ * Written: hotplug-status=connected last (online), or hotplug-error and
+ * hotplug-status=error (online failure).  Nothing for offline/add/remove.
+ *
+ * Addresses (common/natip.h): the guest's is `ip` (one IPv4 address) or
+ * 10.<domid/256>.<domid%256>.<devid+1>/16; the router's (dom0's end) is
+ * the guest's with 127 added to or taken from the last octet.  Domain and
+ * device ids come from XENBUS_PATH.
+ *
+ * online/add, every input checked before any change (including that no
+ * other vif already holds the guest's or the router's address):
+ * the anti-spoofing guard (inet family, the guest's address as /32), the
+ * router address on the vif as /32, proxy_arp on, up, a route to the
+ * guest via the vif with src the router address (metric 1 for a tap, 2
+ * for a vif, so that a guest's emulated and PV NICs coexist), the DHCP
+ * host entry.  The masquerading of the guests' network to the outside is
+ * the host's (see README).
+ * offline/remove: the DHCP entry, the route, the router address; down.
+ *
+ * Exit: 0 success, 1 failure, 2 usage.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "devconf.h"
+#include "dhcp.h"
+#include "link.h"
+#include "log.h"
+#include "natip.h"
+#include "route.h"
+#include "vif.h"
+
+/* One run, one vif: the tool's state can be static. */
+static struct {
+	unsigned int domid, devid, metric;
+	struct hp_nat nat;
+	struct hp_dhcp_conf dhcp;
+	int resolved;
+	char ip[INET_ADDRSTRLEN + 4], vif_ip[INET_ADDRSTRLEN], router_ip[INET_ADDRSTRLEN];
+} st;
+
+/* The guest's address as the guard's only entry: a /32, whatever the
+ * prefix length of `ip` (upstream accepted the whole /16 as source). */
+static int narrow_guard(struct hp_vif *v)
+{
+	struct hp_prefix *p = malloc(sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	*p = st.nat.guest;
+	p->len = 32;
+	free(v->ips);
+	v->ips = p;
+	v->nips = 1;
+	return 0;
+}
+
+/* Addresses, names and the DHCP configuration; no change. */
+static int resolve(struct hp_vif *v)
+{
+	char err[512];
+	const char *why;
+	int rc;
+
+	st.metric = v->is_tap ? 1 : 2;
+	if (hp_parse_backend_path(v->xb_path, &st.domid, &st.devid))
+		return hp_vif_fail(v, "unable to find the domain and device ids in XENBUS_PATH "
+				      "'%s'", v->xb_path);
+	if (hp_nat_addrs(st.domid, st.devid, v->ips, v->nips, &st.nat, &why)) {
+		if (v->nips)
+			return hp_vif_bad(v, "ip", v->ip, why);
+		return hp_vif_fail(v, "unable to choose the guest's address for domain %u, vif %u: "
+				      "%s", st.domid, st.devid, why);
+	}
+	inet_ntop(AF_INET, st.nat.guest.addr, st.vif_ip, sizeof(st.vif_ip));
+	inet_ntop(AF_INET, st.nat.router.addr, st.router_ip, sizeof(st.router_ip));
+	snprintf(st.ip, sizeof(st.ip), "%s/%u", st.vif_ip, st.nat.guest.len);
+	if (!v->nips)
+		v->ip = st.ip; /* upstream's hooks see the default in $ip */
+	if (narrow_guard(v))
+		return hp_vif_fail(v, "unable to set up the guard: %s", strerror(ENOMEM));
+
+	if ((rc = hp_dhcp_config(hp_param(&v->params, "dhcp"), &st.dhcp, err, sizeof(err))))
+		return hp_vif_fail(v, "%s", err);
+	if (st.dhcp.mode != HP_DHCP_NONE && !v->has_mac && v->attach)
+		return hp_vif_fail(v, "unable to add a DHCP entry for '%s': the vif has no mac key",
+				   v->dev);
+	hp_vif_hook_var(v, "vif_ip", st.vif_ip);
+	hp_vif_hook_var(v, "router_ip", st.router_ip);
+	hp_vif_hook_var(v, "hostname", st.nat.hostname);
+	hp_vif_hook_var(v, "dhcp", st.dhcp.mode == HP_DHCP_NONE ? "no" : "yes");
+	st.resolved = 1;
+	return 0;
+}
+
+/* The same guest's emulated and PV NICs ("x" and "x-emu") share addresses. */
+static int twin(struct hp_vif *v, int ifindex)
+{
+	struct hp_link l;
+	size_t n;
+
+	if (ifindex == v->link.ifindex)
+		return 1;
+	if (hp_link_get_index(v->nl, ifindex, &l))
+		return 0;
+	n = strlen(v->dev);
+	if (!strncmp(l.name, v->dev, n) && !strcmp(l.name + n, "-emu"))
+		return 1;
+	n = strlen(l.name);
+	return !strncmp(v->dev, l.name, n) && !strcmp(v->dev + n, "-emu");
+}
+
+/* Another vif holding the guest's or the router's address cannot work:
+ * dom0 would keep the packets or send them to the other guest. */
+static int check_conflicts(struct hp_vif *v)
+{
+	struct hp_link other;
+	struct hp_addr *a;
+	struct hp_route *r;
+	size_t n, i;
+	int rc, bad = 0;
+
+	if ((rc = hp_addr_list(v->nl, 0, AF_INET, &a, &n)))
+		return hp_vif_fail(v, "unable to list dom0's addresses: %s", strerror(-rc));
+	for (i = 0; i < n && !bad; i++) {
+		if (!memcmp(a[i].prefix.addr, st.nat.guest.addr, 4)) {
+			bad = hp_link_get_index(v->nl, a[i].ifindex, &other) ? 1 : 0;
+			hp_vif_fail(v, "unable to use guest address %s: it is dom0's own address "
+				       "(on '%s')", st.vif_ip, bad ? "?" : other.name);
+			bad = 1;
+		} else if (!memcmp(a[i].prefix.addr, st.nat.router.addr, 4) &&
+			   !twin(v, a[i].ifindex)) {
+			hp_link_get_index(v->nl, a[i].ifindex, &other);
+			hp_vif_fail(v, "unable to use router address %s for guest address %s: it is "
+				       "already on '%s'", st.router_ip, st.vif_ip, other.name);
+			bad = 1;
+		}
+	}
+	free(a);
+	if (bad)
+		return 1;
+	if ((rc = hp_route_list(v->nl, AF_INET, 0, &r, &n)))
+		return hp_vif_fail(v, "unable to list dom0's routes: %s", strerror(-rc));
+	for (i = 0; i < n && !bad; i++) {
+		if (r[i].dst.len != 32 || !r[i].oif || twin(v, r[i].oif))
+			continue;
+		if (!memcmp(r[i].dst.addr, st.nat.guest.addr, 4) ||
+		    !memcmp(r[i].dst.addr, st.nat.router.addr, 4)) {
+			memset(&other, 0, sizeof(other));
+			hp_link_get_index(v->nl, r[i].oif, &other);
+			hp_vif_fail(v, "unable to use guest address %s with router address %s: %s "
+				       "is already routed to '%s'", st.vif_ip, st.router_ip,
+				    !memcmp(r[i].dst.addr, st.nat.guest.addr, 4) ? st.vif_ip
+										 : st.router_ip,
+				    other.name);
+			bad = 1;
+		}
+	}
+	free(r);
+	return bad;
+}
+
+static struct hp_route guest_route(struct hp_vif *v)
+{
+	struct hp_route r = { .dst = st.nat.guest, .oif = v->link.ifindex, .metric = st.metric,
+			      .has_src = 1, .src = st.nat.router };
+
+	r.dst.len = 32;
+	return r;
+}
+
+static struct hp_dhcp_host dhcp_host(struct hp_vif *v)
+{
+	return (struct hp_dhcp_host){ .ifname = v->dev, .mac = v->mac, .ip = &st.nat.guest,
+				      .router = &st.nat.router, .hostname = st.nat.hostname };
+}
+
+static int attach(struct hp_vif *v)
+{
+	struct hp_route r;
+	struct hp_dhcp_host h;
+	int rc, on = 1;
+
+	if (resolve(v) || check_conflicts(v))
+		return 1;
+	v->touched = 1;
+	if (hp_vif_guard_add(v))
+		return 1;
+	if ((rc = hp_addr_add(v->nl, v->link.ifindex, &st.nat.router, 0)))
+		return hp_vif_fail(v, "unable to add router address %s/32 to '%s': %s",
+				   st.router_ip, v->dev, strerror(-rc));
+	if ((rc = hp_devconf_set_proxy_arp(v->nl, &v->link, 1)))
+		return hp_vif_fail(v, "unable to turn on proxy_arp on '%s': %s", v->dev,
+				   strerror(-rc));
+	if ((rc = hp_link_set_up(v->nl, &v->link, 1)))
+		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
+	v->link.flags |= IFF_UP;
+	r = guest_route(v);
+	if ((rc = hp_route_add(v->nl, &r)))
+		return hp_vif_fail(v, "unable to add the route to %s via '%s': %s", st.vif_ip,
+				   v->dev, strerror(-rc));
+	h = dhcp_host(v);
+	if ((rc = hp_dhcp_host_add(&st.dhcp, &h)))
+		return hp_vif_fail(v, "unable to add the %s DHCP entry for '%s' (%s): %s",
+				   hp_dhcp_mode_name(st.dhcp.mode), v->dev,
+				   st.dhcp.mode == HP_DHCP_ISC ? st.dhcp.isc_conf : st.dhcp.dir,
+				   strerror(-rc));
+	if (!hp_devconf_forwarding(AF_INET, v->dev, &on) && !on)
+		hp_warn("ipv4 forwarding is off on '%s': the guest reaches dom0 only; set "
+			"net.ipv4.conf.all.forwarding=1", v->dev);
+	hp_info("%s: guest %s via '%s', router %s, dhcp %s", v->command, st.ip, v->dev,
+		st.router_ip, hp_dhcp_mode_name(st.dhcp.mode));
+	return 0;
+}
+
+/* Everything attach added; the first error is returned. */
+static int remove_all(struct hp_vif *v)
+{
+	struct hp_dhcp_host h = dhcp_host(v);
+	struct hp_route r;
+	int rc, ret = 0;
+
+	if ((rc = hp_dhcp_host_del(&st.dhcp, &h))) {
+		hp_err("unable to remove the %s DHCP entry for '%s': %s",
+		       hp_dhcp_mode_name(st.dhcp.mode), v->dev, strerror(-rc));
+		ret = rc;
+	}
+	if (!v->link.ifindex)
+		return ret; /* its route and address went with it */
+	r = guest_route(v);
+	r.has_src = 0;
+	if ((rc = hp_route_del(v->nl, &r))) {
+		hp_err("unable to delete the route to %s via '%s': %s", st.vif_ip, v->dev,
+		       strerror(-rc));
+		ret = ret ? ret : rc;
+	}
+	hp_addr_del(v->nl, v->link.ifindex, &st.nat.router);
+	if ((rc = hp_link_set_up(v->nl, &v->link, 0))) {
+		hp_err("unable to bring '%s' down: %s", v->dev, strerror(-rc));
+		ret = ret ? ret : rc;
+	}
+	return ret;
+}
+
+static void undo(struct hp_vif *v)
+{
+	if (st.resolved)
+		remove_all(v);
+	hp_fw_guard_del(v->dev, HP_FW_INET);
+}
+
+static int detach(struct hp_vif *v)
+{
+	int rc;
+
+	if (resolve(v))
+		return 1;
+	if ((rc = remove_all(v)))
+		return hp_vif_fail(v, "unable to clean up after '%s': %s", v->dev, strerror(-rc));
+	hp_info("%s: guest %s via '%s' removed", v->command, st.ip, v->dev);
+	return 0;
+}
+
+static const struct hp_vif_tool tool = {
+	.name = "vif-nat",
+	.usage = "usage: vif-nat online|offline [type_if=vif] [ip=ADDR[/LEN]] [dhcp=yes|no] [key=value...]\n"
+		 "       vif-nat add|remove type_if=tap [ip=ADDR[/LEN]] [dhcp=yes|no] [key=value...]\n"
+		 "Gives the guest behind the Xen vif named by $vif (or the tap named by\n"
+		 "$INTERFACE) a private address routed through the vif, and a DHCP entry.\n"
+		 "Run by libxl.\n",
+	.fw_family = HP_FW_INET,
+	.attach = attach,
+	.detach = detach,
+	.undo = undo,
+};
+
+int main(int argc, char **argv)
+{
+	return hp_vif_main(argc, argv, &tool);
+}
