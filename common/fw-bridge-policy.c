@@ -16,9 +16,6 @@
 #include "parse.h"
 
 #define POLICY_TABLE "bridge xen_hotplug"
-/* A name no interface has: its guard exists for the instant it takes to
- * make the guard create its table, then is removed. */
-#define PROBE_IFNAME "xhp-probe"
 
 struct nft {
 	void *h;
@@ -83,29 +80,6 @@ static int nft_run(struct nft *n, const char *text, char *err, size_t size)
 	return -EIO;
 }
 
-/* The guard's table, made by the guard itself so that its layout is its
- * own: a probe guard on a name no interface has, removed at once. */
-static int table_ensure(struct nft *n)
-{
-	struct hp_prefix p = { .family = AF_INET, .addr = { 192, 0, 2, 1 }, .len = 32 };
-	struct hp_guard g = { .ifname = PROBE_IFNAME, .family = HP_FW_BRIDGE, .addrs = &p, .naddrs = 1 };
-	char err[256];
-	int rc;
-
-	if (!nft_run(n, "list table " POLICY_TABLE, err, sizeof(err)))
-		return 0;
-	rc = hp_fw_guard_add(&g);
-	hp_fw_guard_del(PROBE_IFNAME, HP_FW_BRIDGE);
-	if (rc)
-		return rc;
-	if (nft_run(n, "list table " POLICY_TABLE, err, sizeof(err))) {
-		hp_err("unable to find table " POLICY_TABLE " after creating the guard: antispoof=yes "
-		       "needs the nftables guard (antispoof=nft in xen-hotplug.conf)");
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
-
 int hp_fw_bridge_policy_add(const char *bridge, const char *uplink, int *full)
 {
 	char *text = NULL, err[256];
@@ -117,7 +91,8 @@ int hp_fw_bridge_policy_add(const char *bridge, const char *uplink, int *full)
 		return -EINVAL;
 	if ((rc = nft_open(&n)))
 		return rc;
-	if ((rc = table_ensure(&n)))
+	/* the guard module makes its table, so that the layout is its own */
+	if ((rc = hp_fw_tables_ensure(HP_FW_BRIDGE)))
 		goto out;
 	/* flush + add: the one rule, however often this runs */
 	if (asprintf(&text,

@@ -802,6 +802,20 @@ int fw_nft_set(const struct fw_rules *r)
 	return update(r);
 }
 
+int fw_nft_ensure(enum hp_fw_family family)
+{
+	struct nl nl;
+	int rc, present;
+
+	if ((rc = nl_open(&nl, family))) {
+		hp_err("unable to open an nf_tables netlink socket: %s", strerror(-rc));
+		return rc;
+	}
+	rc = table_ready(&nl, family, 1, &present);
+	nl_close(&nl);
+	return rc;
+}
+
 int fw_nft_del(const char *ifname, enum hp_fw_family family)
 {
 	struct fw_rules r = { .family = family };

@@ -29,6 +29,8 @@ int fw_prefix_eq(const struct hp_prefix *a, const struct hp_prefix *b);
  * means never create the tables (cleanup only). */
 int fw_nft_set(const struct fw_rules *r);
 int fw_nft_del(const char *ifname, enum hp_fw_family family);
+/* The table of that family exists with our layout (created if missing). */
+int fw_nft_ensure(enum hp_fw_family family);
 
 /* iptables backend (fw-ipt.c): upstream's ACCEPT rules, forked iptables. */
 int fw_ipt_add(const struct hp_guard *g, int strict);

@@ -277,3 +277,8 @@ int hp_fw_guard_del(const char *ifname, enum hp_fw_family family)
 		rc = fw_ipt_del(ifname);
 	return rc ? rc : crc;
 }
+
+int hp_fw_tables_ensure(enum hp_fw_family family)
+{
+	return fw_nft_ensure(family);
+}

@@ -51,4 +51,9 @@ int hp_fw_guard_add(const struct hp_guard *g);
  * exist.  Removes nftables entries for the name whatever the backend. */
 int hp_fw_guard_del(const char *ifname, enum hp_fw_family family);
 
+/* The nftables guard table of the family exists, with our layout: created
+ * when missing, whatever the configured backend (network-bridge's
+ * antispoof=yes policy lives in it). */
+int hp_fw_tables_ensure(enum hp_fw_family family);
+
 #endif
