@@ -139,10 +139,11 @@ static int check_conflicts(struct hp_vif *v)
 	if ((rc = hp_addr_list(v->nl, 0, AF_INET, &a, &n)))
 		return hp_vif_fail(v, "unable to list dom0's addresses: %s", strerror(-rc));
 	for (i = 0; i < n && !bad; i++) {
+		memset(&other, 0, sizeof(other));
 		if (!memcmp(a[i].prefix.addr, st.nat.guest.addr, 4)) {
-			bad = hp_link_get_index(v->nl, a[i].ifindex, &other) ? 1 : 0;
+			hp_link_get_index(v->nl, a[i].ifindex, &other);
 			hp_vif_fail(v, "unable to use guest address %s: it is dom0's own address "
-				       "(on '%s')", st.vif_ip, bad ? "?" : other.name);
+				       "(on '%s')", st.vif_ip, other.name);
 			bad = 1;
 		} else if (!memcmp(a[i].prefix.addr, st.nat.router.addr, 4) &&
 			   !twin(v, a[i].ifindex)) {
