@@ -217,6 +217,20 @@ const char *hp_vif_frontend_path(struct hp_vif *v)
 	return v->fe_buf;
 }
 
+int hp_vif_set_ips(struct hp_vif *v, const struct hp_prefix *p, size_t n)
+{
+	struct hp_prefix *c = NULL;
+
+	if (n && !(c = malloc(n * sizeof(*c))))
+		return -ENOMEM;
+	if (n)
+		memcpy(c, p, n * sizeof(*c));
+	free(v->ips);
+	v->ips = c;
+	v->nips = n;
+	return 0;
+}
+
 int hp_vif_guard_add(struct hp_vif *v)
 {
 	struct hp_guard g = { .ifname = v->dev, .family = v->tool->fw_family,
@@ -301,8 +315,10 @@ static int do_detach(struct hp_vif *v)
 		v->ip = v->ip_xs;
 	else
 		v->ip = hp_param_str(&v->params, "ip");
-	if (hp_parse_ip_list(v->ip, &v->ips, &v->nips))
+	if (hp_parse_ip_list(v->ip, &v->ips, &v->nips)) {
 		hp_warn("ignoring invalid ip list '%s'", v->ip);
+		v->ips_invalid = 1;
+	}
 
 	rc = hp_link_get(v->nl, v->dev, &v->link);
 	if (rc == -ENODEV) {

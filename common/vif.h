@@ -53,6 +53,7 @@ struct hp_vif {
 	const char *ip; /* effective `ip`: xenstore > argument > environment */
 	struct hp_prefix *ips;
 	size_t nips;
+	int ips_invalid; /* offline only: `ip` did not parse, ips is empty */
 	unsigned char mac[6];
 	int has_mac;
 	unsigned int mtu; /* 0 when no `mtu` key */
@@ -83,6 +84,9 @@ int hp_vif_read_opt(struct hp_vif *v, const char *key, char **val);
 void hp_vif_hook_var(struct hp_vif *v, const char *name, const char *value);
 /* The frontend directory: the `frontend` key, else from XENBUS_PATH. */
 const char *hp_vif_frontend_path(struct hp_vif *v);
+/* Replace the ip list (a copy is taken), e.g. vif-nat's guard on the
+ * guest's /32.  0 or -ENOMEM. */
+int hp_vif_set_ips(struct hp_vif *v, const struct hp_prefix *p, size_t n);
 /* hp_fw_guard_add for this vif, its mac and ip list. */
 int hp_vif_guard_add(struct hp_vif *v);
 

@@ -59,16 +59,10 @@ static struct {
  * prefix length of `ip` (upstream accepted the whole /16 as source). */
 static int narrow_guard(struct hp_vif *v)
 {
-	struct hp_prefix *p = malloc(sizeof(*p));
+	struct hp_prefix p = st.nat.guest;
 
-	if (!p)
-		return -ENOMEM;
-	*p = st.nat.guest;
-	p->len = 32;
-	free(v->ips);
-	v->ips = p;
-	v->nips = 1;
-	return 0;
+	p.len = 32;
+	return hp_vif_set_ips(v, &p, 1);
 }
 
 /* Addresses, names and the DHCP configuration; no change. */
@@ -270,6 +264,11 @@ static int detach(struct hp_vif *v)
 {
 	int rc;
 
+	/* An `ip` edited into nonsense since online: the default rule would
+	 * name another address, so only what is keyed by name goes (the
+	 * guard, by the caller). */
+	if (v->ips_invalid)
+		return 0;
 	if (resolve(v))
 		return 1;
 	if ((rc = remove_all(v)))
