@@ -6,8 +6,16 @@
 #include <string.h>
 
 #include "conf.h"
+#include "log.h"
 
 #define CONF_DEFAULT "/etc/xen/xen-hotplug.conf"
+#define CONF_MAX_SIZE (64 * 1024)
+
+static struct {
+	int loaded;
+	int rc;
+	char *text; /* the file, NUL-terminated */
+} st;
 
 const char *hp_conf_path(void)
 {
@@ -28,22 +36,59 @@ static char *strip(char *s)
 	return s;
 }
 
-int hp_conf_get(const char *key, char *buf, size_t size)
+static void conf_free(void)
 {
-	char *line = NULL, *k, *v, *eq;
-	size_t cap = 0, len;
-	int rc = -ENOENT;
+	free(st.text);
+	st.text = NULL;
+}
+
+static int load(void)
+{
+	size_t len;
 	FILE *f;
 
+	st.loaded = 1;
 	if (!(f = fopen(hp_conf_path(), "re")))
-		return errno == ENOENT ? -ENOENT : -errno;
-	while (getline(&line, &cap, f) >= 0) {
+		return errno == ENOENT ? 0 : -errno;
+	st.text = malloc(CONF_MAX_SIZE + 1);
+	if (!st.text) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	len = fread(st.text, 1, CONF_MAX_SIZE, f);
+	st.text[len] = '\0';
+	fclose(f);
+	if (len == CONF_MAX_SIZE)
+		hp_warn("only the first %d bytes of '%s' are read", CONF_MAX_SIZE, hp_conf_path());
+	atexit(conf_free);
+	return 0;
+}
+
+int hp_conf_get(const char *key, char *buf, size_t size, unsigned int *lineno)
+{
+	char line[1024], *k, *v, *eq;
+	const char *p, *nl;
+	unsigned int n = 0;
+	size_t len;
+	int rc = -ENOENT;
+
+	if (!st.loaded)
+		st.rc = load();
+	if (st.rc)
+		return st.rc;
+	for (p = st.text; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		len = nl ? (size_t)(nl - p) : strlen(p);
+		n++;
+		if (len >= sizeof(line))
+			continue;
+		memcpy(line, p, len);
+		line[len] = '\0';
 		k = strip(line);
 		if (!*k || *k == '#' || !(eq = strchr(k, '=')))
 			continue;
 		*eq = '\0';
-		k = strip(k);
-		if (strcmp(k, key))
+		if (strcmp(strip(k), key))
 			continue;
 		v = strip(eq + 1);
 		len = strlen(v);
@@ -57,9 +102,9 @@ int hp_conf_get(const char *key, char *buf, size_t size)
 			continue;
 		}
 		memcpy(buf, v, len + 1);
+		if (lineno)
+			*lineno = n;
 		rc = 0;
 	}
-	free(line);
-	fclose(f);
 	return rc;
 }

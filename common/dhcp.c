@@ -57,7 +57,7 @@ static int setting(const char *env, const char *key, char *buf, size_t size)
 		memcpy(buf, e, strlen(e) + 1);
 		return 0;
 	}
-	rc = hp_conf_get(key, buf, size);
+	rc = hp_conf_get(key, buf, size, NULL);
 	return rc == 0 && !*buf ? -ENOENT : rc;
 }
 

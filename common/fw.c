@@ -1,7 +1,6 @@
 /* The anti-spoofing guard: host configuration, normalisation of the `ip`
  * list and the choice of backend.  The kernel work is in fw-nft.c
  * (default, in process) and fw-ipt.c (upstream's iptables rules). */
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,10 +9,10 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "conf.h"
 #include "fw-priv.h"
 #include "log.h"
 
-#define FW_CONF_DEFAULT "/etc/xen/xen-hotplug.conf"
 
 enum fw_backend { FW_NFT, FW_IPTABLES, FW_NONE };
 
@@ -55,18 +54,6 @@ static int parse_bool(const char *v, int *out)
 	return 0;
 }
 
-static char *strip(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 static int conf_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int conf_fail(const char *fmt, ...)
 {
@@ -79,70 +66,29 @@ static int conf_fail(const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* One `key=value` line; values may be double-quoted, as in a shell file. */
-static int conf_line(const char *path, unsigned int lineno, char *line)
-{
-	char *key, *val, *eq;
-	size_t len;
-
-	line = strip(line);
-	if (!*line || *line == '#')
-		return 0;
-	/* The file is shared with other tools (common/conf.c skips such
-	 * lines too): only our own keys' values are fatal. */
-	if (!(eq = strchr(line, '='))) {
-		hp_warn("ignoring line %u of '%s': expected key=value", lineno, path);
-		return 0;
-	}
-	*eq = '\0';
-	key = strip(line);
-	val = strip(eq + 1);
-	len = strlen(val);
-	if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
-		val[len - 1] = '\0';
-		val++;
-	}
-	if (!strcmp(key, "antispoof")) {
-		if (parse_backend(val, &conf.backend))
-			return conf_fail("invalid value '%s' for 'antispoof' at line %u of '%s': "
-					 "expected nft, iptables or none", val, lineno, path);
-	} else if (!strcmp(key, "antispoof_strict")) {
-		if (parse_bool(val, &conf.strict))
-			return conf_fail("invalid value '%s' for 'antispoof_strict' at line %u of "
-					 "'%s': expected yes or no", val, lineno, path);
-	} else {
-		hp_dbg("ignoring key '%s' at line %u of '%s'", key, lineno, path);
-	}
-	return 0;
-}
-
+/* conf.c reads the file; the other keys belong to other tools. */
 static int conf_read(void)
 {
-	const char *path = getenv("XEN_HOTPLUG_CONF");
-	const char *env;
-	unsigned int lineno = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f;
-	int rc = 0;
+	const char *env, *path = hp_conf_path();
+	unsigned int line = 0;
+	char val[64];
+	int rc;
 
-	if (!path || !*path)
-		path = FW_CONF_DEFAULT;
-	if (!(f = fopen(path, "re"))) {
-		if (errno != ENOENT) {
-			rc = -errno;
-			snprintf(conf.err, sizeof(conf.err), "unable to read '%s': %s", path,
-				 strerror(errno));
-			hp_err("%s", conf.err);
-			return rc;
-		}
-	} else {
-		while (!rc && getline(&line, &cap, f) >= 0)
-			rc = conf_line(path, ++lineno, line);
-		free(line);
-		fclose(f);
-		if (rc)
-			return rc;
+	rc = hp_conf_get("antispoof", val, sizeof(val), &line);
+	if (rc == 0 && parse_backend(val, &conf.backend))
+		return conf_fail("invalid value '%s' for 'antispoof' at line %u of '%s': "
+				 "expected nft, iptables or none", val, line, path);
+	if (rc == 0 || rc == -ENOENT)
+		rc = hp_conf_get("antispoof_strict", val, sizeof(val), &line);
+	if (rc == 0 && parse_bool(val, &conf.strict))
+		return conf_fail("invalid value '%s' for 'antispoof_strict' at line %u of '%s': "
+				 "expected yes or no", val, line, path);
+	if (rc == -ENAMETOOLONG)
+		return conf_fail("invalid value for an antispoof key in '%s': too long", path);
+	if (rc && rc != -ENOENT) {
+		snprintf(conf.err, sizeof(conf.err), "unable to read '%s': %s", path, strerror(-rc));
+		hp_err("%s", conf.err);
+		return rc;
 	}
 	env = getenv("XEN_HOTPLUG_ANTISPOOF");
 	if (env && *env && parse_backend(env, &conf.backend))
