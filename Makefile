@@ -107,7 +107,7 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
                 -DHP_XEN_SCRIPT_DIR='"$(XEN_SCRIPT_DIR)"'
 
 # A target that includes a source file itself leaves it out of the link.
-FUZZ_EXCLUDE_fwconf    := common/fw.c
+FUZZ_EXCLUDE_fwconf    := common/fw.c common/conf.c
 FUZZ_EXCLUDE_xenstored := $(LIB_SRC)
 
 $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(wildcard common/*.h) $(BUILD)/hook-env.h | $(BUILD)

@@ -1,12 +1,14 @@
 /* libFuzzer target: the host configuration parser of the anti-spoofing
  * guard (common/fw.c: /etc/xen/xen-hotplug.conf, XEN_HOTPLUG_ANTISPOOF).
- * fw.c is included (its parser is static and caches its result once per
- * process); the Makefile leaves common/fw.c out of this target's link.
- * The input is the file, line by line; an input starting with '!' also
- * sets XEN_HOTPLUG_ANTISPOOF to its first line.  Checked: a rejected
+ * conf.c (the file reader, hp_conf_get) and fw.c (the guard's keys) are
+ * included: both cache their state once per process, reset here for each
+ * input; the Makefile leaves them out of this target's link.  The input
+ * is the file's text, handed to conf.c as if read; an input starting with
+ * '!' also sets XEN_HOTPLUG_ANTISPOOF to its first line.  Checked: a rejected
  * configuration leaves a message; an accepted one a known backend. */
 #include <stdint.h>
 
+#include "../../common/conf.c"
 #include "../../common/fw.c"
 
 #define CHECK(x)                                                                                   \
@@ -18,13 +20,8 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char path[] = "/tmp/hp-fuzz-fwconf.XXXXXX";
-	int fd = mkstemp(path);
-
-	if (fd >= 0)
-		close(fd);
-	setenv("XEN_HOTPLUG_CONF", path, 1);
-	/* log lines to a file nobody reads: the fuzzer's stderr stays readable */
+	setenv("XEN_HOTPLUG_CONF", "/nonexistent/xen-hotplug.conf", 1);
+	/* log lines to no file: the fuzzer's stderr stays readable */
 	setenv("XEN_LOG_DIR", "/nonexistent", 1);
 	hp_log_init("fuzz-fwconf");
 	(void)argc;
@@ -34,9 +31,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *path = getenv("XEN_HOTPLUG_CONF");
 	size_t off = 0;
-	FILE *f;
 	int rc;
 
 	if (size && data[0] == '!') {
@@ -52,11 +47,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		unsetenv("XEN_HOTPLUG_ANTISPOOF");
 	}
-	if (!(f = fopen(path, "we")))
+	if (size - off > CONF_MAX_SIZE)
 		return 0;
-	fwrite(data + off, 1, size - off, f);
-	fclose(f);
-
+	/* conf.c's state as if it had read the file */
+	free(st.text);
+	st.text = strndup((const char *)data + off, size - off);
+	st.loaded = 1;
+	st.rc = st.text ? 0 : -ENOMEM;
 	memset(&conf, 0, sizeof(conf));
 	rc = hp_fw_init();
 	CHECK(rc == hp_fw_init()); /* cached */
