@@ -320,7 +320,8 @@ run_vif() {
 	# memory error or leak makes it exit 99.
 	local -a vg=()
 	if [ "${HP_VALGRIND:-0}" = 1 ]; then
-		vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=99)
+		vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=99
+			"--suppressions=$HP_SRCDIR/tests/valgrind.supp")
 	fi
 	ip netns exec "$DOM0" timeout -k 2 30 env -i "${f[@]}" ${vg[@]+"${vg[@]}"} "$path" "$@" </dev/null
 }
