@@ -20,6 +20,7 @@
  * scanned for the name instead. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,7 @@
 #define FW_MAX_ELEMS (2 * 64 + 8)
 #define FW_BATCH_SIZE (64 * 1024)
 #define FW_RETRIES 8
+#define FW_RELEASE_DELAY_MS 100 /* well over an RCU grace period */
 
 struct elem {
 	const char *set;
@@ -72,6 +74,7 @@ struct nl {
 	uint16_t family;
 	const char *fname; /* "bridge" or "inet", for messages */
 	char *buf;
+	int deleted; /* a committed batch deleted elements */
 };
 
 static const char *const elem_sets[] = {
@@ -103,8 +106,53 @@ static int nl_open(struct nl *nl, enum hp_fw_family family)
 	return 0;
 }
 
+/* After a transaction that deleted elements, the kernel frees them after
+ * an RCU grace period, and releasing the last nf_tables socket of the
+ * process waits for that (nft_rcv_nl_event flushes nf_tables_destroy_list
+ * on NETLINK_URELEASE, under the commit mutex, so that every other
+ * nf_tables transaction on the host waits too): 5 to 15 ms here, two
+ * thirds of an offline.  Left alone, the destroy work drains the list
+ * within a grace period without that mutex.  So a child, forked without
+ * exec, holds a reference to the socket until this process has exited
+ * (the pipe's EOF) and a little longer, and its close then finds nothing
+ * to flush: neither libxl nor the next vif waits.  If the fork fails, we
+ * wait ourselves. */
+static void release_later(int fd)
+{
+	int p[2], lo, hi;
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC))
+		return;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	if (pid == 0) {
+		lo = fd < p[0] ? fd : p[0];
+		hi = fd < p[0] ? p[0] : fd;
+		/* stdio too: nobody waits on our pipes for this child */
+		if (lo > 0)
+			close_range(0, (unsigned int)lo - 1, 0);
+		if (hi > lo + 1)
+			close_range((unsigned int)lo + 1, (unsigned int)hi - 1, 0);
+		close_range((unsigned int)hi + 1, ~0U, 0);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		nanosleep(&(struct timespec){ .tv_nsec = FW_RELEASE_DELAY_MS * 1000000L }, NULL);
+		_exit(0);
+	}
+	/* p[1] stays open until we exit: that is the child's signal */
+	close(p[0]);
+}
+
 static void nl_close(struct nl *nl)
 {
+	if (nl->sock && nl->deleted)
+		release_later(mnl_socket_get_fd(nl->sock));
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
 	free(nl->buf);
@@ -699,7 +747,7 @@ static int apply(struct nl *nl, const struct elems *old, const char *old_comment
 		 const struct elems *new, const char *new_comment)
 {
 	struct mnl_nlmsg_batch *b;
-	size_t i, n = 0;
+	size_t i, n = 0, ndel = 0;
 	int rc = 0;
 
 	if (!(b = mnl_nlmsg_batch_start(nl->buf, FW_BATCH_SIZE)))
@@ -715,6 +763,7 @@ static int apply(struct nl *nl, const struct elems *old, const char *old_comment
 		if (!keep) {
 			rc = batch_elem(nl, b, NFT_MSG_DELSETELEM, e);
 			n++;
+			ndel++;
 		}
 	}
 	for (i = 0; !rc && i < new->n; i++) {
@@ -725,6 +774,8 @@ static int apply(struct nl *nl, const struct elems *old, const char *old_comment
 		nftnl_batch_end(mnl_nlmsg_batch_current(b), ++nl->seq);
 		mnl_nlmsg_batch_next(b);
 		rc = nl_batch_send(nl, b);
+		if (!rc && ndel)
+			nl->deleted = 1;
 	}
 	mnl_nlmsg_batch_stop(b);
 	return rc;
