@@ -66,7 +66,11 @@ give_back_upstream() {
 	[ -n "$DESTDIR" ] && return 0
 	if command -v dpkg-divert >/dev/null && dpkg-divert --list "$f" | grep -q .; then
 		dpkg-divert --quiet --local --rename --remove "$f"
-		say "restored upstream $f"
+		if [ -e "$f" ]; then
+			say "restored upstream $f"
+		else
+			say "removed the diversion of $f (there was no upstream copy)"
+		fi
 	elif [ -e "$f.upstream" ]; then
 		mv "$f.upstream" "$f"
 		say "restored upstream $f"
