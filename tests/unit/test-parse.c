@@ -9,18 +9,8 @@
 
 #include "params.h"
 #include "parse.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (cond) {                                                  \
-			passed++;                                            \
-		} else {                                                     \
-			failed++;                                            \
-			fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                            \
-	} while (0)
 
 static void test_ifname(void)
 {
