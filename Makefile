@@ -53,7 +53,7 @@ $(BUILD)/%: tools/%.c $(LIB) $(wildcard common/*.h)
 $(XSD): tests/xenstored/xenstored.c | $(BUILD)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-$(BUILD)/unit/%: tests/unit/%.c $(LIB) $(wildcard common/*.h) | $(BUILD)/unit
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/check.h $(LIB) $(wildcard common/*.h) | $(BUILD)/unit
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(BUILD) $(BUILD)/common $(BUILD)/unit:
