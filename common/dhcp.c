@@ -224,6 +224,7 @@ static int dnsmasq_del(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *
 }
 
 /* dhcpd.conf without the host's line; with the new line when add.
+ * 1 when the file changed, 0 when not, -errno.
  * Only a line that starts with "host <hostname> {" is the host's
  * (upstream's grep also removed "host dom1-2" with "host dom1"). */
 static int isc_edit(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h, int add)
@@ -273,7 +274,7 @@ static int isc_edit(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h, 
 	if (changed)
 		rc = replace_file(c->isc_conf, text, 0644);
 	free(text);
-	return rc;
+	return rc ? rc : changed;
 }
 
 /* Upstream restarts dhcpd after every change and ignores its failure
@@ -281,7 +282,7 @@ static int isc_edit(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h, 
 static void isc_restart(const struct hp_dhcp_conf *c)
 {
 	char cmd[sizeof(c->isc_restart)], *argv[8], *save = NULL, *t;
-	int n = 0, status;
+	int n = 0, status = 0;
 	pid_t pid;
 
 	snprintf(cmd, sizeof(cmd), "%s", c->isc_restart);
@@ -294,8 +295,12 @@ static void isc_restart(const struct hp_dhcp_conf *c)
 		hp_warn("unable to run '%s': %s", c->isc_restart, strerror(errno));
 		return;
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			hp_warn("unable to wait for '%s': %s", c->isc_restart, strerror(errno));
+			return;
+		}
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		hp_warn("'%s' failed (status %d); continuing, as upstream", c->isc_restart,
 			WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
@@ -307,11 +312,12 @@ static int isc_update(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h
 
 	if ((rc = hp_lock_take(ISC_LOCK, &fd)))
 		return rc;
+	/* restart under the lock, as upstream: concurrent restarts interleave */
 	rc = isc_edit(c, h, add);
-	hp_lock_release(fd);
-	if (!rc)
+	if (rc > 0)
 		isc_restart(c);
-	return rc;
+	hp_lock_release(fd);
+	return rc < 0 ? rc : 0;
 }
 
 int hp_dhcp_host_add(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h)

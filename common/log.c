@@ -75,17 +75,35 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* One event, one line: a control character from a value (a newline in a
+ * xenstore key) would forge another line, so it is shown as \xNN. */
+static void escape(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *in && o + 5 < size; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+}
+
 void hp_log(int level, const char *fmt, ...)
 {
-	char msg[HP_LOG_LINE], line[HP_LOG_LINE + 128];
+	char raw[HP_LOG_LINE], msg[HP_LOG_LINE], line[HP_LOG_LINE + 128];
 	int saved = errno, n;
 	va_list ap;
 
 	if (level == LOG_DEBUG && !st.debug)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	escape(raw, msg, sizeof(msg));
 	if (level <= LOG_ERR) {
 		memcpy(st.last_error, msg, sizeof(msg));
 		st.has_error = 1;

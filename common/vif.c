@@ -70,9 +70,32 @@ int hp_vif_fail(struct hp_vif *v, const char *fmt, ...)
 	return 1;
 }
 
+/* A value as it may be shown in a message: no control characters (a
+ * newline would forge a log line), long values cut. */
+static const char *printable(const char *val, char *buf, size_t size)
+{
+	size_t i, o = 0;
+
+	for (i = 0; val[i] && o + 5 < size; i++) {
+		unsigned char c = (unsigned char)val[i];
+
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	if (val[i])
+		o += (size_t)snprintf(buf + o, size - o, "...");
+	buf[o < size ? o : size - 1] = '\0';
+	return buf;
+}
+
 int hp_vif_bad(struct hp_vif *v, const char *key, const char *val, const char *why)
 {
-	return hp_vif_fail(v, "invalid %s '%s' (%s/%s): %s", key, val, v->xb_path, key, why);
+	char buf[160];
+
+	return hp_vif_fail(v, "invalid %s '%s' (%s/%s): %s", key, printable(val, buf, sizeof(buf)),
+			   v->xb_path, key, why);
 }
 
 int hp_vif_read_opt(struct hp_vif *v, const char *key, char **val)
@@ -299,12 +322,13 @@ static int do_attach(struct hp_vif *v)
  * is no error, and the tool removes its state by name all the same. */
 static int do_detach(struct hp_vif *v)
 {
-	int rc;
+	int rc, failed;
 
 	rc = hp_xs_read_key(v->xs, v->xb_path, "vifname", &v->vifname);
 	if (rc && rc != -ENOENT)
 		hp_warn("unable to read '%s/vifname': %s", v->xb_path, strerror(-rc));
-	if (v->vifname && *v->vifname && strlen(v->vifname) < HP_IFNAMSIZ - 4) {
+	if (v->vifname && *v->vifname &&
+	    strlen(v->vifname) + (v->is_tap ? 4 : 0) < HP_IFNAMSIZ) {
 		snprintf(v->dev, sizeof(v->dev), "%s%s", v->vifname, v->is_tap ? "-emu" : "");
 		if (hp_parse_ifname(v->dev))
 			snprintf(v->dev, sizeof(v->dev), "%s", v->libxl_name);
@@ -327,11 +351,13 @@ static int do_detach(struct hp_vif *v)
 	} else if (rc) {
 		return hp_vif_fail(v, "unable to look up '%s': %s", v->dev, strerror(-rc));
 	}
-	if (v->tool->detach(v))
-		return 1;
+	/* the guard goes whatever else failed: it is keyed by name */
+	failed = v->tool->detach(v);
 	if ((rc = hp_fw_guard_del(v->dev, v->tool->fw_family)))
 		return hp_vif_fail(v, "unable to remove the anti-spoofing guard of '%s': %s", v->dev,
 				   strerror(-rc));
+	if (failed)
+		return 1;
 	return run_hooks(v);
 }
 
@@ -418,6 +444,9 @@ int hp_vif_main(int argc, char **argv, const struct hp_vif_tool *tool)
 	int rc;
 
 	hp_log_init(tool->name);
+	/* a caller that ignores SIGCHLD would leave us no exit status of
+	 * hooks, iptables or dhcpd restarts (it survives exec) */
+	signal(SIGCHLD, SIG_DFL);
 	if (hp_params_parse(&v.params, argc, argv) || !v.params.command) {
 		hp_err("invalid arguments: expected a command and key=value parameters");
 		fputs(tool->usage, stderr);

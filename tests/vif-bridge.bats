@@ -304,6 +304,31 @@ hook_val() { sed -n "s/^$2=//p" "$W_DIR/hook.$1"; }
 	assert_released web0
 }
 
+@test "offline: a vifname of 14 characters is released and its guard removed" {
+	guest_create 1 0 vifname=guest-web-eth0 ip=10.0.0.1
+	run run_vif vif-bridge 1 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	assert_port guest-web-eth0 xenbr0 1500
+	in_dom0 nft list set bridge xen_hotplug guarded | grep -q '"guest-web-eth0"'
+	run run_vif vif-bridge 1 0 offline type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_released guest-web-eth0
+	! in_dom0 nft list set bridge xen_hotplug guarded | grep -q '"guest-web-eth0"' || false
+}
+
+@test "error: a control character in a value is escaped in every message" {
+	guest_create 1 0 mtu=$'15\n00'
+	run run_vif vif-bridge 1 0 online type_if=vif
+	echo "$output"
+	[ "$status" -eq 1 ]
+	# one line per event, the newline shown as \x0a
+	grep -qF "invalid mtu '15\x0a00'" <<<"$output"
+	grep -qF "read backend/vif/1/0/mtu = '15\x0a00'" <<<"$output"
+	! grep -q "^00'" <<<"$output" || false
+	[ "$(xs_read "$(be_path 1 0)/hotplug-status")" = error ]
+}
+
 @test "offline: vif already destroyed by netback: success, xenstore untouched" {
 	guest_create 1 0
 	run run_vif vif-bridge 1 0 online type_if=vif

@@ -95,9 +95,10 @@ static int attach_port(struct hp_vif *v, struct bridge *b)
 	const char *fe;
 	char buf[16];
 
-	v->touched = 1;
-	/* A second online finds the port attached: leave its traffic alone. */
+	/* A second online finds the port attached: leave its traffic alone,
+	 * and do not tear it down if this run fails. */
 	if (!attached) {
+		v->touched = 1;
 		if ((rc = hp_link_set_up(v->nl, &v->link, 0)))
 			return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
 		v->link.flags &= ~(unsigned int)IFF_UP;

@@ -194,7 +194,9 @@ static int attach(struct hp_vif *v)
 
 	if (resolve(v) || check_conflicts(v))
 		return 1;
-	v->touched = 1;
+	/* up already: a second online, not to be torn down on failure */
+	if (!(v->link.flags & IFF_UP))
+		v->touched = 1;
 	if (hp_vif_guard_add(v))
 		return 1;
 	if ((rc = hp_addr_add(v->nl, v->link.ifindex, &st.nat.router, 0)))

@@ -258,7 +258,9 @@ static int attach(struct hp_vif *v)
 	if (st.n6)
 		check_forwarding("all", AF_INET6);
 
-	v->touched = 1;
+	/* up already: a second online, not to be torn down on failure */
+	if (!(v->link.flags & IFF_UP))
+		v->touched = 1;
 	if (hp_vif_guard_add(v) || add_addrs(v))
 		return 1;
 	if ((rc = hp_link_set_up(v->nl, &v->link, 1)))
