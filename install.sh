@@ -23,7 +23,7 @@ PREFIX=${PREFIX:-/usr/local}
 TOOLS="vif-bridge vif-route vif-nat network-bridge"
 
 BUILD_DEPS="gcc make pkg-config libnl-3-dev libnl-route-3-dev libxen-dev libnftnl-dev libmnl-dev"
-TEST_DEPS="bats busybox iproute2 jq xenstore-utils nftables iptables python3 procps dnsmasq-base strace valgrind clang libclang-rt-14-dev"
+TEST_DEPS="bats busybox iproute2 jq xenstore-utils nftables iptables python3 procps dnsmasq-base strace valgrind clang libclang-rt-14-dev gcc-multilib qemu-user"
 
 say() { echo "install.sh: $*"; }
 

@@ -6,6 +6,27 @@
 #include "params.h"
 #include "parse.h"
 
+/* bash(1) and ld.so(8): read at start-up or on every command, they run
+ * code or change the meaning of the hooks' commands. */
+static int refused(const char *key, size_t len)
+{
+	static const char *const names[] = {
+		"BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS4", "PROMPT_COMMAND", "IFS",
+		"CDPATH", "GLOBIGNORE", "POSIXLY_CORRECT", "EXECIGNORE", "FUNCNEST",
+		"BASH_XTRACEFD", "BASH_COMPAT", "INPUTRC", "TMOUT", "HOSTALIASES", "GCONV_PATH",
+		"MALLOC_CHECK_", "LOCPATH", "NLSPATH",
+	};
+	size_t i;
+
+	if ((len >= 3 && !memcmp(key, "LD_", 3)) || (len >= 5 && !memcmp(key, "BASH_", 5)) ||
+	    (len >= 6 && !memcmp(key, "GLIBC_", 6)))
+		return 1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && !memcmp(key, names[i], len))
+			return 1;
+	return 0;
+}
+
 int hp_params_parse(struct hp_params *p, int argc, char **argv)
 {
 	int i;
@@ -26,6 +47,10 @@ int hp_params_parse(struct hp_params *p, int argc, char **argv)
 		}
 		if (hp_parse_param_name(a, (size_t)(eq - a)) || p->n >= HP_MAX_ARGS)
 			return -EINVAL;
+		if (refused(a, (size_t)(eq - a))) {
+			p->refused = a;
+			return -EPERM;
+		}
 		p->key[p->n] = a;
 		p->keylen[p->n] = (size_t)(eq - a);
 		p->val[p->n] = eq + 1;

@@ -14,10 +14,16 @@ struct hp_params {
 	const char *key[HP_MAX_ARGS]; /* point into argv */
 	size_t keylen[HP_MAX_ARGS];
 	const char *val[HP_MAX_ARGS];
+	const char *refused; /* the argument behind -EPERM */
 };
 
 /* 0, or -EINVAL for a malformed key=value or too many of them.  argv is
- * borrowed and must outlive p.  "--help"/"-h" gives command "--help". */
+ * borrowed and must outlive p.  "--help"/"-h" gives command "--help".
+ * Parameters become variables of the hook shell (hooks.h), as upstream's
+ * evalVariables exported them; a name that would change how that shell,
+ * or the loader of the programs it runs, behaves (BASH_ENV, ENV,
+ * SHELLOPTS, BASHOPTS, PS4, IFS, LD_*...) is refused: -EPERM, with
+ * p->refused the argument. */
 int hp_params_parse(struct hp_params *p, int argc, char **argv);
 /* The value of a parameter: the last key=value argument, else the
  * environment variable of that name, else NULL. */

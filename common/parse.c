@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -61,7 +62,7 @@ int hp_parse_mac(const char *s, unsigned char mac[6], int unicast)
 
 int hp_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
-	unsigned long v = 0;
+	uint64_t v = 0; /* 10 digits fit; unsigned long is 32 bits on armhf and i386 */
 	const char *p;
 
 	if (!s || !*s || strlen(s) > 10)
@@ -69,11 +70,11 @@ int hp_parse_uint(const char *s, unsigned long max, unsigned long *out)
 	for (p = s; *p; p++) {
 		if (*p < '0' || *p > '9')
 			return -EINVAL;
-		v = v * 10 + (unsigned long)(*p - '0');
+		v = v * 10 + (uint64_t)(*p - '0');
 	}
 	if (v > max)
 		return -EINVAL;
-	*out = v;
+	*out = (unsigned long)v;
 	return 0;
 }
 
@@ -251,6 +252,19 @@ int hp_parse_param_name(const char *s, size_t len)
 			return -EINVAL;
 	}
 	return 0;
+}
+
+int hp_prefix_contains(const struct hp_prefix *net, const struct hp_prefix *p)
+{
+	unsigned int full, rest;
+
+	if (net->family != p->family || net->len > p->len)
+		return 0;
+	full = net->len / 8u;
+	rest = net->len % 8u;
+	if (memcmp(net->addr, p->addr, full))
+		return 0;
+	return !rest || !((net->addr[full] ^ p->addr[full]) & (0xffu << (8 - rest)));
 }
 
 void hp_prefix_format(const struct hp_prefix *p, char *buf, size_t size)

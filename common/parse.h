@@ -38,6 +38,9 @@ int hp_parse_backend_path(const char *path, unsigned int *domid, unsigned int *d
 int hp_parse_vif_name(const char *s, unsigned int *domid, unsigned int *devid);
 /* A shell-variable-like parameter name: [A-Za-z_][A-Za-z0-9_]*. */
 int hp_parse_param_name(const char *s, size_t len);
+/* Does network net (its first net->len bits) hold p, whose prefix length
+ * is at least as long?  Same family only. */
+int hp_prefix_contains(const struct hp_prefix *net, const struct hp_prefix *p);
 /* Format a prefix as text ("10.0.0.1/32"); buf of at least 50 bytes. */
 void hp_prefix_format(const struct hp_prefix *p, char *buf, size_t size);
 

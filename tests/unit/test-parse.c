@@ -2,6 +2,7 @@
  * takes from xenstore, argv or the environment passes through these. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,15 @@ static void test_mtu(void)
 	CHECK(hp_parse_mtu("99999999999999999999", &mtu) == -EINVAL);
 	CHECK(hp_parse_uint("4294967295", 0xffffffffUL, &v) == 0 && v == 0xffffffffUL);
 	CHECK(hp_parse_uint("4294967296", 0xffffffffUL, &v) == -EINVAL);
+	/* the limits of unsigned long itself, 32 bits on armhf and i386:
+	 * what does not fit is refused, never wrapped */
+	CHECK(hp_parse_uint("4294967295", ULONG_MAX, &v) == 0 && v == 4294967295UL);
+	CHECK(hp_parse_uint("4294967296", ULONG_MAX, &v) == (ULONG_MAX == 0xffffffffUL ? -EINVAL : 0));
+	CHECK(hp_parse_uint("9999999999", ULONG_MAX, &v) == (ULONG_MAX == 0xffffffffUL ? -EINVAL : 0));
+	CHECK(hp_parse_uint("99999999999", ULONG_MAX, &v) == -EINVAL);
+	CHECK(hp_parse_uint("0", 0, &v) == 0 && v == 0);
+	CHECK(hp_parse_uint("1", 0, &v) == -EINVAL);
+	CHECK(hp_parse_mtu("4294967364", &mtu) == -EINVAL); /* 68 + 2^32 */
 }
 
 static void test_prefix(void)
@@ -147,6 +157,28 @@ static void test_paths(void)
 	CHECK(hp_parse_vif_name("vif1.", &d, &i) == -EINVAL);
 }
 
+static void test_contains(void)
+{
+	struct hp_prefix net, p;
+
+	CHECK(!hp_parse_prefix("10.0.0.0/8", &net) && !hp_parse_prefix("10.1.2.3", &p));
+	CHECK(hp_prefix_contains(&net, &p) == 1);
+	CHECK(hp_prefix_contains(&p, &net) == 0); /* longer never holds shorter */
+	CHECK(!hp_parse_prefix("11.0.0.1", &p) && hp_prefix_contains(&net, &p) == 0);
+	CHECK(!hp_parse_prefix("0.0.0.0/1", &net) && !hp_parse_prefix("127.255.255.255", &p));
+	CHECK(hp_prefix_contains(&net, &p) == 1);
+	CHECK(!hp_parse_prefix("128.0.0.0", &p) && hp_prefix_contains(&net, &p) == 0);
+	CHECK(!hp_parse_prefix("0.0.0.0/0", &net) && hp_prefix_contains(&net, &p) == 1);
+	CHECK(!hp_parse_prefix("192.0.2.8/29", &net) && !hp_parse_prefix("192.0.2.15", &p));
+	CHECK(hp_prefix_contains(&net, &p) == 1);
+	CHECK(!hp_parse_prefix("192.0.2.16", &p) && hp_prefix_contains(&net, &p) == 0);
+	CHECK(!hp_parse_prefix("2001:db8::/33", &net) && !hp_parse_prefix("2001:db8:7fff::1", &p));
+	CHECK(hp_prefix_contains(&net, &p) == 1);
+	CHECK(!hp_parse_prefix("2001:db8:8000::1", &p) && hp_prefix_contains(&net, &p) == 0);
+	CHECK(!hp_parse_prefix("::ffff:10.1.2.3", &p));
+	CHECK(!hp_parse_prefix("10.0.0.0/8", &net) && hp_prefix_contains(&net, &p) == 0);
+}
+
 static void test_params(void)
 {
 	char *argv[] = { "vif-bridge", "bridge=br1", "online", "type_if=vif", "bridge=br2",
@@ -171,6 +203,36 @@ static void test_params(void)
 	CHECK(hp_params_parse(&p, 3, bad2) == -EINVAL);
 	CHECK(hp_params_parse(&p, 3, bad3) == -EINVAL);
 	CHECK(hp_params_parse(&p, 2, help) == 0 && !strcmp(p.command, "--help"));
+	{
+		/* what would make the hook shell run code or change meaning */
+		char *shellish[] = { "BASH_ENV=/tmp/x", "ENV=/tmp/x", "SHELLOPTS=xtrace",
+					   "BASHOPTS=extdebug", "PS4=$(id)", "IFS=/",
+					   "LD_PRELOAD=/tmp/x.so", "LD_LIBRARY_PATH=/tmp",
+					   "BASH_FUNC_x%%=() { id; }", "PROMPT_COMMAND=id",
+					   "GLOBIGNORE=*", "CDPATH=/tmp" };
+		char *av[] = { "x", "online", NULL, NULL };
+		size_t i;
+
+		for (i = 0; i < sizeof(shellish) / sizeof(shellish[0]); i++) {
+			int rc;
+
+			av[2] = shellish[i];
+			rc = hp_params_parse(&p, 3, av);
+			CHECK(rc == -EPERM || rc == -EINVAL);
+			CHECK(rc != -EPERM || p.refused == av[2]);
+		}
+		av[2] = "BASH_ENV=/tmp/x";
+		CHECK(hp_params_parse(&p, 3, av) == -EPERM);
+		/* ordinary names, some close to those: upstream's behaviour */
+		av[2] = "bridge=xenbr0";
+		CHECK(hp_params_parse(&p, 3, av) == 0);
+		av[2] = "ENVIRONMENT=x";
+		CHECK(hp_params_parse(&p, 3, av) == 0);
+		av[2] = "PATH=/usr/bin";
+		CHECK(hp_params_parse(&p, 3, av) == 0);
+		av[2] = "netdev=eth0";
+		CHECK(hp_params_parse(&p, 3, av) == 0);
+	}
 	CHECK(hp_parse_param_name("XENBUS_PATH", 11) == 0);
 	CHECK(hp_parse_param_name("_x1", 3) == 0);
 	CHECK(hp_parse_param_name("1x", 2) == -EINVAL);
@@ -186,6 +248,7 @@ int main(void)
 	test_ip_list();
 	test_paths();
 	test_params();
+	test_contains();
 	printf("test-parse: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
