@@ -10,6 +10,7 @@
 
 #define CONF_DEFAULT "/etc/xen/xen-hotplug.conf"
 #define CONF_MAX_SIZE (64 * 1024)
+#define CONF_LINE_MAX 1024
 
 static struct {
 	int loaded;
@@ -34,6 +35,31 @@ static char *strip(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
+}
+
+/* Said once, when the file is read: a line that is no `key=value` would
+ * otherwise leave a default in force without a word ("antispoof none"). */
+static void lint(void)
+{
+	const char *p, *nl, *c;
+	unsigned int n = 0;
+	size_t len;
+
+	for (p = st.text; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		len = nl ? (size_t)(nl - p) : strlen(p);
+		n++;
+		for (c = p; c < p + len && isspace((unsigned char)*c); c++)
+			;
+		if (c == p + len || *c == '#')
+			continue;
+		if (len >= CONF_LINE_MAX)
+			hp_warn("ignoring line %u of '%s': longer than %d characters", n,
+				hp_conf_path(), CONF_LINE_MAX - 1);
+		else if (!memchr(c, '=', len - (size_t)(c - p)))
+			hp_warn("ignoring line %u of '%s': '%.*s' is not key=value", n,
+				hp_conf_path(), (int)(len - (size_t)(c - p)), c);
+	}
 }
 
 static void conf_free(void)
@@ -61,12 +87,13 @@ static int load(void)
 	if (len == CONF_MAX_SIZE)
 		hp_warn("only the first %d bytes of '%s' are read", CONF_MAX_SIZE, hp_conf_path());
 	atexit(conf_free);
+	lint();
 	return 0;
 }
 
 int hp_conf_get(const char *key, char *buf, size_t size, unsigned int *lineno)
 {
-	char line[1024], *k, *v, *eq;
+	char line[CONF_LINE_MAX], *k, *v, *eq;
 	const char *p, *nl;
 	unsigned int n = 0;
 	size_t len;

@@ -12,7 +12,9 @@ const char *hp_conf_path(void);
 /* The value of `key` into buf, and its line number into *lineno when not
  * NULL.  -ENOENT when the file or the key is missing, -ENAMETOOLONG when
  * the value does not fit, -errno when the file cannot be read.  Lines
- * without '=' are skipped (with a warning, once). */
+ * that are not `key=value` (no '=', or longer than 1023 characters) are
+ * ignored, with a warning naming the file and the line when the file is
+ * read. */
 int hp_conf_get(const char *key, char *buf, size_t size, unsigned int *lineno);
 
 #endif
