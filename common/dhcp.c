@@ -2,24 +2,23 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "conf.h"
 #include "dhcp.h"
 #include "lock.h"
 #include "log.h"
+#include "process.h"
 
 #define DEFAULT_HOSTSDIR "/etc/xen/dnsmasq-hosts.d"
+#define DEFAULT_DNSMASQ_PID "/run/dnsmasq/dnsmasq.pid" /* Debian's dnsmasq service */
 #define ISC_LOCK "vif-nat-dhcp"
-
-extern char **environ;
 
 static const char *const mode_names[] = {
 	[HP_DHCP_NONE] = "none",
@@ -144,6 +143,16 @@ int hp_dhcp_config(const char *dhcp_param, struct hp_dhcp_conf *c, char *err, si
 					     "'%s'): expected an absolute path", hp_conf_path());
 			return -EINVAL;
 		}
+		rc = setting("XEN_HOTPLUG_NAT_DHCP_PIDFILE", "nat_dhcp_dnsmasq_pidfile", c->pidfile,
+			     sizeof(c->pidfile));
+		if (rc == -ENOENT)
+			snprintf(c->pidfile, sizeof(c->pidfile), "%s", DEFAULT_DNSMASQ_PID);
+		else if (rc || c->pidfile[0] != '/') {
+			snprintf(err, esize, "invalid nat_dhcp_dnsmasq_pidfile "
+					     "(XEN_HOTPLUG_NAT_DHCP_PIDFILE or '%s'): expected an "
+					     "absolute path", hp_conf_path());
+			return -EINVAL;
+		}
 	} else if (c->mode == HP_DHCP_ISC) {
 		return isc_config(c, err, esize);
 	}
@@ -198,10 +207,73 @@ static int dnsmasq_path(const struct hp_dhcp_conf *c, const char *ifname, char *
 	return 0;
 }
 
+/* dnsmasq reads new and changed files of its hosts directory by itself
+ * (inotify) but keeps what a deleted or changed file held until SIGHUP
+ * (dnsmasq(8), --dhcp-hostsdir): a guest gone, or one whose vif name now
+ * belongs to another MAC, would still get the old lease.  So after such a
+ * change the dnsmasq of the configured pid file gets its SIGHUP (which
+ * also re-reads its hosts files and clears its DNS cache; leases stay). */
+static void dnsmasq_forget(const struct hp_dhcp_conf *c)
+{
+	char buf[32], comm[32], proc[48];
+	unsigned long pid;
+	ssize_t n;
+	int fd;
+
+	fd = open(c->pidfile, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0) {
+		hp_warn("unable to tell dnsmasq to forget the old entry: no pid in '%s' (set "
+			"nat_dhcp_dnsmasq_pidfile in '%s'); it keeps it until its next SIGHUP",
+			c->pidfile, hp_conf_path());
+		return;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	/* a stale pid file must not make us signal another program */
+	if (hp_parse_uint(buf, 4194304, &pid) || pid < 2 ||
+	    snprintf(proc, sizeof(proc), "/proc/%lu/comm", pid) < 0 ||
+	    (fd = open(proc, O_RDONLY | O_CLOEXEC)) < 0) {
+		hp_warn("unable to tell dnsmasq to forget the old entry: '%s' names no running "
+			"process", c->pidfile);
+		return;
+	}
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	comm[n > 0 ? n : 0] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	if (strcmp(comm, "dnsmasq")) {
+		hp_warn("unable to tell dnsmasq to forget the old entry: pid %lu of '%s' is '%s'",
+			pid, c->pidfile, comm);
+		return;
+	}
+	if (kill((pid_t)pid, SIGHUP))
+		hp_warn("unable to send SIGHUP to dnsmasq (pid %lu): %s", pid, strerror(errno));
+	else
+		hp_dbg("sent SIGHUP to dnsmasq (pid %lu)", pid);
+}
+
+/* 1 when path holds exactly text, 0 when not (or missing). */
+static int same_file(const char *path, const char *text)
+{
+	char buf[256];
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n >= 0 && (size_t)n == len && !memcmp(buf, text, len);
+}
+
 static int dnsmasq_add(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h)
 {
 	char path[300], mac[18], ip[INET_ADDRSTRLEN], line[160];
-	int rc;
+	int rc, existed;
 
 	if ((rc = dnsmasq_path(c, h->ifname, path, sizeof(path))))
 		return rc;
@@ -210,7 +282,14 @@ static int dnsmasq_add(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *
 	fmt_mac(h->mac, mac, sizeof(mac));
 	inet_ntop(AF_INET, h->ip->addr, ip, sizeof(ip));
 	snprintf(line, sizeof(line), "%s,tag:%s,%s,%s\n", mac, h->ifname, ip, h->hostname);
-	return replace_file(path, line, 0644);
+	if (same_file(path, line))
+		return 0;
+	existed = !access(path, F_OK);
+	if ((rc = replace_file(path, line, 0644)))
+		return rc;
+	if (existed)
+		dnsmasq_forget(c);
+	return 0;
 }
 
 static int dnsmasq_del(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h)
@@ -220,7 +299,10 @@ static int dnsmasq_del(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *
 
 	if ((rc = dnsmasq_path(c, h->ifname, path, sizeof(path))))
 		return rc;
-	return unlink(path) && errno != ENOENT ? -errno : 0;
+	if (unlink(path))
+		return errno == ENOENT ? 0 : -errno;
+	dnsmasq_forget(c);
+	return 0;
 }
 
 /* dhcpd.conf without the host's line; with the new line when add.
@@ -229,25 +311,38 @@ static int dnsmasq_del(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *
  * (upstream's grep also removed "host dom1-2" with "host dom1"). */
 static int isc_edit(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h, int add)
 {
-	char want[64], mac[18], ip[INET_ADDRSTRLEN], router[INET_ADDRSTRLEN];
+	char want[64], mac[18], ip[INET_ADDRSTRLEN], router[INET_ADDRSTRLEN], entry[300];
 	char *line = NULL, *text = NULL;
 	size_t cap = 0, tlen = 0, wlen;
 	FILE *in, *out;
-	int rc = 0, changed = 0;
+	int rc = 0, changed = 0, kept = 0;
 
 	snprintf(want, sizeof(want), "host %s {", h->hostname);
 	wlen = strlen(want);
+	entry[0] = '\0';
+	if (add) {
+		fmt_mac(h->mac, mac, sizeof(mac));
+		inet_ntop(AF_INET, h->ip->addr, ip, sizeof(ip));
+		inet_ntop(AF_INET, h->router->addr, router, sizeof(router));
+		snprintf(entry, sizeof(entry),
+			 "host %s { hardware ethernet %s; fixed-address %s; option routers %s; "
+			 "option host-name \"%s\"; }\n",
+			 h->hostname, mac, ip, router, h->hostname);
+	}
 	if (!(out = open_memstream(&text, &tlen)))
 		return -ENOMEM;
 	if ((in = fopen(c->isc_conf, "re"))) {
 		while (getline(&line, &cap, in) >= 0) {
 			const char *s = line + strspn(line, " \t");
 
-			if (!strncmp(s, want, wlen)) {
+			if (strncmp(s, want, wlen)) {
+				fputs(line, out);
+			} else if (add && !kept && !strcmp(line, entry)) {
+				kept = 1; /* the entry as it should be: no change */
+				fputs(line, out);
+			} else {
 				changed = 1;
-				continue;
 			}
-			fputs(line, out);
 		}
 		free(line);
 		fclose(in);
@@ -257,14 +352,8 @@ static int isc_edit(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h, 
 		free(text);
 		return rc;
 	}
-	if (add) {
-		fmt_mac(h->mac, mac, sizeof(mac));
-		inet_ntop(AF_INET, h->ip->addr, ip, sizeof(ip));
-		inet_ntop(AF_INET, h->router->addr, router, sizeof(router));
-		fprintf(out,
-			"host %s { hardware ethernet %s; fixed-address %s; option routers %s; "
-			"option host-name \"%s\"; }\n",
-			h->hostname, mac, ip, router, h->hostname);
+	if (add && !kept) {
+		fputs(entry, out);
 		changed = 1;
 	}
 	if (fclose(out)) {
@@ -282,8 +371,8 @@ static int isc_edit(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h, 
 static void isc_restart(const struct hp_dhcp_conf *c)
 {
 	char cmd[sizeof(c->isc_restart)], *argv[8], *save = NULL, *t;
-	int n = 0, status = 0;
-	pid_t pid;
+	struct hp_process sp = { .argv = argv };
+	int n = 0, rc, status = 0;
 
 	snprintf(cmd, sizeof(cmd), "%s", c->isc_restart);
 	for (t = strtok_r(cmd, " \t", &save); t && n < 7; t = strtok_r(NULL, " \t", &save))
@@ -291,19 +380,11 @@ static void isc_restart(const struct hp_dhcp_conf *c)
 	argv[n] = NULL;
 	if (!n)
 		return;
-	if ((errno = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ))) {
-		hp_warn("unable to run '%s': %s", c->isc_restart, strerror(errno));
-		return;
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			hp_warn("unable to wait for '%s': %s", c->isc_restart, strerror(errno));
-			return;
-		}
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		hp_warn("'%s' failed (status %d); continuing, as upstream", c->isc_restart,
-			WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	sp.path = argv[0];
+	if ((rc = hp_process_run(&sp, &status)))
+		hp_warn("unable to run '%s': %s", c->isc_restart, strerror(-rc));
+	else if (status)
+		hp_warn("'%s' failed (status %d); continuing, as upstream", c->isc_restart, status);
 }
 
 static int isc_update(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h, int add)

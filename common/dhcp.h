@@ -4,7 +4,8 @@
  *   dnsmasq  one file per vif, "<dir>/<vif name>", holding one dhcp-host
  *            line "<mac>,tag:<vif name>,<ip>,<hostname>", for a dnsmasq
  *            started with --dhcp-hostsdir=<dir>: it reads new files by
- *            itself (inotify), so no restart and no lock.  The tag (dnsmasq
+ *            itself (inotify), so no restart and no lock; a removed or
+ *            changed file is followed by a SIGHUP (see below).  The tag (dnsmasq
  *            tags every request with the interface it came in on) limits
  *            the entry to its vif.  Files are written to a dot-file (which
  *            dnsmasq ignores) and renamed into place.
@@ -17,6 +18,10 @@
  * Configuration (conf.h; environment first):
  *   XEN_HOTPLUG_NAT_DHCP / nat_dhcp = none|dnsmasq|isc
  *   XEN_HOTPLUG_NAT_DHCP_DIR / nat_dhcp_hostsdir (default /etc/xen/dnsmasq-hosts.d)
+ *   XEN_HOTPLUG_NAT_DHCP_PIDFILE / nat_dhcp_dnsmasq_pidfile (default
+ *       /run/dnsmasq/dnsmasq.pid, Debian's dnsmasq service): the dnsmasq
+ *       that gets SIGHUP when an entry is removed or changed, because it
+ *       keeps what a deleted or changed file held until then
  *   nat_dhcp_isc_conf (default: the first of /etc/dhcp/dhcpd.conf,
  *       /etc/dhcp3/dhcpd.conf, /etc/dhcpd.conf that exists)
  *   nat_dhcp_isc_restart (default: "<init script> restart" for the first
@@ -35,6 +40,7 @@ enum hp_dhcp_mode { HP_DHCP_NONE, HP_DHCP_DNSMASQ, HP_DHCP_ISC };
 struct hp_dhcp_conf {
 	enum hp_dhcp_mode mode;
 	char dir[256];
+	char pidfile[256];
 	char isc_conf[256];
 	char isc_restart[256];
 };

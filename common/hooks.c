@@ -1,20 +1,21 @@
 /* Hooks: upstream-style shell fragments, sourced by one bash. */
 #include <dirent.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hooks.h"
 #include "log.h"
+#include "process.h"
 
 #ifndef HP_XEN_SCRIPT_DIR
 #define HP_XEN_SCRIPT_DIR "/etc/xen/scripts"
 #endif
 #define HP_MAX_HOOKS 64
+
+extern char **environ;
 
 /* build/hook-env.h: hooks/hotplug-hook-env.sh as one string */
 static const char hook_env[] =
@@ -34,12 +35,6 @@ const char *hp_script_dir(void)
 	const char *d = getenv("XEN_SCRIPT_DIR");
 
 	return d && *d ? d : HP_XEN_SCRIPT_DIR;
-}
-
-/* execv takes char *const[]; the strings are never written. */
-static char *unconst(const char *s)
-{
-	return (char *)(uintptr_t)s;
 }
 
 static int cmp(const void *a, const void *b)
@@ -81,50 +76,64 @@ static int find_hooks(const char *dir, char **out, int *n)
 	return rc;
 }
 
-static void child(const char *argv0, char **hooks, int nhooks, const struct hp_params *params,
-		  const struct hp_hook_var *vars, size_t nvars)
+/* The hooks' environment: ours, then the key=value arguments (each is
+ * "key=value" already), then vars, a later name replacing an earlier one.
+ * The strings of vars are malloc'd into *owned. */
+static int environment(const struct hp_params *params, const struct hp_hook_var *vars,
+		       size_t nvars, char ***envp, char ***owned)
 {
-	char *argv[4 + HP_MAX_HOOKS + 2 * HP_MAX_ARGS + 2];
-	char script[sizeof(hook_env) + sizeof(hook_main) + 1];
-	char nbuf[16], key[64];
-	size_t i;
-	int a = 0, k;
+	size_t n = 0, i, j, cap;
+	char **e, **own;
 
-	for (i = 0; i < params->n; i++) {
-		if (params->keylen[i] >= sizeof(key))
-			continue;
-		memcpy(key, params->key[i], params->keylen[i]);
-		key[params->keylen[i]] = '\0';
-		setenv(key, params->val[i], 1);
+	while (environ[n])
+		n++;
+	cap = n + params->n + nvars + 1;
+	if (!(e = calloc(cap, sizeof(*e))) || !(own = calloc(nvars + 1, sizeof(*own)))) {
+		free(e);
+		return -ENOMEM;
 	}
-	for (i = 0; i < nvars; i++)
-		if (vars[i].value)
-			setenv(vars[i].name, vars[i].value, 1);
-	snprintf(script, sizeof(script), "%s\n%s", hook_env, hook_main);
-	snprintf(nbuf, sizeof(nbuf), "%d", nhooks);
-	argv[a++] = (char *)"bash";
-	argv[a++] = (char *)"-c";
-	argv[a++] = script;
-	argv[a++] = unconst(argv0);
-	argv[a++] = nbuf;
-	for (k = 0; k < nhooks; k++)
-		argv[a++] = hooks[k];
-	if (params->command)
-		argv[a++] = unconst(params->command);
-	for (i = 0; i < params->n; i++)
-		argv[a++] = unconst(params->key[i]);
-	argv[a] = NULL;
-	execv("/bin/bash", argv);
-	_exit(127);
+	memcpy(e, environ, n * sizeof(*e));
+	for (i = 0; i < params->n + nvars; i++) {
+		char *kv;
+		size_t klen;
+
+		if (i < params->n) {
+			kv = hp_unconst(params->key[i]);
+			klen = params->keylen[i];
+		} else if (vars[i - params->n].value) {
+			if (asprintf(&kv, "%s=%s", vars[i - params->n].name,
+				     vars[i - params->n].value) < 0) {
+				*owned = own;
+				*envp = e;
+				return -ENOMEM;
+			}
+			own[i - params->n] = kv;
+			klen = strlen(vars[i - params->n].name);
+		} else {
+			continue;
+		}
+		for (j = 0; j < n && (strncmp(e[j], kv, klen + 1)); j++)
+			;
+		e[j] = kv;
+		if (j == n)
+			n++;
+	}
+	e[n] = NULL;
+	*envp = e;
+	*owned = own;
+	return 0;
 }
 
 int hp_hooks_run(const char *devtype, const char *hook, const char *argv0,
 		 const struct hp_params *params, const struct hp_hook_var *vars, size_t nvars,
 		 int *status)
 {
-	char *hooks[HP_MAX_HOOKS], *dir = NULL;
-	int n = 0, rc, i, ws;
-	pid_t pid;
+	char *hooks[HP_MAX_HOOKS], *dir = NULL, *argv[6 + HP_MAX_HOOKS + HP_MAX_ARGS];
+	char script[sizeof(hook_env) + sizeof(hook_main) + 1], nbuf[16];
+	char **envp = NULL, **owned = NULL;
+	struct hp_process sp = { .path = "/bin/bash", .argv = argv, .own_group = 1 };
+	int n = 0, rc, i, a = 0;
+	size_t k;
 
 	*status = 0;
 	if (asprintf(&dir, "%s/%s-%s.d", hp_script_dir(), devtype, hook) < 0)
@@ -133,28 +142,34 @@ int hp_hooks_run(const char *devtype, const char *hook, const char *argv0,
 	if (rc || n == 0)
 		goto out;
 	hp_dbg("running %d hook(s) from '%s'", n, dir);
-	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
+	if ((rc = environment(params, vars, nvars, &envp, &owned)))
 		goto out;
-	}
-	if (pid == 0)
-		child(argv0, hooks, n, params, vars, nvars);
-	while (waitpid(pid, &ws, 0) < 0) {
-		if (errno != EINTR) {
-			rc = -errno;
-			goto out;
-		}
-	}
-	if (WIFEXITED(ws))
-		*status = WEXITSTATUS(ws);
-	else
-		*status = 128 + WTERMSIG(ws);
-	if (*status)
+	snprintf(script, sizeof(script), "%s\n%s", hook_env, hook_main);
+	snprintf(nbuf, sizeof(nbuf), "%d", n);
+	argv[a++] = hp_unconst("bash");
+	argv[a++] = hp_unconst("-c");
+	argv[a++] = script;
+	argv[a++] = hp_unconst(argv0);
+	argv[a++] = nbuf;
+	for (i = 0; i < n; i++)
+		argv[a++] = hooks[i];
+	/* the positional parameters the hooks see: the tool's own arguments */
+	if (params->command)
+		argv[a++] = hp_unconst(params->command);
+	for (k = 0; k < params->n; k++)
+		argv[a++] = hp_unconst(params->key[k]);
+	argv[a] = NULL;
+	sp.envp = envp;
+	rc = hp_process_run(&sp, status);
+	if (!rc && *status)
 		rc = -ECHILD;
 out:
 	for (i = 0; i < n; i++)
 		free(hooks[i]);
+	for (k = 0; owned && k < nvars; k++)
+		free(owned[k]);
+	free(owned);
+	free(envp);
 	free(dir);
 	return rc;
 }

@@ -2,7 +2,9 @@
  * file named <XEN_SCRIPT_DIR>/<devtype>-<hook>.d/NAME.hook is sourced, in name order,
  * by one bash with the script's variables in scope and upstream's helper
  * functions (log, fatal, xenstore_read...) defined: the text of
- * hooks/hotplug-hook-env.sh, built into the tool.  No hook file: no fork. */
+ * hooks/hotplug-hook-env.sh, built into the tool.  No hook file: no fork.
+ * The shell runs in its own process group (process.h): hp_process_abort()
+ * stops it and what it started. */
 #ifndef HP_HOOKS_H
 #define HP_HOOKS_H
 
