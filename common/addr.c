@@ -32,26 +32,30 @@ static struct rtnl_addr *build(int ifindex, const struct hp_prefix *p)
 int hp_addr_add(struct hp_nl *nl, int ifindex, const struct hp_prefix *p, unsigned int flags)
 {
 	struct rtnl_addr *a = build(ifindex, p);
+	struct nl_msg *msg = NULL;
 	int rc;
 
 	if (!a)
 		return -ENOMEM;
 	if (flags)
 		rtnl_addr_set_flags(a, flags);
-	rc = hp_nl_errno(rtnl_addr_add(hp_nl_sock(nl), a, NLM_F_EXCL));
+	rc = rtnl_addr_build_add_request(a, NLM_F_EXCL, &msg);
 	rtnl_addr_put(a);
+	rc = rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
 	return rc == -EEXIST ? 0 : rc;
 }
 
 int hp_addr_del(struct hp_nl *nl, int ifindex, const struct hp_prefix *p)
 {
 	struct rtnl_addr *a = build(ifindex, p);
+	struct nl_msg *msg = NULL;
 	int rc;
 
 	if (!a)
 		return -ENOMEM;
-	rc = hp_nl_errno(rtnl_addr_delete(hp_nl_sock(nl), a, 0));
+	rc = rtnl_addr_build_delete_request(a, 0, &msg);
 	rtnl_addr_put(a);
+	rc = rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
 	/* gone already: EADDRNOTAVAIL from the kernel; ENODEV for the link */
 	return rc == -EADDRNOTAVAIL || rc == -ENODEV ? 0 : rc;
 }

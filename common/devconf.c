@@ -14,20 +14,21 @@
 #include "nl-priv.h"
 #include "parse.h"
 
-int hp_devconf_set_proxy_arp(struct hp_nl *nl, const struct hp_link *l, int on)
+int hp_devconf_set_proxy_arp(struct hp_nl *nl, int ifindex, int on)
 {
 	struct rtnl_link *orig = rtnl_link_alloc(), *chg = rtnl_link_alloc();
+	struct nl_msg *msg = NULL;
 	int rc = -ENOMEM;
 
 	if (!orig || !chg)
 		goto out;
-	rtnl_link_set_ifindex(orig, l->ifindex);
-	rtnl_link_set_name(orig, l->name);
-	if ((rc = rtnl_link_inet_set_conf(chg, IPV4_DEVCONF_PROXY_ARP, on ? 1 : 0)) < 0) {
+	rtnl_link_set_ifindex(orig, ifindex);
+	if ((rc = rtnl_link_inet_set_conf(chg, IPV4_DEVCONF_PROXY_ARP, on ? 1 : 0)) < 0 ||
+	    (rc = rtnl_link_build_change_request(orig, chg, 0, &msg)) < 0) {
 		rc = hp_nl_errno(rc);
 		goto out;
 	}
-	rc = hp_nl_errno(rtnl_link_change(hp_nl_sock(nl), orig, chg, 0));
+	rc = hp_nl_talk(nl, msg);
 out:
 	if (orig)
 		rtnl_link_put(orig);

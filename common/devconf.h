@@ -9,7 +9,7 @@
 
 #include "link.h"
 
-int hp_devconf_set_proxy_arp(struct hp_nl *nl, const struct hp_link *l, int on);
+int hp_devconf_set_proxy_arp(struct hp_nl *nl, int ifindex, int on);
 int hp_devconf_set_proxy_ndp(const char *ifname, int on);
 /* Is forwarding on for ifname ("all" for the host-wide switch, which is
  * net.ipv4.ip_forward for AF_INET)?  *on 0 or 1. */

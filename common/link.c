@@ -1,9 +1,10 @@
-/* Links and addresses over rtnetlink with libnl-route-3.  One socket per
- * run for requests and, only while waiting for a link, one more
+/* Links over rtnetlink with libnl-route-3.  Requests go through nl.c's
+ * one path; only while waiting for a link is a second socket opened,
  * subscribed to link notifications. */
 #include <errno.h>
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -13,80 +14,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "link.h"
 #include "log.h"
-
-struct hp_nl {
-	struct nl_sock *sk;
-};
-
-/* libnl folds the kernel's errno into its own codes; give callers an
- * errno back so that messages and decisions use one vocabulary. */
-static int nl2errno(int nlerr)
-{
-	switch (nlerr < 0 ? -nlerr : nlerr) {
-	case 0:
-		return 0;
-	case NLE_NODEV:
-	case NLE_OBJ_NOTFOUND:
-		return -ENODEV;
-	case NLE_EXIST:
-		return -EEXIST;
-	case NLE_PERM:
-		return -EPERM;
-	case NLE_NOACCESS:
-		return -EACCES;
-	case NLE_INVAL:
-		return -EINVAL;
-	case NLE_RANGE:
-		return -ERANGE;
-	case NLE_BUSY:
-		return -EBUSY;
-	case NLE_NOMEM:
-		return -ENOMEM;
-	case NLE_AGAIN:
-		return -EAGAIN;
-	case NLE_OPNOTSUPP:
-		return -EOPNOTSUPP;
-	case NLE_AF_NOSUPPORT:
-		return -EAFNOSUPPORT;
-	case NLE_NOADDR:
-		return -EADDRNOTAVAIL;
-	default:
-		return -EIO;
-	}
-}
-
-int hp_nl_open(struct hp_nl **out)
-{
-	struct hp_nl *nl = calloc(1, sizeof(*nl));
-	int rc;
-
-	if (!nl)
-		return -ENOMEM;
-	nl->sk = nl_socket_alloc();
-	if (!nl->sk) {
-		free(nl);
-		return -ENOMEM;
-	}
-	rc = nl_connect(nl->sk, NETLINK_ROUTE);
-	if (rc < 0) {
-		nl_socket_free(nl->sk);
-		free(nl);
-		return nl2errno(rc);
-	}
-	*out = nl;
-	return 0;
-}
-
-void hp_nl_close(struct hp_nl *nl)
-{
-	if (!nl)
-		return;
-	nl_socket_free(nl->sk);
-	free(nl);
-}
+#include "nl-priv.h"
 
 static void fill(struct hp_link *out, struct rtnl_link *l)
 {
@@ -108,17 +40,35 @@ static void fill(struct hp_link *out, struct rtnl_link *l)
 	out->is_bridge = !strcmp(out->kind, "bridge");
 }
 
+static void parsed(struct nl_object *o, void *arg)
+{
+	struct hp_link *out = arg;
+
+	if (!out->ifindex)
+		fill(out, (struct rtnl_link *)o);
+}
+
+static int parse_link(struct nl_msg *msg, void *arg)
+{
+	int rc = nl_msg_parse(msg, parsed, arg);
+
+	return rc < 0 ? hp_nl_errno(rc) : 0;
+}
+
 static int link_get(struct hp_nl *nl, int ifindex, const char *name, struct hp_link *out)
 {
-	struct rtnl_link *l = NULL;
+	struct nl_msg *msg = NULL;
 	int rc;
 
-	rc = rtnl_link_get_kernel(nl->sk, ifindex, name, &l);
-	if (rc < 0)
-		return nl2errno(rc);
-	fill(out, l);
-	rtnl_link_put(l);
-	return 0;
+	memset(out, 0, sizeof(*out));
+	if ((rc = rtnl_link_build_get_request(ifindex, name, &msg)) < 0)
+		return hp_nl_errno(rc);
+	rc = hp_nl_get(nl, msg, parse_link, out);
+	if (rc == -ENOENT)
+		rc = -ENODEV; /* what the kernel says for a missing name */
+	if (!rc && !out->ifindex)
+		rc = -ENODEV;
+	return rc;
 }
 
 int hp_link_get(struct hp_nl *nl, const char *name, struct hp_link *out)
@@ -130,6 +80,8 @@ int hp_link_get(struct hp_nl *nl, const char *name, struct hp_link *out)
 
 int hp_link_get_index(struct hp_nl *nl, int ifindex, struct hp_link *out)
 {
+	if (ifindex <= 0)
+		return -ENODEV;
 	return link_get(nl, ifindex, NULL, out);
 }
 
@@ -141,35 +93,47 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* Subscribe first, then look: a link created between the two is seen
- * either by the lookup or as a notification. */
-int hp_link_wait(struct hp_nl *nl, const char *name, unsigned int timeout_ms, struct hp_link *out)
+static int look(struct hp_nl *nl, const char *const *names, size_t n, struct hp_link *out,
+		size_t *which)
+{
+	size_t i;
+	int rc = -ENODEV;
+
+	for (i = 0; i < n && rc == -ENODEV; i++)
+		if (!(rc = hp_link_get(nl, names[i], out)))
+			*which = i;
+	return rc;
+}
+
+/* Subscribe first, then look: a link created or renamed between the two
+ * is seen either by the lookup or as a notification. */
+int hp_link_wait_any(struct hp_nl *nl, const char *const *names, size_t n,
+		     unsigned int timeout_ms, struct hp_link *out, size_t *which)
 {
 	long deadline = now_ms() + (long)timeout_ms;
 	struct nl_sock *mon;
 	char buf[8192];
 	int rc;
 
-	rc = hp_link_get(nl, name, out);
+	rc = look(nl, names, n, out, which);
 	if (rc != -ENODEV || timeout_ms == 0)
 		return rc;
-	mon = nl_socket_alloc();
-	if (!mon)
+	if (!(mon = nl_socket_alloc()))
 		return -ENOMEM;
 	nl_socket_disable_seq_check(mon);
 	rc = nl_connect(mon, NETLINK_ROUTE);
 	if (rc >= 0)
 		rc = nl_socket_add_membership(mon, RTNLGRP_LINK);
 	if (rc < 0) {
-		rc = nl2errno(rc);
+		rc = hp_nl_errno(rc);
 		goto out;
 	}
-	hp_dbg("waiting up to %u ms for '%s' to appear", timeout_ms, name);
+	hp_dbg("waiting up to %u ms for '%s' to appear", timeout_ms, names[n - 1]);
 	for (;;) {
 		struct pollfd pfd = { .fd = nl_socket_get_fd(mon), .events = POLLIN };
 		long left;
 
-		rc = hp_link_get(nl, name, out);
+		rc = look(nl, names, n, out, which);
 		if (rc != -ENODEV)
 			break;
 		left = deadline - now_ms();
@@ -190,126 +154,115 @@ out:
 	return rc;
 }
 
-/* Apply the attributes set in chg to the link. */
-static int change(struct hp_nl *nl, const struct hp_link *l, struct rtnl_link *chg)
+int hp_link_wait(struct hp_nl *nl, const char *name, unsigned int timeout_ms, struct hp_link *out)
+{
+	size_t which;
+
+	return hp_link_wait_any(nl, &name, 1, timeout_ms, out, &which);
+}
+
+/* Applies the attributes set in chg to link ifindex; chg is consumed. */
+static int change(struct hp_nl *nl, int ifindex, struct rtnl_link *chg)
 {
 	struct rtnl_link *orig = rtnl_link_alloc();
+	struct nl_msg *msg = NULL;
 	int rc;
 
-	if (!orig) {
-		rtnl_link_put(chg);
-		return -ENOMEM;
+	if (!orig || !chg) {
+		rc = -ENOMEM;
+		goto out;
 	}
-	rtnl_link_set_ifindex(orig, l->ifindex);
-	rtnl_link_set_name(orig, l->name);
-	rc = rtnl_link_change(nl->sk, orig, chg, 0);
-	rtnl_link_put(orig);
-	rtnl_link_put(chg);
-	return nl2errno(rc);
-}
-
-static struct rtnl_link *alloc_change(void)
-{
-	return rtnl_link_alloc();
-}
-
-int hp_link_set_up(struct hp_nl *nl, const struct hp_link *l, int up)
-{
-	struct rtnl_link *chg;
-
-	if (!!(l->flags & IFF_UP) == !!up)
-		return 0;
-	if (!(chg = alloc_change()))
-		return -ENOMEM;
-	if (up)
-		rtnl_link_set_flags(chg, IFF_UP);
-	else
-		rtnl_link_unset_flags(chg, IFF_UP);
-	return change(nl, l, chg);
-}
-
-int hp_link_set_mtu(struct hp_nl *nl, const struct hp_link *l, unsigned int mtu)
-{
-	struct rtnl_link *chg;
-
-	if (l->mtu == mtu)
-		return 0;
-	if (!(chg = alloc_change()))
-		return -ENOMEM;
-	rtnl_link_set_mtu(chg, mtu);
-	return change(nl, l, chg);
-}
-
-int hp_link_set_mac(struct hp_nl *nl, const struct hp_link *l, const unsigned char mac[6])
-{
-	struct rtnl_link *chg;
-	struct nl_addr *a;
-
-	if (!memcmp(l->mac, mac, 6))
-		return 0;
-	if (!(chg = alloc_change()))
-		return -ENOMEM;
-	a = nl_addr_build(AF_LLC, mac, 6);
-	if (!a) {
-		rtnl_link_put(chg);
-		return -ENOMEM;
+	if (ifindex <= 0) {
+		rc = -ENODEV;
+		goto out;
 	}
-	rtnl_link_set_addr(chg, a);
-	nl_addr_put(a);
-	return change(nl, l, chg);
-}
-
-int hp_link_set_alias(struct hp_nl *nl, const struct hp_link *l, const char *alias)
-{
-	struct rtnl_link *chg;
-
-	if (!strcmp(l->alias, alias))
-		return 0;
-	if (!(chg = alloc_change()))
-		return -ENOMEM;
-	rtnl_link_set_ifalias(chg, alias);
-	return change(nl, l, chg);
-}
-
-int hp_link_rename(struct hp_nl *nl, struct hp_link *l, const char *newname)
-{
-	struct rtnl_link *chg;
-	int rc;
-
-	if (hp_parse_ifname(newname))
-		return -EINVAL;
-	if (!strcmp(l->name, newname))
-		return 0;
-	if (!(chg = alloc_change()))
-		return -ENOMEM;
-	rtnl_link_set_name(chg, newname);
-	rc = change(nl, l, chg);
-	if (rc == 0)
-		snprintf(l->name, sizeof(l->name), "%s", newname);
+	rtnl_link_set_ifindex(orig, ifindex);
+	rc = rtnl_link_build_change_request(orig, chg, 0, &msg);
+	rc = rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
+out:
+	if (orig)
+		rtnl_link_put(orig);
+	if (chg)
+		rtnl_link_put(chg);
 	return rc;
 }
 
-int hp_link_set_master(struct hp_nl *nl, const struct hp_link *l, int master_ifindex)
+int hp_link_set_up(struct hp_nl *nl, int ifindex, int up)
 {
-	struct rtnl_link *chg;
+	struct rtnl_link *chg = rtnl_link_alloc();
 
-	if (l->master == master_ifindex)
-		return 0;
-	if (!(chg = alloc_change()))
-		return -ENOMEM;
-	rtnl_link_set_master(chg, master_ifindex);
-	return change(nl, l, chg);
+	if (chg && up)
+		rtnl_link_set_flags(chg, IFF_UP);
+	else if (chg)
+		rtnl_link_unset_flags(chg, IFF_UP);
+	return change(nl, ifindex, chg);
 }
 
-int hp_link_set_addrgen_none(struct hp_nl *nl, const struct hp_link *l)
+int hp_link_set_mtu(struct hp_nl *nl, int ifindex, unsigned int mtu)
+{
+	struct rtnl_link *chg = rtnl_link_alloc();
+
+	if (chg)
+		rtnl_link_set_mtu(chg, mtu);
+	return change(nl, ifindex, chg);
+}
+
+int hp_link_set_mac(struct hp_nl *nl, int ifindex, const unsigned char mac[6])
+{
+	struct rtnl_link *chg;
+	struct hp_link l;
+	struct nl_addr *a;
+	int rc;
+
+	if ((rc = hp_link_get_index(nl, ifindex, &l)))
+		return rc;
+	if (!memcmp(l.mac, mac, 6))
+		return 0;
+	if (!(a = nl_addr_build(AF_LLC, mac, 6)))
+		return -ENOMEM;
+	if ((chg = rtnl_link_alloc()))
+		rtnl_link_set_addr(chg, a);
+	nl_addr_put(a);
+	return change(nl, ifindex, chg);
+}
+
+int hp_link_set_alias(struct hp_nl *nl, int ifindex, const char *alias)
+{
+	struct rtnl_link *chg = rtnl_link_alloc();
+
+	if (chg)
+		rtnl_link_set_ifalias(chg, alias);
+	return change(nl, ifindex, chg);
+}
+
+int hp_link_rename(struct hp_nl *nl, int ifindex, const char *newname)
 {
 	struct rtnl_link *chg;
 
-	if (!(chg = alloc_change()))
-		return -ENOMEM;
+	if (hp_parse_ifname(newname))
+		return -EINVAL;
+	if ((chg = rtnl_link_alloc()))
+		rtnl_link_set_name(chg, newname);
+	return change(nl, ifindex, chg);
+}
+
+int hp_link_set_master(struct hp_nl *nl, int ifindex, int master)
+{
+	struct rtnl_link *chg = rtnl_link_alloc();
+
+	if (chg)
+		rtnl_link_set_master(chg, master);
+	return change(nl, ifindex, chg);
+}
+
+int hp_link_set_addrgen_none(struct hp_nl *nl, int ifindex)
+{
+	struct rtnl_link *chg = rtnl_link_alloc();
+
 	/* IN6_ADDR_GEN_MODE_NONE: a bridge port needs no link-local address */
-	rtnl_link_inet6_set_addr_gen_mode(chg, 1);
-	return change(nl, l, chg);
+	if (chg)
+		rtnl_link_inet6_set_addr_gen_mode(chg, 1);
+	return change(nl, ifindex, chg);
 }
 
 int hp_link_list_bridges(struct hp_nl *nl, char (*out)[HP_IFNAMSIZ], int max, int *n)
@@ -319,9 +272,9 @@ int hp_link_list_bridges(struct hp_nl *nl, char (*out)[HP_IFNAMSIZ], int max, in
 	int rc;
 
 	*n = 0;
-	rc = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
+	rc = rtnl_link_alloc_cache(hp_nl_sock(nl), AF_UNSPEC, &cache);
 	if (rc < 0)
-		return nl2errno(rc);
+		return hp_nl_errno(rc);
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_link *l = (struct rtnl_link *)o;
 		const char *kind = rtnl_link_get_type(l);
@@ -336,21 +289,23 @@ int hp_link_list_bridges(struct hp_nl *nl, char (*out)[HP_IFNAMSIZ], int max, in
 	return 0;
 }
 
-int hp_addr_flush(struct hp_nl *nl, const struct hp_link *l)
+int hp_addr_flush(struct hp_nl *nl, int ifindex)
 {
 	struct nl_cache *cache = NULL;
 	struct nl_object *o;
 	int rc, ret = 0;
 
-	rc = rtnl_addr_alloc_cache(nl->sk, &cache);
+	rc = rtnl_addr_alloc_cache(hp_nl_sock(nl), &cache);
 	if (rc < 0)
-		return nl2errno(rc);
+		return hp_nl_errno(rc);
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct nl_msg *msg = NULL;
 
-		if (rtnl_addr_get_ifindex(a) != l->ifindex)
+		if (rtnl_addr_get_ifindex(a) != ifindex)
 			continue;
-		rc = nl2errno(rtnl_addr_delete(nl->sk, a, 0));
+		rc = rtnl_addr_build_delete_request(a, 0, &msg);
+		rc = rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
 		/* gone already (a concurrent flush, DAD failure): fine */
 		if (rc && rc != -EADDRNOTAVAIL && rc != -ENODEV && !ret)
 			ret = rc;
@@ -359,16 +314,26 @@ int hp_addr_flush(struct hp_nl *nl, const struct hp_link *l)
 	return ret;
 }
 
-/* ---- added for addr.c, route.c, neigh.c, devconf.c (vif-route/vif-nat):
- * the socket and the error mapping, declared in nl-priv.h only. */
-#include "nl-priv.h"
-
-struct nl_sock *hp_nl_sock(struct hp_nl *nl)
+int hp_link_down_now(int ifindex)
 {
-	return nl->sk;
-}
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg i;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_NEWLINK,
+		       .nlmsg_flags = NLM_F_REQUEST },
+		.i = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex, .ifi_change = IFF_UP },
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	int fd, rc = 0;
 
-int hp_nl_errno(int nlerr)
-{
-	return nl2errno(nlerr);
+	if (ifindex <= 0)
+		return -ENODEV;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
 }

@@ -20,8 +20,6 @@ static struct {
 	int debug;
 	int logfd;
 	int syslog_open;
-	char last_error[HP_LOG_LINE];
-	int has_error;
 } st = { .tool = "hotplug", .logfd = -1 };
 
 static int env_true(const char *name)
@@ -49,16 +47,6 @@ void hp_log_init(const char *tool)
 void hp_log_set_dev(const char *dev)
 {
 	snprintf(st.dev, sizeof(st.dev), "%s", dev ? dev : "");
-}
-
-int hp_log_debug_enabled(void)
-{
-	return st.debug;
-}
-
-const char *hp_log_last_error(void)
-{
-	return st.has_error ? st.last_error : NULL;
 }
 
 static void write_all(int fd, const char *buf, size_t len)
@@ -104,10 +92,6 @@ void hp_log(int level, const char *fmt, ...)
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	escape(raw, msg, sizeof(msg));
-	if (level <= LOG_ERR) {
-		memcpy(st.last_error, msg, sizeof(msg));
-		st.has_error = 1;
-	}
 	if (st.dev[0])
 		n = snprintf(line, sizeof(line), "%s[%s]: %s\n", st.tool, st.dev, msg);
 	else

@@ -1,6 +1,6 @@
-/* Logging: syslog (daemon facility) and stderr, one line per event,
- * prefixed "<tool>[<dev>]: ".  The last error message is kept so that the
- * failure path can write it to hotplug-error unchanged. */
+/* Logging: syslog (daemon facility), stderr and the hotplug log file, one
+ * line per event, prefixed "<tool>[<dev>]: ", control characters shown as
+ * \xNN so that a value cannot forge a line. */
 #ifndef HP_LOG_H
 #define HP_LOG_H
 
@@ -13,9 +13,6 @@
 void hp_log_init(const char *tool);
 void hp_log_set_dev(const char *dev);
 void hp_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int hp_log_debug_enabled(void);
-/* The text (without prefix) of the last LOG_ERR line, or NULL. */
-const char *hp_log_last_error(void);
 void hp_log_close(void);
 
 #define hp_err(...) hp_log(LOG_ERR, __VA_ARGS__)

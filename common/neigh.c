@@ -32,23 +32,27 @@ static struct rtnl_neigh *build(int ifindex, const struct hp_prefix *addr)
 int hp_neigh_proxy_add(struct hp_nl *nl, int ifindex, const struct hp_prefix *addr)
 {
 	struct rtnl_neigh *n = build(ifindex, addr);
+	struct nl_msg *msg = NULL;
 	int rc;
 
 	if (!n)
 		return -ENOMEM;
-	rc = hp_nl_errno(rtnl_neigh_add(hp_nl_sock(nl), n, NLM_F_REPLACE));
+	rc = rtnl_neigh_build_add_request(n, NLM_F_CREATE | NLM_F_REPLACE, &msg);
 	rtnl_neigh_put(n);
+	rc = rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
 	return rc == -EEXIST ? 0 : rc;
 }
 
 int hp_neigh_proxy_del(struct hp_nl *nl, int ifindex, const struct hp_prefix *addr)
 {
 	struct rtnl_neigh *n = build(ifindex, addr);
+	struct nl_msg *msg = NULL;
 	int rc;
 
 	if (!n)
 		return -ENOMEM;
-	rc = hp_nl_errno(rtnl_neigh_delete(hp_nl_sock(nl), n, 0));
+	rc = rtnl_neigh_build_delete_request(n, 0, &msg);
 	rtnl_neigh_put(n);
-	return rc == -ENODEV ? 0 : rc; /* ENOENT: not there */
+	rc = rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
+	return rc == -ENOENT || rc == -ENODEV ? 0 : rc; /* not there, or the link gone */
 }

@@ -67,29 +67,31 @@ fail:
 int hp_route_add(struct hp_nl *nl, const struct hp_route *r)
 {
 	struct rtnl_route *rt = build(r, 1);
+	struct nl_msg *msg = NULL;
 	int rc;
 
 	if (!rt)
 		return -ENOMEM;
-	rc = hp_nl_errno(rtnl_route_add(hp_nl_sock(nl), rt, NLM_F_REPLACE));
+	rc = rtnl_route_build_add_request(rt, NLM_F_EXCL, &msg);
 	rtnl_route_put(rt);
-	return rc;
+	return rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
 }
 
 int hp_route_del(struct hp_nl *nl, const struct hp_route *r)
 {
 	struct rtnl_route *rt = build(r, 0);
+	struct nl_msg *msg = NULL;
 	int rc;
 
 	if (!rt)
 		return -ENOMEM;
 	/* No scope: the kernel then matches any (RT_SCOPE_NOWHERE). */
 	rtnl_route_set_scope(rt, RT_SCOPE_NOWHERE);
-	rc = hp_nl_errno(rtnl_route_delete(hp_nl_sock(nl), rt, 0));
+	rc = rtnl_route_build_del_request(rt, 0, &msg);
 	rtnl_route_put(rt);
-	/* not there: ESRCH (IPv4) or ENOENT (IPv6), both NLE_OBJ_NOTFOUND in
-	 * libnl, -ENODEV after hp_nl_errno, as is a gone link */
-	return rc == -ENODEV ? 0 : rc;
+	rc = rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
+	/* not there: ESRCH (IPv4) or ENOENT (IPv6); the link gone: ENODEV */
+	return rc == -ESRCH || rc == -ENOENT || rc == -ENODEV ? 0 : rc;
 }
 
 static void fill(struct rtnl_route *rt, struct hp_route *x)
@@ -155,23 +157,47 @@ int hp_route_list(struct hp_nl *nl, int family, unsigned int table, struct hp_ro
 	return 0;
 }
 
-int hp_route_default_dev(struct hp_nl *nl, int family, int *ifindex)
+int hp_route_exists(struct hp_nl *nl, const struct hp_route *r)
 {
 	struct hp_route *v;
 	size_t n, i;
-	int rc, best = -1;
+	int rc, found = 0;
+
+	if ((rc = hp_route_list(nl, r->dst.family, r->table, &v, &n)))
+		return rc;
+	for (i = 0; i < n && !found; i++)
+		found = v[i].dst.len == r->dst.len && v[i].metric == r->metric &&
+			v[i].oif == r->oif && !memcmp(v[i].dst.addr, r->dst.addr, 16) &&
+			v[i].has_gw == r->has_gw &&
+			(!r->has_gw || !memcmp(v[i].gw.addr, r->gw.addr, 16));
+	free(v);
+	return found;
+}
+
+int hp_route_default_in(const struct hp_route *v, size_t n, int *ifindex)
+{
+	size_t i, best = n;
+
+	for (i = 0; i < n; i++)
+		if (v[i].dst.len == 0 && v[i].oif && (best == n || v[i].metric < v[best].metric))
+			best = i;
+	if (best == n)
+		return -ENOENT;
+	*ifindex = v[best].oif;
+	return 0;
+}
+
+int hp_route_default_dev(struct hp_nl *nl, int family, int *ifindex)
+{
+	struct hp_route *v;
+	size_t n;
+	int rc;
 
 	if (family == AF_UNSPEC)
 		family = AF_INET;
 	if ((rc = hp_route_list(nl, family, 0, &v, &n)))
 		return rc;
-	for (i = 0; i < n; i++)
-		if (v[i].dst.len == 0 && v[i].oif &&
-		    (best < 0 || v[i].metric < v[(size_t)best].metric))
-			best = (int)i;
-	rc = best < 0 ? -ENOENT : 0;
-	if (best >= 0)
-		*ifindex = v[best].oif;
+	rc = hp_route_default_in(v, n, ifindex);
 	free(v);
 	return rc;
 }

@@ -1,6 +1,5 @@
-/* IPv4 and IPv6 unicast routes over rtnetlink.  Idempotent: adding a
- * route replaces the one with the same destination, metric and table (as
- * `ip route replace`), deleting a route that is not there succeeds.  Kept
+/* IPv4 and IPv6 unicast routes over rtnetlink.  Deleting a route that is
+ * not there succeeds.  Kept
  * general for network-bridge (moving a NIC's routes to a bridge). */
 #ifndef HP_ROUTE_H
 #define HP_ROUTE_H
@@ -23,7 +22,12 @@ struct hp_route {
 	unsigned int scope;	/* RT_SCOPE_*; read by hp_route_list only */
 };
 
+/* -EEXIST when a route to dst with that metric exists in the table
+ * already, whatever its next hop: a route is never taken over. */
 int hp_route_add(struct hp_nl *nl, const struct hp_route *r);
+/* 1 when the table has r (dst, metric, oif, gateway) as given, 0 when
+ * not, or -errno. */
+int hp_route_exists(struct hp_nl *nl, const struct hp_route *r);
 /* Deletes the route matching dst, metric, table and, when set, oif, gw,
  * src.  0 when there is no such route. */
 int hp_route_del(struct hp_nl *nl, const struct hp_route *r);
@@ -34,5 +38,7 @@ int hp_route_list(struct hp_nl *nl, int family, unsigned int table, struct hp_ro
 /* The link of the default route of the main table with the lowest
  * metric, for family (AF_UNSPEC: IPv4, else IPv6).  -ENOENT if none. */
 int hp_route_default_dev(struct hp_nl *nl, int family, int *ifindex);
+/* The same among routes listed already by hp_route_list. */
+int hp_route_default_in(const struct hp_route *v, size_t n, int *ifindex);
 
 #endif

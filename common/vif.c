@@ -10,24 +10,69 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "process.h"
 #include "vif.h"
 
 #define DEFAULT_WAIT_MS 10000
 #define DEFAULT_TIMEOUT_S 30 /* libxl kills a hotplug script at 40 s */
+#define LAST_WORD_S 3	     /* after the watchdog: the undo and the report */
 
 static const char *const commands[] = { "online", "offline", "add", "remove" };
 
-static char watchdog_msg[160];
-static size_t watchdog_len;
+/* ---- the watchdog -------------------------------------------------------
+ *
+ * A hung xenstored or kernel must not hold the device until libxl's
+ * SIGKILL, nor leave it half set up.  When XEN_HOTPLUG_TIMEOUT (30 s)
+ * passes, the handler cancels the transaction (no further step starts),
+ * makes the xenstore connection read end-of-file (a call blocked on a hung
+ * xenstored returns an error) and kills a running hook: the run then fails
+ * through the normal path, undoing every step in normal context, and
+ * reports what it can.  If it is still running LAST_WORD_S later, the
+ * handler takes the interface down (a down port forwards nothing) and
+ * exits 1.
+ *
+ * Once hotplug-status=connected is being written (the last step), the
+ * outcome is success: the request is on its way to xenstored and will land
+ * when it answers, so the run is never undone and never exits 1 after it
+ * (status and exit status always agree). */
+static struct hp_vif *watched;
+static volatile sig_atomic_t dog_stage, dog_ifindex, committing;
+static char dog_msg[200];
+static size_t dog_len;
 
-/* A hung xenstored or kernel must not hold the device until libxl's
- * SIGKILL: say what happened and exit while libxl still listens. */
+static void say(const char *s)
+{
+	ssize_t n = write(STDERR_FILENO, s, strlen(s));
+
+	(void)n;
+}
+
 static void watchdog(int sig)
 {
-	ssize_t n = write(STDERR_FILENO, watchdog_msg, watchdog_len);
+	ssize_t n;
 
 	(void)sig;
-	(void)n;
+	if (dog_stage++ == 0) {
+		n = write(STDERR_FILENO, dog_msg, dog_len);
+		(void)n;
+		if (committing) {
+			say("  (waiting for xenstored to take hotplug-status=connected)\n");
+		} else {
+			hp_txn_cancel();
+			hp_process_abort();
+			if (watched && watched->xs)
+				hp_xs_abort(watched->xs);
+		}
+		alarm(LAST_WORD_S);
+		return;
+	}
+	if (committing) {
+		say("  (hotplug-status=connected sent; xenstored still not answering)\n");
+		_exit(0);
+	}
+	if (dog_ifindex > 0)
+		hp_link_down_now(dog_ifindex);
+	say("  (undo did not finish: the interface was taken down)\n");
 	_exit(1);
 }
 
@@ -35,38 +80,64 @@ static void arm_watchdog(const struct hp_vif *v)
 {
 	const char *s = getenv("XEN_HOTPLUG_TIMEOUT");
 	unsigned long secs = DEFAULT_TIMEOUT_S;
+	struct sigaction sa;
 	int n;
 
 	if (s && hp_parse_uint(s, 3600, &secs))
 		secs = DEFAULT_TIMEOUT_S;
 	if (secs == 0)
 		return;
-	n = snprintf(watchdog_msg, sizeof(watchdog_msg),
-		     "%s[%s]: %s timed out after %lu s (xenstored or the kernel did not answer)\n",
+	n = snprintf(dog_msg, sizeof(dog_msg),
+		     "%s[%s]: %s timed out after %lu s (xenstored, a hook or the kernel did "
+		     "not answer): stopping\n",
 		     v->tool->name, v->libxl_name ? v->libxl_name : "", v->command, secs);
-	watchdog_len = n < 0 ? 0 : (size_t)n < sizeof(watchdog_msg) ? (size_t)n : sizeof(watchdog_msg) - 1;
-	signal(SIGALRM, watchdog);
+	dog_len = n < 0 ? 0 : (size_t)n < sizeof(dog_msg) ? (size_t)n : sizeof(dog_msg) - 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = watchdog;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART: waits return EINTR */
 	alarm((unsigned int)secs);
 }
 
+/* ---- messages ------------------------------------------------------------ */
+
 int hp_vif_fail(struct hp_vif *v, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[sizeof(v->error)];
 	va_list ap;
-	int rc;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	hp_err("%s", msg);
-	if (v->touched && v->tool->undo)
-		v->tool->undo(v);
-	v->touched = 0;
-	if (v->attach && !v->is_tap && v->xs && v->xb_path) {
-		rc = hp_xs_report_error(v->xs, v->xb_path, msg);
-		if (rc)
-			hp_err("unable to write hotplug-error to '%s': %s", v->xb_path, strerror(-rc));
+	if (!v->error[0])
+		memcpy(v->error, msg, sizeof(msg));
+	return -1;
+}
+
+/* The failure path of online: hotplug-error and hotplug-status=error, on
+ * a fresh connection when the watchdog cut the first.  Returns 1. */
+static int report_failure(struct hp_vif *v)
+{
+	struct hp_xs *xs = v->xs;
+	int rc = -ENOTCONN;
+
+	if (!v->online || v->is_tap || !v->xb_path || v->reported)
+		return 1;
+	if (!v->error[0])
+		snprintf(v->error, sizeof(v->error), "%s of '%s' failed at step '%s'%s", v->command,
+			 v->libxl_name, hp_txn_failed() ?: "?",
+			 hp_txn_cancelled() ? ": timed out" : "");
+	if (xs)
+		rc = hp_xs_report_error(xs, v->xb_path, v->error);
+	if (rc == -ECONNABORTED || rc == -ENOTCONN) {
+		xs = NULL;
+		if (!(rc = hp_xs_open(&xs)))
+			rc = hp_xs_report_error(xs, v->xb_path, v->error);
+		hp_xs_close(xs);
 	}
+	if (rc)
+		hp_err("unable to write hotplug-error to '%s': %s", v->xb_path, strerror(-rc));
 	return 1;
 }
 
@@ -134,7 +205,7 @@ static int read_config(struct hp_vif *v)
 	if (hp_vif_read_opt(v, "vifname", &v->vifname) || hp_vif_read_opt(v, "ip", &v->ip_xs) ||
 	    hp_vif_read_opt(v, "mac", &v->mac_s) || hp_vif_read_opt(v, "mtu", &v->mtu_s) ||
 	    hp_vif_read_opt(v, "frontend", &v->frontend))
-		return 1;
+		return -1;
 
 	if (v->vifname && *v->vifname) {
 		char want[HP_IFNAMSIZ + 8];
@@ -183,49 +254,85 @@ static unsigned int wait_ms(void)
 	return DEFAULT_WAIT_MS;
 }
 
-/* Find the interface, renaming it to vifname.  A second online finds it
- * renamed already: the alias set on rename says it is ours. */
-static int find_link(struct hp_vif *v)
+static void found(struct hp_vif *v, const struct hp_link *l)
 {
-	struct hp_link other;
+	v->link = *l;
+	dog_ifindex = l->ifindex;
+}
+
+/* Step 2: the interface, under libxl's name or, renamed by an earlier (or
+ * a concurrent) online, under vifname, whose alias then names it ours.
+ * Nothing is changed here. */
+static int locate(struct hp_vif *v)
+{
+	const char *names[2] = { v->dev, v->libxl_name };
+	size_t n = strcmp(v->dev, v->libxl_name) ? 2 : 1, which = 0;
+	struct hp_link l;
 	int rc;
 
-	if (strcmp(v->dev, v->libxl_name)) {
-		rc = hp_link_get(v->nl, v->dev, &other);
-		if (rc == 0) {
-			if (!strcmp(other.alias, v->libxl_name)) {
-				v->link = other;
-				hp_log_set_dev(v->dev);
-				return 0;
-			}
-			return hp_vif_fail(v, "unable to rename '%s' to vifname '%s': an interface "
-					      "with that name already exists", v->libxl_name, v->dev);
-		}
-		if (rc != -ENODEV)
-			return hp_vif_fail(v, "unable to look up '%s': %s", v->dev, strerror(-rc));
-	}
-
-	rc = hp_link_wait(v->nl, v->libxl_name, wait_ms(), &v->link);
+	rc = hp_link_wait_any(v->nl, n == 2 ? names : names + 1, n, wait_ms(), &l, &which);
 	if (rc == -ETIMEDOUT)
 		return hp_vif_fail(v, "unable to find interface '%s': timed out after %u ms",
 				   v->libxl_name, wait_ms());
 	if (rc)
 		return hp_vif_fail(v, "unable to find interface '%s': %s", v->libxl_name,
 				   strerror(-rc));
-	if (!strcmp(v->dev, v->libxl_name))
-		return 0;
+	if (n == 2 && which == 0 && strcmp(l.alias, v->libxl_name))
+		return hp_vif_fail(v, "unable to rename '%s' to vifname '%s': an interface with "
+				      "that name already exists", v->libxl_name, v->dev);
+	found(v, &l);
+	if (n == 2 && which == 0)
+		hp_log_set_dev(v->dev);
+	return 0;
+}
 
-	v->touched = 1;
-	if ((rc = hp_link_set_up(v->nl, &v->link, 0)) ||
-	    (rc = hp_link_rename(v->nl, &v->link, v->dev)))
+/* The alias goes on first: whoever sees the new name sees it ours. */
+static int s_rename(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct hp_link now;
+	int rc;
+
+	if (!strcmp(v->link.name, v->dev))
+		return HP_STEP_KEPT;
+	if ((rc = hp_link_get_index(v->nl, v->link.ifindex, &now)))
+		return hp_vif_fail(v, "unable to look up '%s': %s", v->libxl_name, strerror(-rc));
+	if (!strcmp(now.name, v->dev)) {
+		found(v, &now); /* a concurrent online renamed it */
+		hp_log_set_dev(v->dev);
+		return HP_STEP_KEPT;
+	}
+	v->renamed = 1;
+	if ((rc = hp_link_set_alias(v->nl, v->link.ifindex, v->libxl_name)) ||
+	    (rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) ||
+	    (rc = hp_link_rename(v->nl, v->link.ifindex, v->dev))) {
+		if (rc == -EEXIST)
+			return hp_vif_fail(v, "unable to rename '%s' to vifname '%s': an interface "
+					      "with that name already exists", v->libxl_name, v->dev);
 		return hp_vif_fail(v, "unable to rename '%s' to vifname '%s': %s", v->libxl_name,
 				   v->dev, strerror(-rc));
+	}
+	snprintf(v->link.name, sizeof(v->link.name), "%s", v->dev);
+	snprintf(v->link.alias, sizeof(v->link.alias), "%s", v->libxl_name);
 	v->link.flags &= ~(unsigned int)IFF_UP;
-	rc = hp_link_set_alias(v->nl, &v->link, v->libxl_name);
-	if (rc)
-		return hp_vif_fail(v, "unable to set the alias of '%s': %s", v->dev, strerror(-rc));
 	hp_log_set_dev(v->dev);
 	return 0;
+}
+
+static void u_rename(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if (!v->renamed)
+		return;
+	hp_link_set_up(v->nl, v->link.ifindex, 0);
+	if ((rc = hp_link_rename(v->nl, v->link.ifindex, v->libxl_name)) && rc != -ENODEV)
+		hp_err("unable to rename '%s' back to '%s': %s", v->dev, v->libxl_name,
+		       strerror(-rc));
+	hp_link_set_alias(v->nl, v->link.ifindex, "");
+	snprintf(v->link.name, sizeof(v->link.name), "%s", v->libxl_name);
+	hp_log_set_dev(v->libxl_name);
 }
 
 const char *hp_vif_frontend_path(struct hp_vif *v)
@@ -268,6 +375,15 @@ int hp_vif_guard_add(struct hp_vif *v)
 	return 0;
 }
 
+void hp_vif_guard_del(struct hp_vif *v)
+{
+	int rc = hp_fw_guard_del(v->dev, v->tool->fw_family);
+
+	if (rc)
+		hp_err("unable to remove the anti-spoofing guard of '%s': %s", v->dev,
+		       strerror(-rc));
+}
+
 static int run_hooks(struct hp_vif *v)
 {
 	char mtu[16] = "";
@@ -275,9 +391,9 @@ static int run_hooks(struct hp_vif *v)
 		{ "command", v->command },
 		{ "type_if", v->is_tap ? "tap" : "vif" },
 		{ "dev", v->dev },
-		{ "vif", getenv("vif") },
-		{ "ip", v->ip ? v->ip : hp_param_str(&v->params, "ip") },
-		{ "mac", v->mac_s ? v->mac_s : "" },
+		{ "vif", v->is_tap ? getenv("vif") : v->libxl_name },
+		{ "ip", v->ip && !v->ips_invalid ? v->ip : "" },
+		{ "mac", v->mac_s && v->has_mac ? v->mac_s : "" },
 		{ "mtu", mtu },
 		{ "vifname", v->vifname ? v->vifname : "" },
 		{ "XENBUS_PATH", v->xb_path },
@@ -292,11 +408,14 @@ static int run_hooks(struct hp_vif *v)
 	n += v->n_hook_vars;
 
 	rc = hp_hooks_run("vif", "post", v->argv0, &v->params, vars, n, &status);
+	if (rc == -ECHILD && hp_txn_cancelled())
+		return hp_vif_fail(v, "a vif-post.d hook in '%s' did not finish in time",
+				   hp_script_dir());
 	if (rc == -ECHILD) {
 		/* A hook that called fatal has reported its own message. */
-		if (v->attach && !v->is_tap &&
+		if (v->online && !v->is_tap &&
 		    !hp_xs_read_key(v->xs, v->xb_path, "hotplug-status", &st) && !strcmp(st, "error"))
-			v->xb_path = NULL;
+			v->reported = 1;
 		free(st);
 		return hp_vif_fail(v, "a vif-post.d hook in '%s' failed with status %d",
 				   hp_script_dir(), status);
@@ -306,20 +425,62 @@ static int run_hooks(struct hp_vif *v)
 	return 0;
 }
 
-static int do_attach(struct hp_vif *v)
+static int s_hooks(void *ctx)
 {
+	return run_hooks(ctx);
+}
+
+/* The last step, the point of no return (see the watchdog). */
+static int s_connected(void *ctx)
+{
+	struct hp_vif *v = ctx;
 	int rc;
 
-	if (read_config(v) || find_link(v) || v->tool->attach(v) || run_hooks(v))
-		return 1;
-	if (!v->is_tap && (rc = hp_xs_report_connected(v->xs, v->xb_path)))
+	if (v->is_tap)
+		return HP_STEP_KEPT;
+	committing = 1;
+	if (hp_txn_cancelled()) {
+		committing = 0;
+		return hp_vif_fail(v, "%s timed out", v->command);
+	}
+	if ((rc = hp_xs_report_connected(v->xs, v->xb_path))) {
+		if (rc == -ECONNABORTED || hp_txn_cancelled()) {
+			hp_warn("hotplug-status=connected was sent; xenstored did not confirm it "
+				"in time");
+			return 0;
+		}
+		committing = 0;
 		return hp_vif_fail(v, "unable to write hotplug-status to '%s': %s", v->xb_path,
 				   strerror(-rc));
+	}
+	return 0;
+}
+
+#define MAX_STEPS 32
+
+static int do_attach(struct hp_vif *v)
+{
+	struct hp_step steps[MAX_STEPS];
+	size_t n = 0, i;
+
+	if (read_config(v) || locate(v) || (v->tool->check && v->tool->check(v)))
+		return report_failure(v);
+	if (v->tool->nsteps + 3 > MAX_STEPS)
+		return hp_vif_fail(v, "too many steps"), report_failure(v);
+	steps[n++] = (struct hp_step){ "rename", s_rename, u_rename };
+	for (i = 0; i < v->tool->nsteps; i++)
+		steps[n++] = v->tool->steps[i];
+	steps[n++] = (struct hp_step){ "hooks", s_hooks, NULL };
+	steps[n++] = (struct hp_step){ "connected", s_connected, NULL };
+	if (hp_txn_run(v->command, steps, n, v))
+		return report_failure(v);
 	return 0;
 }
 
 /* Offline usually runs after netback destroyed the vif: a missing link
- * is no error, and the tool removes its state by name all the same. */
+ * is no error, and the tool removes its state by name all the same.
+ * Values are validated as for online; what does not validate is ignored
+ * (with a warning), never passed on to a hook. */
 static int do_detach(struct hp_vif *v)
 {
 	int rc, failed;
@@ -327,11 +488,17 @@ static int do_detach(struct hp_vif *v)
 	rc = hp_xs_read_key(v->xs, v->xb_path, "vifname", &v->vifname);
 	if (rc && rc != -ENOENT)
 		hp_warn("unable to read '%s/vifname': %s", v->xb_path, strerror(-rc));
-	if (v->vifname && *v->vifname &&
-	    strlen(v->vifname) + (v->is_tap ? 4 : 0) < HP_IFNAMSIZ) {
-		snprintf(v->dev, sizeof(v->dev), "%s%s", v->vifname, v->is_tap ? "-emu" : "");
-		if (hp_parse_ifname(v->dev))
-			snprintf(v->dev, sizeof(v->dev), "%s", v->libxl_name);
+	if (v->vifname && *v->vifname) {
+		char want[HP_IFNAMSIZ + 8];
+
+		snprintf(want, sizeof(want), "%s%s", v->vifname, v->is_tap ? "-emu" : "");
+		if (strlen(v->vifname) < HP_IFNAMSIZ && !hp_parse_ifname(want)) {
+			memcpy(v->dev, want, strlen(want) + 1);
+		} else {
+			hp_warn("ignoring invalid vifname '%s'", v->vifname);
+			free(v->vifname);
+			v->vifname = NULL;
+		}
 	}
 	hp_log_set_dev(v->dev);
 	/* the ip list lets vif-route and vif-nat remove what they added */
@@ -349,16 +516,17 @@ static int do_detach(struct hp_vif *v)
 		hp_dbg("'%s' is gone already", v->dev);
 		memset(&v->link, 0, sizeof(v->link));
 	} else if (rc) {
-		return hp_vif_fail(v, "unable to look up '%s': %s", v->dev, strerror(-rc));
+		return hp_vif_fail(v, "unable to look up '%s': %s", v->dev, strerror(-rc)), 1;
 	}
+	dog_ifindex = v->link.ifindex;
 	/* the guard goes whatever else failed: it is keyed by name */
 	failed = v->tool->detach(v);
 	if ((rc = hp_fw_guard_del(v->dev, v->tool->fw_family)))
 		return hp_vif_fail(v, "unable to remove the anti-spoofing guard of '%s': %s", v->dev,
-				   strerror(-rc));
-	if (failed)
+				   strerror(-rc)), 1;
+	if (failed || run_hooks(v))
 		return 1;
-	return run_hooks(v);
+	return 0;
 }
 
 /* XENBUS_PATH as libxl gives it; for a tap run without it, upstream's
@@ -389,43 +557,44 @@ static int run(struct hp_vif *v)
 	if (!type_if || !*type_if)
 		type_if = "vif"; /* older callers did not pass it */
 	if (strcmp(type_if, "vif") && strcmp(type_if, "tap"))
-		return hp_vif_fail(v, "unknown interface type '%s'", type_if);
+		return hp_vif_fail(v, "unknown interface type '%s'", type_if), 1;
 	v->is_tap = !strcmp(type_if, "tap");
 	/* upstream: online/offline are for vifs, add/remove for taps */
 	if (v->is_tap != (!strcmp(v->command, "add") || !strcmp(v->command, "remove")))
 		return 0;
-	v->attach = !strcmp(v->command, "online") || !strcmp(v->command, "add");
-
 	v->libxl_name = hp_param(&v->params, v->is_tap ? "INTERFACE" : "vif");
-	if (!v->libxl_name || hp_parse_ifname(v->libxl_name)) {
-		v->attach = 0;
+	if (!v->libxl_name || hp_parse_ifname(v->libxl_name))
 		return hp_vif_fail(v, "invalid %s '%s': not an interface name",
-				   v->is_tap ? "INTERFACE" : "vif", v->libxl_name ?: "");
-	}
+				   v->is_tap ? "INTERFACE" : "vif", v->libxl_name ?: ""), 1;
 	hp_log_set_dev(v->libxl_name);
-	arm_watchdog(v);
 	snprintf(v->dev, sizeof(v->dev), "%s", v->libxl_name);
 	rc = find_xenbus_path(v);
-	if (rc) {
-		v->attach = 0;
+	if (rc)
 		return hp_vif_fail(v, "invalid XENBUS_PATH '%s': %s",
 				   hp_param_str(&v->params, "XENBUS_PATH"),
-				   rc == -ENOENT ? "not set" : "not a xenstore path");
-	}
+				   rc == -ENOENT ? "not set" : "not a xenstore path"), 1;
+	v->online = !strcmp(v->command, "online") || !strcmp(v->command, "add");
+	watched = v;
+	arm_watchdog(v);
 	rc = hp_xs_open(&v->xs);
 	if (rc)
 		return hp_vif_fail(v, "unable to connect to xenstore (%s): %s",
-				   getenv("XENSTORED_PATH") ?: "default path", strerror(-rc));
+				   getenv("XENSTORED_PATH") ?: "default path", strerror(-rc)), 1;
 	rc = hp_nl_open(&v->nl);
-	if (rc)
-		return hp_vif_fail(v, "unable to open a netlink socket: %s", strerror(-rc));
-	return v->attach ? do_attach(v) : do_detach(v);
+	if (rc) {
+		hp_vif_fail(v, "unable to open a netlink socket: %s", strerror(-rc));
+		return report_failure(v);
+	}
+	rc = v->online ? do_attach(v) : do_detach(v);
+	alarm(0);
+	return rc;
 }
 
 static void cleanup(struct hp_vif *v)
 {
 	if (v->tool->cleanup)
 		v->tool->cleanup(v);
+	watched = NULL;
 	hp_nl_close(v->nl);
 	hp_xs_close(v->xs);
 	free(v->vifname);
@@ -435,6 +604,14 @@ static void cleanup(struct hp_vif *v)
 	free(v->frontend);
 	free(v->ips);
 	hp_log_close();
+}
+
+static int usage(const struct hp_vif_tool *tool, const char *what, const char *arg)
+{
+	hp_err("%s '%s'", what, arg);
+	fputs(tool->usage, stderr);
+	hp_log_close();
+	return 2;
 }
 
 int hp_vif_main(int argc, char **argv, const struct hp_vif_tool *tool)
@@ -447,7 +624,11 @@ int hp_vif_main(int argc, char **argv, const struct hp_vif_tool *tool)
 	/* a caller that ignores SIGCHLD would leave us no exit status of
 	 * hooks, iptables or dhcpd restarts (it survives exec) */
 	signal(SIGCHLD, SIG_DFL);
-	if (hp_params_parse(&v.params, argc, argv) || !v.params.command) {
+	rc = hp_params_parse(&v.params, argc, argv);
+	if (rc == -EPERM)
+		return usage(tool, "refusing an argument that would change how the hook shell "
+			     "or the programs it starts behave:", v.params.refused);
+	if (rc || !v.params.command) {
 		hp_err("invalid arguments: expected a command and key=value parameters");
 		fputs(tool->usage, stderr);
 		hp_log_close();
@@ -461,12 +642,8 @@ int hp_vif_main(int argc, char **argv, const struct hp_vif_tool *tool)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(v.params.command, commands[i]))
 			v.command = commands[i];
-	if (!v.command) {
-		hp_err("invalid command '%s'", v.params.command);
-		fputs(tool->usage, stderr);
-		hp_log_close();
-		return 2;
-	}
+	if (!v.command)
+		return usage(tool, "invalid command", v.params.command);
 	rc = run(&v);
 	cleanup(&v);
 	return rc;

@@ -1,10 +1,21 @@
 /* What every vif script shares: upstream's vif-common.sh.  The calling
  * convention (command, type_if, vif/INTERFACE, XENBUS_PATH), the keys all
- * of them read (vifname, ip, mac, mtu, frontend), validated before any
- * change, the one failure path with the result protocol, finding and
- * renaming the interface, hooks, and a watchdog.
+ * of them read (vifname, ip, mac, mtu, frontend), finding and renaming the
+ * interface, hooks, the result protocol, the one failure path and a
+ * watchdog.
  *
- * A tool fills a struct hp_vif_tool and calls hp_vif_main() from main(). */
+ * online/add runs in this order (tools fill a struct hp_vif_tool and call
+ * hp_vif_main() from main()):
+ *   1. the common keys, read and validated;
+ *   2. the interface found, by libxl's name or, renamed already by an
+ *      earlier online, by vifname (waiting for netback to create it);
+ *   3. the tool's check(): its own keys and every check of the host, so
+ *      that nothing is changed when any input is wrong;
+ *   4. one transaction (common/txn.h): rename to vifname, the tool's
+ *      steps, the hooks, hotplug-status=connected.  A failure undoes every
+ *      step that ran, in reverse, then reports hotplug-error.
+ * offline/remove: the tool's detach(), the guard removed (by name, even
+ * when the interface is gone), the hooks. */
 #ifndef HP_VIF_H
 #define HP_VIF_H
 
@@ -15,6 +26,7 @@
 #include "link.h"
 #include "params.h"
 #include "parse.h"
+#include "txn.h"
 #include "xs.h"
 
 #define HP_VIF_MAX_HOOK_VARS 8
@@ -25,15 +37,15 @@ struct hp_vif_tool {
 	const char *name;  /* log tag, e.g. "vif-bridge" */
 	const char *usage; /* printed by --help and on usage errors */
 	enum hp_fw_family fw_family;
-	/* online/add: called with the config read and validated and the
-	 * interface found (renamed to vifname); tools set up the interface,
-	 * the guard (hp_vif_guard_add) and their own state. */
-	int (*attach)(struct hp_vif *v);
+	/* online/add, before any change; v->link is the interface found.
+	 * 0, or the return of hp_vif_fail(). */
+	int (*check)(struct hp_vif *v);
+	/* online/add: run after the rename, with the struct hp_vif as ctx */
+	const struct hp_step *steps;
+	size_t nsteps;
 	/* offline/remove: v->link.ifindex is 0 when the interface is gone. */
 	int (*detach)(struct hp_vif *v);
-	/* undo what attach did, on failure after a change */
-	void (*undo)(struct hp_vif *v);
-	/* free the tool's state (v->priv), whatever happened */
+	/* free the tool's own state, whatever happened (may be NULL) */
 	void (*cleanup)(struct hp_vif *v);
 };
 
@@ -43,7 +55,7 @@ struct hp_vif {
 	const char *argv0;
 	const char *command; /* online, offline, add, remove */
 	int is_tap;
-	int attach;	       /* online/add */
+	int online;		/* online/add */
 	const char *libxl_name; /* $vif, or $INTERFACE for a tap */
 	const char *xb_path;	/* XENBUS_PATH */
 	char dev[HP_IFNAMSIZ];	/* the interface, after vifname */
@@ -60,25 +72,26 @@ struct hp_vif {
 
 	struct hp_xs *xs;
 	struct hp_nl *nl;
-	struct hp_link link;
-	int touched; /* a change was made: undo on failure */
-	void *priv;  /* the tool's own state */
+	struct hp_link link; /* read when found, renamed by the rename step */
+	int renamed;	     /* this run renamed the interface */
 
 	/* tool-specific hook variables (bridge, main_ip...) */
 	struct hp_hook_var hook_vars[HP_VIF_MAX_HOOK_VARS];
 	size_t n_hook_vars;
 
+	char error[512]; /* the first failure, for hotplug-error */
+	int reported;	 /* a hook's fatal wrote hotplug-error itself */
 	char xb_buf[64], fe_buf[64];
 };
 
 int hp_vif_main(int argc, char **argv, const struct hp_vif_tool *tool);
 
-/* The failure path: log, undo, report hotplug-error + hotplug-status=error
- * on an online of a vif.  Returns 1, the exit status. */
+/* A failure: logged, and kept for hotplug-error when it is the first.
+ * Returns -1, for `return hp_vif_fail(...)` from a check or a step. */
 int hp_vif_fail(struct hp_vif *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "invalid <key> '<val>' (<XENBUS_PATH>/<key>): <why>" through hp_vif_fail. */
 int hp_vif_bad(struct hp_vif *v, const char *key, const char *val, const char *why);
-/* Read an optional backend key; *val NULL when missing; 1 on failure. */
+/* Read an optional backend key; *val NULL when missing; -1 on failure. */
 int hp_vif_read_opt(struct hp_vif *v, const char *key, char **val);
 /* A tool-specific variable for the hooks (value borrowed). */
 void hp_vif_hook_var(struct hp_vif *v, const char *name, const char *value);
@@ -87,7 +100,9 @@ const char *hp_vif_frontend_path(struct hp_vif *v);
 /* Replace the ip list (a copy is taken), e.g. vif-nat's guard on the
  * guest's /32.  0 or -ENOMEM. */
 int hp_vif_set_ips(struct hp_vif *v, const struct hp_prefix *p, size_t n);
-/* hp_fw_guard_add for this vif, its mac and ip list. */
+/* hp_fw_guard_add for this vif, its mac and ip list; 0 or hp_vif_fail(). */
 int hp_vif_guard_add(struct hp_vif *v);
+/* The undo of hp_vif_guard_add. */
+void hp_vif_guard_del(struct hp_vif *v);
 
 #endif

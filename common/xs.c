@@ -1,9 +1,13 @@
 /* xenstore through libxenstore.  The only file that includes xenstore.h. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <xenstore.h>
 
 #include "log.h"
@@ -14,7 +18,27 @@
 
 struct hp_xs {
 	struct xs_handle *h;
+	int fd; /* libxenstore's socket or xenbus device, -1 if unknown */
+	volatile sig_atomic_t aborted;
 };
+
+/* libxenstore does not say which fd it uses; it opens exactly one, and
+ * the kernel gives the lowest free number: the one free just before. */
+static int lowest_free_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+static int is_channel(int fd)
+{
+	struct stat sb;
+
+	return fd >= 0 && !fstat(fd, &sb) && (S_ISSOCK(sb.st_mode) || S_ISCHR(sb.st_mode));
+}
 
 static int err_or(int fallback)
 {
@@ -25,8 +49,11 @@ int hp_xs_open(struct hp_xs **out)
 {
 	struct hp_xs *xs = calloc(1, sizeof(*xs));
 
+	int fd;
+
 	if (!xs)
 		return -ENOMEM;
+	fd = lowest_free_fd();
 	xs->h = xs_open(0);
 	if (!xs->h) {
 		int rc = err_or(ECONNREFUSED);
@@ -34,8 +61,22 @@ int hp_xs_open(struct hp_xs **out)
 		free(xs);
 		return rc;
 	}
+	xs->fd = is_channel(fd) ? fd : -1;
 	*out = xs;
 	return 0;
+}
+
+void hp_xs_abort(struct hp_xs *xs)
+{
+	int null;
+
+	if (!xs || xs->aborted)
+		return;
+	xs->aborted = 1;
+	if (xs->fd < 0 || (null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		return;
+	dup2(null, xs->fd);
+	close(null);
 }
 
 void hp_xs_close(struct hp_xs *xs)
@@ -51,6 +92,8 @@ int hp_xs_read(struct hp_xs *xs, const char *path, char **val)
 	unsigned int len;
 	char *v;
 
+	if (xs->aborted)
+		return -ECONNABORTED;
 	errno = 0;
 	v = xs_read(xs->h, XBT_NULL, path, &len);
 	if (!v)
@@ -82,6 +125,8 @@ int hp_xs_read_key(struct hp_xs *xs, const char *dir, const char *key, char **va
 
 static int write_tx(struct hp_xs *xs, xs_transaction_t t, const char *path, const char *val)
 {
+	if (xs->aborted)
+		return -ECONNABORTED;
 	hp_dbg("write %s = '%s'", path, val);
 	if (!xs_write(xs->h, t, path, val, (unsigned int)strlen(val)))
 		return err_or(EIO);
@@ -101,14 +146,6 @@ int hp_xs_write_key(struct hp_xs *xs, const char *dir, const char *key, const ch
 	return rc ? rc : hp_xs_write(xs, path, val);
 }
 
-int hp_xs_rm(struct hp_xs *xs, const char *path)
-{
-	errno = 0;
-	if (!xs_rm(xs->h, XBT_NULL, path) && errno != ENOENT)
-		return err_or(EIO);
-	return 0;
-}
-
 int hp_xs_report_error(struct hp_xs *xs, const char *dir, const char *msg)
 {
 	char epath[HP_XS_PATH_MAX], spath[HP_XS_PATH_MAX];
@@ -118,8 +155,11 @@ int hp_xs_report_error(struct hp_xs *xs, const char *dir, const char *msg)
 	    (rc = join(spath, sizeof(spath), dir, "hotplug-status")))
 		return rc;
 	for (i = 0; i < HP_XS_TX_RETRIES; i++) {
-		xs_transaction_t t = xs_transaction_start(xs->h);
+		xs_transaction_t t;
 
+		if (xs->aborted)
+			return -ECONNABORTED;
+		t = xs_transaction_start(xs->h);
 		if (t == XBT_NULL)
 			return err_or(EIO);
 		if ((rc = write_tx(xs, t, epath, msg)) || (rc = write_tx(xs, t, spath, "error"))) {

@@ -14,8 +14,11 @@ int hp_xs_read(struct hp_xs *xs, const char *path, char **val);
 int hp_xs_read_key(struct hp_xs *xs, const char *dir, const char *key, char **val);
 int hp_xs_write(struct hp_xs *xs, const char *path, const char *val);
 int hp_xs_write_key(struct hp_xs *xs, const char *dir, const char *key, const char *val);
-/* Removing a missing node is a success. */
-int hp_xs_rm(struct hp_xs *xs, const char *path);
+/* Async-signal-safe, for a watchdog: from now on the connection reads
+ * end of file, so that a call blocked on a hung xenstored returns an
+ * error (through libxenstore's own error path) instead of blocking, and
+ * nothing more is sent.  Later calls fail with -ECONNABORTED. */
+void hp_xs_abort(struct hp_xs *xs);
 /* The result protocol: hotplug-error = msg then hotplug-status = error in
  * one transaction (retried on EAGAIN). */
 int hp_xs_report_error(struct hp_xs *xs, const char *dir, const char *msg);

@@ -105,18 +105,19 @@ addr_of() { in_dom0 ip -j addr show dev "$1" | jq -r '.[0].addr_info[] | "\(.loc
 	in_dom0 ip link add eth1 type veth peer name eth1p
 	in_dom0 ip addr add 198.51.100.1/24 dev eth1
 	in_dom0 ip link set eth1 up
-	routed_guest 1 0 gatewaydev=eth1
+	# guests on eth1's LAN: their addresses are answered for there
+	guest_create 1 0 bridge= script="$HP_BUILD/vif-route" ip=198.51.100.11 gatewaydev=eth1
 	run run_vif vif-route 1 0 online type_if=vif
 	echo "$output"
 	[ "$status" -eq 0 ]
 	addr_of vif1.0 | grep -qx 198.51.100.1/32
-	[ "$(route_json 4 192.0.2.11 | jq -r '.[0].prefsrc')" = 198.51.100.1 ]
+	[ "$(route_json 4 198.51.100.11 | jq -r '.[0].prefsrc')" = 198.51.100.1 ]
 
-	guest_create 2 0 bridge= ip=192.0.2.12
+	guest_create 2 0 bridge= ip=198.51.100.12
 	run run_vif vif-route 2 0 online type_if=vif netdev=eth1
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(route_json 4 192.0.2.12 | jq -r '.[0].prefsrc')" = 198.51.100.1 ]
+	[ "$(route_json 4 198.51.100.12 | jq -r '.[0].prefsrc')" = 198.51.100.1 ]
 }
 
 @test "netdev: none given and no default route fails clearly and changes nothing" {
@@ -278,4 +279,74 @@ EOT
 	run run_vif vif-route 1 0 offline type_if=vif
 	[ "$status" -eq 0 ]
 	[ "$(route_json 4 192.0.2.11)" = "[]" ]
+}
+
+# Traffic a domain's `ip` must not take from its owner.  Before the
+# conflict check, each of these attached and stole it.
+# refused_ip IP WHY: guest 2 asks for IP; online fails naming WHY, and
+# nothing of dom0 changes.
+refused_ip() {
+	local ip=$1 why=$2 before after be
+	be=$(be_path 2 0)
+	guest_create 2 0 bridge= script="$HP_BUILD/vif-route" ip="$ip"
+	before=$(route_snapshot)
+	run run_vif vif-route 2 0 online type_if=vif
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(xs_read "$be/hotplug-status")" = error ]
+	xs_read "$be/hotplug-error" | grep -qF -- "$why"
+	after=$(route_snapshot)
+	[ "$before" = "$after" ] || { echo "before: $before"; echo "after:  $after"; return 1; }
+	guest_unplug 2 0
+	xs_rm "$be"
+}
+
+@test "conflict: another guest's address, dom0's own, the gateway, 0/1 + 128/1 are refused" {
+	outside_create
+	routed_guest 1 0
+	run run_vif vif-route 1 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	refused_ip 192.0.2.11 "is routed to 'vif1.0' already"
+	refused_ip 2001:db8:1::11 "is routed to 'vif1.0' already"
+	refused_ip 192.0.2.1 "dom0's own address on 'eth0'"
+	refused_ip 2001:db8:1::1 "dom0's own address on 'eth0'"
+	refused_ip 192.0.2.2 "a gateway of dom0's routes"
+	refused_ip 2001:db8:1::2 "a gateway of dom0's routes"
+	refused_ip "0.0.0.0/1 128.0.0.0/1" "0.0.0.0/1"
+	# a network holding guest 1's address: guest 2's guard would let it
+	# send from it
+	refused_ip 192.0.2.8/29 "it holds 192.0.2.11/32, routed to 'vif1.0'"
+	# guest 1 still has its traffic: the outside host reaches it
+	in_outside busybox ping -c 1 -W 2 192.0.2.11 >/dev/null
+}
+
+@test "conflict: an address of another interface's network or an admin route is refused" {
+	outside_create
+	in_dom0 ip link add eth1 type veth peer name eth1p
+	in_dom0 ip addr add 198.51.100.1/24 dev eth1
+	in_dom0 ip link set eth1 up
+	in_dom0 ip route add 203.0.113.0/24 via 192.0.2.2 dev eth0
+	refused_ip 198.51.100.7 "198.51.100.0/24 is routed to 'eth1' already"
+	refused_ip 203.0.113.9 "203.0.113.0/24 is routed to 'eth0' already"
+	# what stays allowed: the uplink's own LAN, and addresses routed to
+	# dom0 from outside (behind the default route)
+	guest_create 3 0 bridge= script="$HP_BUILD/vif-route" ip="192.0.2.33 198.18.0.5/32"
+	run run_vif vif-route 3 0 online type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "conflict: a second online of the same vif and the vif's own tap are not conflicts" {
+	outside_create
+	routed_guest 1 0 type=vif_ioemu
+	run run_vif vif-route 1 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	run run_vif vif-route 1 0 online type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	VIF_ENV=(INTERFACE=vif1.0-emu)
+	run run_vif vif-route 1 0 add type_if=tap
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(in_dom0 ip -j -4 route show exact 192.0.2.11 | jq length)" = 2 ]
 }

@@ -113,34 +113,24 @@ static int get(struct nb *b, int ifindex, struct hp_link *l)
 	return hp_link_get_index(b->nl, ifindex, l);
 }
 
+/* Taking down or releasing a link that is gone is done already. */
 static int set_up(struct nb *b, int ifindex, int up)
 {
-	struct hp_link l;
-	int rc;
+	int rc = hp_link_set_up(b->nl, ifindex, up);
 
-	if ((rc = get(b, ifindex, &l)))
-		return rc == -ENODEV && !up ? 0 : rc;
-	return hp_link_set_up(b->nl, &l, up);
+	return rc == -ENODEV && !up ? 0 : rc;
 }
 
 static int rename_link(struct nb *b, int ifindex, const char *name)
 {
-	struct hp_link l;
-	int rc;
-
-	if ((rc = get(b, ifindex, &l)))
-		return rc;
-	return hp_link_rename(b->nl, &l, name);
+	return hp_link_rename(b->nl, ifindex, name);
 }
 
 static int set_master(struct nb *b, int ifindex, int master)
 {
-	struct hp_link l;
-	int rc;
+	int rc = hp_link_set_master(b->nl, ifindex, master);
 
-	if ((rc = get(b, ifindex, &l)))
-		return rc == -ENODEV && !master ? 0 : rc;
-	return hp_link_set_master(b->nl, &l, master);
+	return rc == -ENODEV && !master ? 0 : rc;
 }
 
 static const char *yes(int v)
@@ -564,11 +554,10 @@ static void u_nic_name(struct nb *b)
  * recorded values are the ones it must have. */
 static int s_nic_link(struct nb *b)
 {
-	struct hp_link l;
 	int rc;
 
-	if (!(rc = get(b, b->nic_ifindex, &l)) && !(rc = hp_link_set_mtu(b->nl, &l, b->nic_mtu)))
-		rc = hp_link_set_mac(b->nl, &l, b->nic_mac);
+	if (!(rc = hp_link_set_mtu(b->nl, b->nic_ifindex, b->nic_mtu)))
+		rc = hp_link_set_mac(b->nl, b->nic_ifindex, b->nic_mac);
 	return rc ? fail(rc, "unable to restore the MTU and MAC of '%s'", b->netdev) : 0;
 }
 

@@ -47,7 +47,7 @@ static int find_bridge(struct hp_vif *v, struct bridge *b)
 	int rc, n;
 
 	if (hp_vif_read_opt(v, "bridge", &b->bridge_xs))
-		return 1;
+		return -1;
 	want = b->bridge_xs ? b->bridge_xs : hp_param_str(&v->params, "bridge");
 	hp_vif_hook_var(v, "bridge", want);
 	if (*want && hp_parse_ifname(want))
@@ -87,74 +87,148 @@ static int find_bridge(struct hp_vif *v, struct bridge *b)
 	return 0;
 }
 
-/* Upstream's setup_bridge_port, set_mtu and add_to_bridge. */
-static int attach_port(struct hp_vif *v, struct bridge *b)
+/* One run, one vif: the tool's state can be static. */
+static struct bridge bridge;
+static int attached; /* a second online: the port is in the bridge already */
+static unsigned int mtu;
+static struct hp_link found; /* the vif as netback made it, for the undo */
+
+/* Every check before any change: the bridge, the MTU. */
+static int check(struct hp_vif *v)
 {
-	int rc, attached = v->link.master == b->br.ifindex;
-	unsigned int mtu = v->mtu ? v->mtu : b->br.mtu;
+	if (find_bridge(v, &bridge))
+		return -1;
+	attached = v->link.master == bridge.br.ifindex;
+	found = v->link;
+	mtu = v->mtu ? v->mtu : bridge.br.mtu;
+	v->mtu = mtu;
+	return 0;
+}
+
+/* Upstream's setup_bridge_port.  A second online finds the port
+ * attached: its traffic is left alone, and a failure of this run does
+ * not tear it down (every step below is then KEPT). */
+static int s_prepare(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if (attached)
+		return HP_STEP_KEPT;
+	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)))
+		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
+	/* The highest unicast MAC never becomes the bridge's own address
+	 * (xen-network-common.sh); failure is harmless, as upstream. */
+	if ((rc = hp_link_set_mac(v->nl, v->link.ifindex, port_mac)))
+		hp_dbg("unable to set the MAC of '%s': %s", v->dev, strerror(-rc));
+	if ((rc = hp_addr_flush(v->nl, v->link.ifindex)))
+		return hp_vif_fail(v, "unable to flush the addresses of '%s': %s", v->dev,
+				   strerror(-rc));
+	if ((rc = hp_link_set_addrgen_none(v->nl, v->link.ifindex)))
+		hp_dbg("unable to turn off IPv6 addresses on '%s': %s", v->dev, strerror(-rc));
+	return 0;
+}
+
+static void u_down(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	hp_link_set_up(v->nl, v->link.ifindex, 0);
+}
+
+/* The vif as it was found (its IPv6 addresses stay off: it is no use
+ * to a vif that is not in a bridge either). */
+static void u_prepare(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	hp_link_set_up(v->nl, v->link.ifindex, 0);
+	hp_link_set_mac(v->nl, v->link.ifindex, found.mac);
+}
+
+/* Upstream's set_mtu, with the frontend's path from the `frontend` key. */
+static int s_mtu(void *ctx)
+{
+	struct hp_vif *v = ctx;
 	const char *fe;
 	char buf[16];
+	int rc;
 
-	/* A second online finds the port attached: leave its traffic alone,
-	 * and do not tear it down if this run fails. */
-	if (!attached) {
-		v->touched = 1;
-		if ((rc = hp_link_set_up(v->nl, &v->link, 0)))
-			return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
-		v->link.flags &= ~(unsigned int)IFF_UP;
-		/* The highest unicast MAC never becomes the bridge's own address
-		 * (xen-network-common.sh); failure is harmless, as upstream. */
-		if ((rc = hp_link_set_mac(v->nl, &v->link, port_mac)))
-			hp_dbg("unable to set the MAC of '%s': %s", v->dev, strerror(-rc));
-		if ((rc = hp_addr_flush(v->nl, &v->link)))
-			return hp_vif_fail(v, "unable to flush the addresses of '%s': %s", v->dev,
-					   strerror(-rc));
-		if ((rc = hp_link_set_addrgen_none(v->nl, &v->link)))
-			hp_dbg("unable to turn off IPv6 addresses on '%s': %s", v->dev, strerror(-rc));
-	}
-
-	if ((rc = hp_link_set_mtu(v->nl, &v->link, mtu)))
+	if ((rc = hp_link_set_mtu(v->nl, v->link.ifindex, mtu)))
 		return hp_vif_fail(v, "unable to set the MTU of '%s' to %u: %s", v->dev, mtu,
 				   strerror(-rc));
-	v->mtu = mtu;
 	if (!v->is_tap && (fe = hp_vif_frontend_path(v))) {
 		snprintf(buf, sizeof(buf), "%u", mtu);
 		if ((rc = hp_xs_write_key(v->xs, fe, "mtu", buf)))
 			return hp_vif_fail(v, "unable to write mtu %s to '%s/mtu': %s", buf, fe,
 					   strerror(-rc));
 	}
+	return attached ? HP_STEP_KEPT : 0;
+}
 
-	/* The guard goes in before the port can forward anything. */
+static void u_mtu(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	hp_link_set_mtu(v->nl, v->link.ifindex, found.mtu);
+}
+
+/* The guard goes in before the port can forward anything. */
+static int s_guard(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
 	if (hp_vif_guard_add(v))
-		return 1;
-	if ((rc = hp_link_set_master(v->nl, &v->link, b->br.ifindex)))
-		return hp_vif_fail(v, "unable to attach '%s' to bridge '%s': %s", v->dev, b->name,
-				   strerror(-rc));
-	v->link.master = b->br.ifindex;
-	if ((rc = hp_link_set_up(v->nl, &v->link, 1)))
-		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
-	hp_info("%s: attached to bridge '%s', mtu %u%s", v->command, b->name, mtu,
-		v->nips ? ", guarded" : "");
+		return -1;
+	return attached ? HP_STEP_KEPT : 0;
+}
+
+static void u_guard(void *ctx)
+{
+	hp_vif_guard_del(ctx);
+}
+
+/* Upstream's add_to_bridge. */
+static int s_enslave(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if (attached)
+		return HP_STEP_KEPT;
+	if ((rc = hp_link_set_master(v->nl, v->link.ifindex, bridge.br.ifindex)))
+		return hp_vif_fail(v, "unable to attach '%s' to bridge '%s': %s", v->dev,
+				   bridge.name, strerror(-rc));
 	return 0;
 }
 
-/* One run, one vif: the tool's state can be static. */
-static struct bridge bridge;
-
-static int attach(struct hp_vif *v)
+static void u_enslave(void *ctx)
 {
-	return find_bridge(v, &bridge) || attach_port(v, &bridge);
+	struct hp_vif *v = ctx;
+
+	hp_link_set_up(v->nl, v->link.ifindex, 0);
+	hp_link_set_master(v->nl, v->link.ifindex, 0);
 }
 
-/* A failed online leaves no port forwarding. */
-static void undo(struct hp_vif *v)
+static int s_up(void *ctx)
 {
-	if (!v->link.ifindex)
-		return;
-	hp_link_set_up(v->nl, &v->link, 0);
-	hp_link_set_master(v->nl, &v->link, 0);
-	hp_fw_guard_del(v->dev, HP_FW_BRIDGE);
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
+		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
+	hp_info("%s: attached to bridge '%s', mtu %u%s", v->command, bridge.name, mtu,
+		v->nips ? ", guarded" : "");
+	return attached ? HP_STEP_KEPT : 0;
 }
+
+static const struct hp_step steps[] = {
+	{ "prepare-port", s_prepare, u_prepare },
+	{ "mtu", s_mtu, u_mtu },
+	{ "guard", s_guard, u_guard },
+	{ "enslave", s_enslave, u_enslave },
+	{ "up", s_up, u_down },
+};
 
 /* Upstream's remove_from_bridge; the bridge itself need not exist. */
 static int detach(struct hp_vif *v)
@@ -166,14 +240,14 @@ static int detach(struct hp_vif *v)
 	hp_vif_hook_var(v, "bridge", hp_param_str(&v->params, "bridge"));
 	if (!v->link.ifindex)
 		return 0;
-	if ((rc = hp_link_set_up(v->nl, &v->link, 0)))
+	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) && rc != -ENODEV)
 		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
 	if (v->link.master) {
 		if (!hp_link_get_index(v->nl, v->link.master, m) && m->is_bridge) {
 			name = m->name;
 			hp_vif_hook_var(v, "bridge", name);
 		}
-		if ((rc = hp_link_set_master(v->nl, &v->link, 0)))
+		if ((rc = hp_link_set_master(v->nl, v->link.ifindex, 0)) && rc != -ENODEV)
 			return hp_vif_fail(v, "unable to detach '%s' from bridge '%s': %s", v->dev,
 					   name ?: "?", strerror(-rc));
 	}
@@ -193,9 +267,10 @@ static const struct hp_vif_tool tool = {
 		 "Attaches the Xen vif named by $vif (or the tap named by $INTERFACE) to a\n"
 		 "bridge, as described under $XENBUS_PATH in xenstore.  Run by libxl.\n",
 	.fw_family = HP_FW_BRIDGE,
-	.attach = attach,
+	.check = check,
+	.steps = steps,
+	.nsteps = sizeof(steps) / sizeof(steps[0]),
 	.detach = detach,
-	.undo = undo,
 	.cleanup = cleanup,
 };
 

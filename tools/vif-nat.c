@@ -51,7 +51,7 @@ static struct {
 	unsigned int domid, devid, metric;
 	struct hp_nat nat;
 	struct hp_dhcp_conf dhcp;
-	int resolved;
+	int again;
 	char ip[INET_ADDRSTRLEN + 4], vif_ip[INET_ADDRSTRLEN], router_ip[INET_ADDRSTRLEN];
 } st;
 
@@ -89,17 +89,15 @@ static int resolve(struct hp_vif *v)
 		v->ip = st.ip; /* upstream's hooks see the default in $ip */
 	if (narrow_guard(v))
 		return hp_vif_fail(v, "unable to set up the guard: %s", strerror(ENOMEM));
-
 	if ((rc = hp_dhcp_config(hp_param(&v->params, "dhcp"), &st.dhcp, err, sizeof(err))))
 		return hp_vif_fail(v, "%s", err);
-	if (st.dhcp.mode != HP_DHCP_NONE && !v->has_mac && v->attach)
+	if (st.dhcp.mode != HP_DHCP_NONE && !v->has_mac && v->online)
 		return hp_vif_fail(v, "unable to add a DHCP entry for '%s': the vif has no mac key",
 				   v->dev);
 	hp_vif_hook_var(v, "vif_ip", st.vif_ip);
 	hp_vif_hook_var(v, "router_ip", st.router_ip);
 	hp_vif_hook_var(v, "hostname", st.nat.hostname);
 	hp_vif_hook_var(v, "dhcp", st.dhcp.mode == HP_DHCP_NONE ? "no" : "yes");
-	st.resolved = 1;
 	return 0;
 }
 
@@ -149,7 +147,7 @@ static int check_conflicts(struct hp_vif *v)
 	}
 	free(a);
 	if (bad)
-		return 1;
+		return -1;
 	if ((rc = hp_route_list(v->nl, AF_INET, 0, &r, &n)))
 		return hp_vif_fail(v, "unable to list dom0's routes: %s", strerror(-rc));
 	for (i = 0; i < n && !bad; i++) {
@@ -168,7 +166,7 @@ static int check_conflicts(struct hp_vif *v)
 		}
 	}
 	free(r);
-	return bad;
+	return bad ? -1 : 0;
 }
 
 static struct hp_route guest_route(struct hp_vif *v)
@@ -186,33 +184,96 @@ static struct hp_dhcp_host dhcp_host(struct hp_vif *v)
 				      .router = &st.nat.router, .hostname = st.nat.hostname };
 }
 
-static int attach(struct hp_vif *v)
+static int check(struct hp_vif *v)
 {
-	struct hp_route r;
-	struct hp_dhcp_host h;
-	int rc, on = 1;
-
 	if (resolve(v) || check_conflicts(v))
-		return 1;
+		return -1;
 	/* up already: a second online, not to be torn down on failure */
-	if (!(v->link.flags & IFF_UP))
-		v->touched = 1;
+	st.again = !!(v->link.flags & IFF_UP);
+	return 0;
+}
+
+static int s_guard(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
 	if (hp_vif_guard_add(v))
-		return 1;
+		return -1;
+	return st.again ? HP_STEP_KEPT : 0;
+}
+
+static void u_guard(void *ctx)
+{
+	hp_vif_guard_del(ctx);
+}
+
+static int s_router(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
 	if ((rc = hp_addr_add(v->nl, v->link.ifindex, &st.nat.router, 0)))
 		return hp_vif_fail(v, "unable to add router address %s/32 to '%s': %s",
 				   st.router_ip, v->dev, strerror(-rc));
-	if ((rc = hp_devconf_set_proxy_arp(v->nl, &v->link, 1)))
+	if ((rc = hp_devconf_set_proxy_arp(v->nl, v->link.ifindex, 1)))
 		return hp_vif_fail(v, "unable to turn on proxy_arp on '%s': %s", v->dev,
 				   strerror(-rc));
-	if ((rc = hp_link_set_up(v->nl, &v->link, 1)))
+	return st.again ? HP_STEP_KEPT : 0;
+}
+
+static void u_router(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	hp_addr_del(v->nl, v->link.ifindex, &st.nat.router);
+}
+
+static int s_up(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
 		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
-	v->link.flags |= IFF_UP;
-	r = guest_route(v);
-	if ((rc = hp_route_add(v->nl, &r)))
+	return st.again ? HP_STEP_KEPT : 0;
+}
+
+static void u_up(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	hp_link_set_up(v->nl, v->link.ifindex, 0);
+}
+
+static int s_route(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct hp_route r = guest_route(v);
+	int rc;
+
+	if ((rc = hp_route_add(v->nl, &r)) == -EEXIST && hp_route_exists(v->nl, &r) == 1)
+		rc = 0; /* ours, from an earlier online */
+	if (rc)
 		return hp_vif_fail(v, "unable to add the route to %s via '%s': %s", st.vif_ip,
 				   v->dev, strerror(-rc));
-	h = dhcp_host(v);
+	return st.again ? HP_STEP_KEPT : 0;
+}
+
+static void u_route(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct hp_route r = guest_route(v);
+
+	r.has_src = 0;
+	hp_route_del(v->nl, &r);
+}
+
+static int s_dhcp(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct hp_dhcp_host h = dhcp_host(v);
+	int rc, on = 1;
+
 	if ((rc = hp_dhcp_host_add(&st.dhcp, &h)))
 		return hp_vif_fail(v, "unable to add the %s DHCP entry for '%s' (%s): %s",
 				   hp_dhcp_mode_name(st.dhcp.mode), v->dev,
@@ -223,8 +284,24 @@ static int attach(struct hp_vif *v)
 			"net.ipv4.conf.all.forwarding=1", v->dev);
 	hp_info("%s: guest %s via '%s', router %s, dhcp %s", v->command, st.ip, v->dev,
 		st.router_ip, hp_dhcp_mode_name(st.dhcp.mode));
-	return 0;
+	return st.again ? HP_STEP_KEPT : 0;
 }
+
+static void u_dhcp(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct hp_dhcp_host h = dhcp_host(v);
+
+	hp_dhcp_host_del(&st.dhcp, &h);
+}
+
+static const struct hp_step steps[] = {
+	{ "guard", s_guard, u_guard },
+	{ "router-address", s_router, u_router },
+	{ "up", s_up, u_up },
+	{ "route", s_route, u_route },
+	{ "dhcp", s_dhcp, u_dhcp },
+};
 
 /* Everything attach added; the first error is returned. */
 static int remove_all(struct hp_vif *v)
@@ -248,18 +325,28 @@ static int remove_all(struct hp_vif *v)
 		ret = ret ? ret : rc;
 	}
 	hp_addr_del(v->nl, v->link.ifindex, &st.nat.router);
-	if ((rc = hp_link_set_up(v->nl, &v->link, 0))) {
+	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) && rc != -ENODEV) {
 		hp_err("unable to bring '%s' down: %s", v->dev, strerror(-rc));
 		ret = ret ? ret : rc;
 	}
 	return ret;
 }
 
-static void undo(struct hp_vif *v)
+static int forget_dhcp(struct hp_vif *v)
 {
-	if (st.resolved)
-		remove_all(v);
-	hp_fw_guard_del(v->dev, HP_FW_INET);
+	struct hp_dhcp_host h = { .ifname = v->dev, .hostname = st.nat.hostname };
+	char err[512];
+	int rc;
+
+	if (hp_parse_backend_path(v->xb_path, &st.domid, &st.devid))
+		return 0;
+	hp_nat_hostname(st.domid, st.devid, st.nat.hostname, sizeof(st.nat.hostname));
+	if (hp_dhcp_config(hp_param(&v->params, "dhcp"), &st.dhcp, err, sizeof(err)))
+		return hp_vif_fail(v, "%s", err);
+	if ((rc = hp_dhcp_host_del(&st.dhcp, &h)))
+		return hp_vif_fail(v, "unable to remove the %s DHCP entry for '%s': %s",
+				   hp_dhcp_mode_name(st.dhcp.mode), v->dev, strerror(-rc));
+	return 0;
 }
 
 static int detach(struct hp_vif *v)
@@ -267,12 +354,12 @@ static int detach(struct hp_vif *v)
 	int rc;
 
 	/* An `ip` edited into nonsense since online: the default rule would
-	 * name another address, so only what is keyed by name goes (the
-	 * guard, by the caller). */
+	 * name another address, so only what is keyed by name goes: the
+	 * guard (by the caller) and the DHCP entry (vif name, hostname). */
 	if (v->ips_invalid)
-		return 0;
+		return forget_dhcp(v);
 	if (resolve(v))
-		return 1;
+		return -1;
 	if ((rc = remove_all(v)))
 		return hp_vif_fail(v, "unable to clean up after '%s': %s", v->dev, strerror(-rc));
 	hp_info("%s: guest %s via '%s' removed", v->command, st.ip, v->dev);
@@ -287,9 +374,10 @@ static const struct hp_vif_tool tool = {
 		 "$INTERFACE) a private address routed through the vif, and a DHCP entry.\n"
 		 "Run by libxl.\n",
 	.fw_family = HP_FW_INET,
-	.attach = attach,
+	.check = check,
+	.steps = steps,
+	.nsteps = sizeof(steps) / sizeof(steps[0]),
 	.detach = detach,
-	.undo = undo,
 };
 
 int main(int argc, char **argv)

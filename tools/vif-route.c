@@ -16,6 +16,13 @@
  *     assumed eth0); dom0's address = its first primary IPv4 address,
  *     needed when `ip` is empty or lists IPv4 entries; its first global
  *     IPv6 address, used when `ip` lists IPv6 entries;
+ *   - no `ip` entry takes traffic that is someone else's: one holding
+ *     one of dom0's own addresses, a gateway of dom0's routes or what
+ *     another interface routes (another guest's addresses: the guard would
+ *     let this guest send from them), or one that another interface
+ *     routes already, itself or inside a network it routes (the uplink's
+ *     own on-link networks and the default route excepted: routed guests
+ *     take addresses there, answered for by proxy ARP/NDP);
  *   - the anti-spoofing guard (inet family);
  *   - IPv4: dom0's address on the vif as a /32, proxy_arp on the vif and
  *     on the uplink (the uplink answers ARP for the guests, as upstream's
@@ -58,6 +65,9 @@ static struct {
 	struct hp_prefix main4, main6; /* dom0's addresses, as /32 and /128 */
 	char main_ip[INET_ADDRSTRLEN], main_ip6[INET6_ADDRSTRLEN];
 	unsigned int metric;
+	int again; /* a second online: the vif is up already */
+	struct hp_route *routes4, *routes6; /* dom0's main table, when needed */
+	size_t nroutes4, nroutes6;
 } st;
 
 /* The guest's IPv6 gateway: the same on every vif, known in advance. */
@@ -80,11 +90,27 @@ static void count_ips(struct hp_vif *v)
 	st.metric = v->is_tap ? 1 : 2;
 }
 
+/* dom0's main table, once per family and run. */
+static int routes(struct hp_vif *v, int family, struct hp_route **r, size_t *n)
+{
+	struct hp_route **cache = family == AF_INET ? &st.routes4 : &st.routes6;
+	size_t *cn = family == AF_INET ? &st.nroutes4 : &st.nroutes6;
+	int rc;
+
+	if (!*cache && (rc = hp_route_list(v->nl, family, 0, cache, cn)))
+		return rc;
+	*r = *cache;
+	*n = *cn;
+	return 0;
+}
+
 /* The uplink: netdev, else the link of the default route. */
 static int find_uplink(struct hp_vif *v, int quiet)
 {
 	const char *nd = hp_param_str(&v->params, "netdev");
+	struct hp_route *r;
 	int rc, ifindex;
+	size_t n;
 
 	if (*nd && hp_parse_ifname(nd))
 		return quiet ? -EINVAL : hp_vif_bad(v, "netdev", nd, "not a valid interface name");
@@ -97,9 +123,11 @@ static int find_uplink(struct hp_vif *v, int quiet)
 		if (rc)
 			return hp_vif_fail(v, "unable to look up netdev '%s': %s", nd, strerror(-rc));
 	} else {
-		rc = hp_route_default_dev(v->nl, AF_INET, &ifindex);
-		if (rc == -ENOENT)
-			rc = hp_route_default_dev(v->nl, AF_INET6, &ifindex);
+		rc = routes(v, AF_INET, &r, &n);
+		if (!rc)
+			rc = hp_route_default_in(r, n, &ifindex);
+		if (rc == -ENOENT && !(rc = routes(v, AF_INET6, &r, &n)))
+			rc = hp_route_default_in(r, n, &ifindex);
 		if (!rc)
 			rc = hp_link_get_index(v->nl, ifindex, &st.up);
 		if (rc && quiet)
@@ -148,8 +176,8 @@ static int find_main(struct hp_vif *v)
 		hp_vif_hook_var(v, "main_ip", st.main_ip);
 	}
 	if (st.n6) {
-		if (ipv6_off(v, v->dev) || ipv6_off(v, st.up.name))
-			return 1;
+		if (ipv6_off(v, v->link.name) || ipv6_off(v, st.up.name))
+			return -1;
 		rc = hp_addr_first(v->nl, st.up.ifindex, AF_INET6, &st.main6);
 		if (rc && rc != -EADDRNOTAVAIL)
 			return hp_vif_fail(v, "unable to list the addresses of '%s': %s",
@@ -167,6 +195,121 @@ static int find_main(struct hp_vif *v)
 	return 0;
 }
 
+/* This vif, under either of its names, or its twin: a guest's emulated
+ * and PV NICs ("x-emu" and "x") share addresses. */
+static int ours(struct hp_vif *v, int ifindex)
+{
+	const char *a, *b;
+	struct hp_link l;
+	size_t n;
+
+	if (ifindex == v->link.ifindex)
+		return 1;
+	if (hp_link_get_index(v->nl, ifindex, &l))
+		return 0;
+	a = l.name;
+	b = v->dev;
+	if (strlen(a) < strlen(b)) {
+		a = v->dev;
+		b = l.name;
+	}
+	n = strlen(b);
+	return !strncmp(a, b, n) && !strcmp(a + n, "-emu");
+}
+
+static const char *ifname_of(struct hp_vif *v, int ifindex, char *buf)
+{
+	struct hp_link l;
+
+	snprintf(buf, HP_IFNAMSIZ, "%s", hp_link_get_index(v->nl, ifindex, &l) ? "?" : l.name);
+	return buf;
+}
+
+/* One `ip` entry against dom0's addresses and routes (see the top). */
+static int host(const struct hp_prefix *a, struct hp_prefix *out)
+{
+	*out = *a;
+	out->len = a->family == AF_INET ? 32 : 128;
+	return 1;
+}
+
+/* One `ip` entry against dom0's addresses and routes (see the top).
+ * Which link an overlapping object is on is asked only for those: there
+ * is one route and one address per guest. */
+static int conflict(struct hp_vif *v, const struct hp_prefix *p, const struct hp_addr *a,
+		    size_t na)
+{
+	char what[64], other[64], name[HP_IFNAMSIZ];
+	struct hp_route *r;
+	struct hp_prefix h;
+	size_t n, i;
+	int rc;
+
+	hp_prefix_format(p, what, sizeof(what));
+	for (i = 0; i < na; i++) {
+		if (a[i].prefix.family != p->family || !host(&a[i].prefix, &h) ||
+		    !hp_prefix_contains(p, &h) || ours(v, a[i].ifindex))
+			continue;
+		hp_prefix_format(&h, other, sizeof(other));
+		return hp_vif_fail(v, "unable to route %s to '%s': it holds %s, dom0's own address "
+				      "on '%s'", what, v->dev, other, ifname_of(v, a[i].ifindex, name));
+	}
+	if ((rc = routes(v, p->family, &r, &n)))
+		return hp_vif_fail(v, "unable to list dom0's routes: %s", strerror(-rc));
+	for (i = 0; i < n; i++) {
+		int gw_in = r[i].has_gw && host(&r[i].gw, &h) && hp_prefix_contains(p, &h);
+		int holds = r[i].dst.len && hp_prefix_contains(&r[i].dst, p);
+		int held = r[i].dst.len && !holds && hp_prefix_contains(p, &r[i].dst);
+
+		if (!gw_in && !holds && !held)
+			continue;
+		if (holds && r[i].oif == st.up.ifindex && !r[i].has_gw)
+			continue; /* the uplink's own network: proxy ARP/NDP's job */
+		if (r[i].oif && ours(v, r[i].oif))
+			continue;
+		if (gw_in) {
+			hp_prefix_format(&h, other, sizeof(other));
+			return hp_vif_fail(v, "unable to route %s to '%s': it holds %s, a gateway of "
+					      "dom0's routes", what, v->dev, other);
+		}
+		hp_prefix_format(&r[i].dst, other, sizeof(other));
+		if (holds)
+			return hp_vif_fail(v, "unable to route %s to '%s': %s is routed to '%s' "
+					      "already", what, v->dev, other,
+					   ifname_of(v, r[i].oif, name));
+		/* inside p: another guest's addresses, which p's guard would let
+		 * this guest send from */
+		return hp_vif_fail(v, "unable to route %s to '%s': it holds %s, routed to '%s'", what,
+				   v->dev, other, ifname_of(v, r[i].oif, name));
+	}
+	return 0;
+}
+
+static int check_conflicts(struct hp_vif *v)
+{
+	struct hp_addr *a4 = NULL, *a6 = NULL;
+	size_t n4 = 0, n6 = 0, i;
+	int rc = 0;
+
+	if (st.n4 && (rc = hp_addr_list(v->nl, 0, AF_INET, &a4, &n4)))
+		goto out;
+	if (st.n6 && (rc = hp_addr_list(v->nl, 0, AF_INET6, &a6, &n6)))
+		goto out;
+	for (i = 0; i < v->nips; i++) {
+		if (v->ips[i].family == AF_INET && conflict(v, &v->ips[i], a4, n4))
+			break;
+		if (v->ips[i].family == AF_INET6 && conflict(v, &v->ips[i], a6, n6))
+			break;
+	}
+	free(a4);
+	free(a6);
+	return i < v->nips ? -1 : 0;
+out:
+	free(a4);
+	free(a6);
+	return hp_vif_fail(v, "unable to list dom0's addresses: %s", strerror(-rc));
+}
+
 static void check_forwarding(const char *dev, int family)
 {
 	const char *fam = family == AF_INET ? "ipv4" : "ipv6";
@@ -176,6 +319,20 @@ static void check_forwarding(const char *dev, int family)
 		hp_warn("%s forwarding is off on '%s' (net.%s.conf.%s.forwarding): the guest "
 			"reaches dom0 only; set net.%s.conf.all.forwarding=1", fam, dev, fam, dev,
 			fam);
+}
+
+static int check(struct hp_vif *v)
+{
+	count_ips(v);
+	if (find_uplink(v, 0) || find_main(v) || check_conflicts(v))
+		return -1;
+	if (st.n4 || st.need4)
+		check_forwarding(st.up.name, AF_INET);
+	if (st.n6)
+		check_forwarding("all", AF_INET6);
+	/* up already: a second online, not to be torn down on failure */
+	st.again = !!(v->link.flags & IFF_UP);
+	return 0;
 }
 
 static struct hp_route route_of(struct hp_vif *v, const struct hp_prefix *dst)
@@ -192,18 +349,33 @@ static struct hp_route route_of(struct hp_vif *v, const struct hp_prefix *dst)
 	return r;
 }
 
-static int add_addrs(struct hp_vif *v)
+static int s_guard(void *ctx)
 {
+	struct hp_vif *v = ctx;
+
+	if (hp_vif_guard_add(v))
+		return -1;
+	return st.again ? HP_STEP_KEPT : 0;
+}
+
+static void u_guard(void *ctx)
+{
+	hp_vif_guard_del(ctx);
+}
+
+static int s_addrs(void *ctx)
+{
+	struct hp_vif *v = ctx;
 	int rc;
 
 	if (st.need4) {
 		if ((rc = hp_addr_add(v->nl, v->link.ifindex, &st.main4, 0)))
 			return hp_vif_fail(v, "unable to add address %s/32 to '%s': %s", st.main_ip,
 					   v->dev, strerror(-rc));
-		if ((rc = hp_devconf_set_proxy_arp(v->nl, &v->link, 1)))
+		if ((rc = hp_devconf_set_proxy_arp(v->nl, v->link.ifindex, 1)))
 			return hp_vif_fail(v, "unable to turn on proxy_arp on '%s': %s", v->dev,
 					   strerror(-rc));
-		if ((rc = hp_devconf_set_proxy_arp(v->nl, &st.up, 1)))
+		if ((rc = hp_devconf_set_proxy_arp(v->nl, st.up.ifindex, 1)))
 			return hp_vif_fail(v, "unable to turn on proxy_arp on '%s': %s", st.up.name,
 					   strerror(-rc));
 	}
@@ -219,11 +391,44 @@ static int add_addrs(struct hp_vif *v)
 			return hp_vif_fail(v, "unable to turn on proxy_ndp on '%s': %s", st.up.name,
 					   strerror(-rc));
 	}
-	return 0;
+	return st.again ? HP_STEP_KEPT : 0;
 }
 
-static int add_routes(struct hp_vif *v)
+/* dom0's addresses on the vif (the proxy settings of the uplink stay:
+ * other guests may need them) */
+static void u_addrs(void *ctx)
 {
+	struct hp_vif *v = ctx;
+
+	if (st.need4 && st.main_ip[0])
+		hp_addr_del(v->nl, v->link.ifindex, &st.main4);
+	if (st.n6) {
+		hp_addr_del(v->nl, v->link.ifindex, &gw6);
+		if (st.has6)
+			hp_addr_del(v->nl, v->link.ifindex, &st.main6);
+	}
+}
+
+static int s_up(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
+		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
+	return st.again ? HP_STEP_KEPT : 0;
+}
+
+static void u_up(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	hp_link_set_up(v->nl, v->link.ifindex, 0);
+}
+
+static int s_routes(void *ctx)
+{
+	struct hp_vif *v = ctx;
 	char buf[64];
 	size_t i;
 	int rc;
@@ -231,7 +436,9 @@ static int add_routes(struct hp_vif *v)
 	for (i = 0; i < v->nips; i++) {
 		struct hp_route r = route_of(v, &v->ips[i]);
 
-		if ((rc = hp_route_add(v->nl, &r))) {
+		if ((rc = hp_route_add(v->nl, &r)) == -EEXIST && hp_route_exists(v->nl, &r) == 1)
+			rc = 0; /* ours, from an earlier online */
+		if (rc) {
 			hp_prefix_format(&v->ips[i], buf, sizeof(buf));
 			return hp_vif_fail(v, "unable to add the route to %s via '%s': %s", buf,
 					   v->dev, strerror(-rc));
@@ -243,34 +450,9 @@ static int add_routes(struct hp_vif *v)
 					      "'%s': %s", buf, st.up.name, strerror(-rc));
 		}
 	}
-	return 0;
-}
-
-static int attach(struct hp_vif *v)
-{
-	int rc;
-
-	count_ips(v);
-	if (find_uplink(v, 0) || find_main(v))
-		return 1;
-	if (st.n4 || st.need4)
-		check_forwarding(st.up.name, AF_INET);
-	if (st.n6)
-		check_forwarding("all", AF_INET6);
-
-	/* up already: a second online, not to be torn down on failure */
-	if (!(v->link.flags & IFF_UP))
-		v->touched = 1;
-	if (hp_vif_guard_add(v) || add_addrs(v))
-		return 1;
-	if ((rc = hp_link_set_up(v->nl, &v->link, 1)))
-		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
-	v->link.flags |= IFF_UP;
-	if (add_routes(v))
-		return 1;
 	hp_info("%s: routed %zu address(es) via '%s' (uplink '%s', metric %u)", v->command,
 		v->nips, v->dev, st.up.name, st.metric);
-	return 0;
+	return st.again ? HP_STEP_KEPT : 0;
 }
 
 /* Is there still a route to exactly p, through another link? */
@@ -278,19 +460,19 @@ static int routed_elsewhere(struct hp_vif *v, const struct hp_prefix *p)
 {
 	struct hp_route *r;
 	size_t n, i;
-	int found = 0;
 
-	if (hp_route_list(v->nl, p->family, 0, &r, &n))
+	if (routes(v, p->family, &r, &n))
 		return 1; /* unknown: keep the entry */
-	for (i = 0; i < n && !found; i++)
-		found = r[i].dst.len == p->len &&
-			!memcmp(r[i].dst.addr, p->addr, p->family == AF_INET ? 4 : 16);
-	free(r);
-	return found;
+	for (i = 0; i < n; i++)
+		if (r[i].dst.len == p->len && r[i].oif != v->link.ifindex &&
+		    !memcmp(r[i].dst.addr, p->addr, p->family == AF_INET ? 4 : 16))
+			return 1;
+	return 0;
 }
 
-/* Everything attach added; errors are logged, the first one returned. */
-static int remove_all(struct hp_vif *v)
+/* The routes through the vif and the proxy entries no other route needs;
+ * errors are logged, the first one returned. */
+static int remove_routes(struct hp_vif *v)
 {
 	char buf[64];
 	size_t i;
@@ -318,27 +500,20 @@ static int remove_all(struct hp_vif *v)
 			ret = ret ? ret : rc;
 		}
 	}
-	if (!v->link.ifindex)
-		return ret;
-	if (st.need4 && st.main_ip[0])
-		hp_addr_del(v->nl, v->link.ifindex, &st.main4);
-	if (st.n6) {
-		hp_addr_del(v->nl, v->link.ifindex, &gw6);
-		if (st.has6)
-			hp_addr_del(v->nl, v->link.ifindex, &st.main6);
-	}
-	if ((rc = hp_link_set_up(v->nl, &v->link, 0))) {
-		hp_err("unable to bring '%s' down: %s", v->dev, strerror(-rc));
-		ret = ret ? ret : rc;
-	}
 	return ret;
 }
 
-static void undo(struct hp_vif *v)
+static void u_routes(void *ctx)
 {
-	remove_all(v);
-	hp_fw_guard_del(v->dev, HP_FW_INET);
+	remove_routes(ctx);
 }
+
+static const struct hp_step steps[] = {
+	{ "guard", s_guard, u_guard },
+	{ "addresses", s_addrs, u_addrs },
+	{ "up", s_up, u_up },
+	{ "routes", s_routes, u_routes },
+};
 
 static int detach(struct hp_vif *v)
 {
@@ -359,11 +534,23 @@ static int detach(struct hp_vif *v)
 	} else if (st.n6) {
 		hp_warn("unable to find the uplink: proxy neighbour entries of the guest stay");
 	}
-	if ((rc = remove_all(v)))
+	rc = remove_routes(v);
+	if (v->link.ifindex) {
+		u_addrs(v);
+		if (!rc && (rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) == -ENODEV)
+			rc = 0;
+	}
+	if (rc)
 		return hp_vif_fail(v, "unable to remove the routes of '%s': %s", v->dev,
 				   strerror(-rc));
 	hp_info("%s: routes via '%s' removed", v->command, v->dev);
 	return 0;
+}
+
+static void cleanup(struct hp_vif *v)
+{
+	free(st.routes4);
+	free(st.routes6);
 }
 
 static const struct hp_vif_tool tool = {
@@ -374,9 +561,11 @@ static const struct hp_vif_tool tool = {
 		 "named by $INTERFACE), with dom0's address of netdev (default: the\n"
 		 "default route's device) on the vif.  Run by libxl.\n",
 	.fw_family = HP_FW_INET,
-	.attach = attach,
+	.check = check,
+	.steps = steps,
+	.nsteps = sizeof(steps) / sizeof(steps[0]),
 	.detach = detach,
-	.undo = undo,
+	.cleanup = cleanup,
 };
 
 int main(int argc, char **argv)
