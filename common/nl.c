@@ -132,10 +132,13 @@ static int exchange(struct hp_nl *nl, struct nl_msg *msg, int (*parse)(struct nl
 		    void *arg)
 {
 	struct talk t = { .parse = parse, .arg = arg };
-	struct nl_cb *cb;
+	struct nl_cb *cb, *own = nl_socket_get_cb(nl->sk); /* a reference */
 	int rc;
 
-	if (!(cb = nl_cb_clone(nl_socket_get_cb(nl->sk))))
+	cb = own ? nl_cb_clone(own) : NULL;
+	if (own)
+		nl_cb_put(own);
+	if (!cb)
 		return -ENOMEM;
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &t);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &t);
