@@ -6,7 +6,7 @@
 #
 # Prints the suites' lines as they come (`xt: PASS|FAIL|NOTE ...`), then
 # `check-xen: N passed, N failed`; exits 1 on any failure, on a VM that
-# does not finish within XEN_VM_TIMEOUT seconds (default 480) or that
+# does not finish within XEN_VM_TIMEOUT seconds (default 540) or that
 # never reports.  Files, in XEN_VM_OUT (default $HP_BUILD/xen-vm):
 # serial.log (the whole serial console), results/log/<suite>/<test>.log
 # (each test's own log, from the VM's results disk), the images.
@@ -22,7 +22,7 @@ src=$(cd "$here/../.." && pwd)
 HP_BUILD=$(realpath -m "${HP_BUILD:-$src/build}")
 export HP_BUILD
 OUT=$(realpath -m "${XEN_VM_OUT:-$HP_BUILD/xen-vm}")
-TIMEOUT=${XEN_VM_TIMEOUT:-480}
+TIMEOUT=${XEN_VM_TIMEOUT:-540}
 SUITES=$(tr ' ,' '::' <<<"${XEN_VM_SUITES:-}")
 t_start=$(date +%s)
 
@@ -67,7 +67,7 @@ qemu-system-x86_64 -machine pc -accel tcg -cpu qemu64,+svm -m 3072 -smp 2 \
 	-drive "file=$OUT/results.img,format=raw,if=ide,index=0" \
 	-kernel "$OUT/xen" \
 	-append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 noreboot" \
-	-initrd "$OUT/vmlinuz $kopts,$OUT/dom0.cpio" </dev/null >"$OUT/qemu.log" 2>&1 &
+	-initrd "$OUT/vmlinux $kopts,$OUT/dom0.cpio" </dev/null >"$OUT/qemu.log" 2>&1 &
 qpid=$!
 
 # The console's own lines (xt: and xt-log), shown as they come.

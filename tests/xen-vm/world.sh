@@ -4,8 +4,8 @@
 #
 #   world.sh OUT
 #
-# writes OUT/xen (the hypervisor, gunzipped), OUT/vmlinuz (dom0's and the
-# guests' kernel), OUT/dom0.cpio (dom0's root: the packages and modules
+# writes OUT/xen (the hypervisor, gunzipped), OUT/vmlinux (dom0's and the
+# guests' kernel, unpacked from Debian's vmlinuz), OUT/dom0.cpio (dom0's root: the packages and modules
 # marked dom0 in ./packages and ./modules, our tools installed by `make
 # install` as /etc/xen/scripts/<tool>, Debian's scripts beside them as
 # <tool>.upstream, dom0/, suites/, the guests' kernel and initramfs in
@@ -260,7 +260,20 @@ while read -r f; do
 	BUILTIN[${n//-/_}]=1
 done <"$kmods/modules.builtin"
 
-cp "$kdir/boot/vmlinuz-$kver" "$OUT/vmlinuz"
+# The kernel as a plain ELF file (Xen's and libxl's loaders take one): it
+# spares dom0's boot and every guest's creation an xz decompression,
+# which takes seconds under emulation.
+python3 - "$kdir/boot/vmlinuz-$kver" "$OUT/vmlinux" <<'EOF'
+import lzma, sys
+data = open(sys.argv[1], "rb").read()
+at = data.find(b"\xfd7zXZ\x00")
+if at < 0:
+    sys.exit("world.sh: no xz payload in " + sys.argv[1])
+elf = lzma.LZMADecompressor().decompress(data[at:])
+if elf[:4] != b"\x7fELF":
+    sys.exit("world.sh: the payload of " + sys.argv[1] + " is no ELF file")
+open(sys.argv[2], "wb").write(elf)
+EOF
 gunzip -c "$(pkgdir "$XEN_PKG")"/boot/xen-4.*-amd64.gz >"$OUT/xen"
 
 # the guest
@@ -294,7 +307,7 @@ install -m 0755 "$here/dom0/init" "$root/init"
 mkdir -p "$root/xt/suites"
 cp "$here/dom0/xt.sh" "$root/xt/"
 cp "$here"/suites/*.sh "$root/xt/suites/"
-cp "$OUT/vmlinuz" "$OUT/guest.cpio" "$root/boot/"
+cp "$OUT/vmlinux" "$OUT/guest.cpio" "$root/boot/"
 echo "dom0" >"$root/etc/hostname"
 mkcpio "$root" "$OUT/dom0.cpio"
 

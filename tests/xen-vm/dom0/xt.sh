@@ -11,6 +11,8 @@
 #       `xt: FAIL NAME` and the end of its log.  Tests run one at a time:
 #       a later test may use what an earlier one made (a running guest).
 #   xt_fail MESSAGE              fails the test
+#   xt_not CMD...                fails the test if CMD succeeds (`! CMD`
+#                                does not, under set -e)
 #   xt_wait SECONDS CMD...       runs CMD every 0.2 s until it succeeds;
 #                                fails the test after SECONDS
 #   xt_note TEXT                 a line `xt: NOTE TEXT` in the host's summary
@@ -22,20 +24,34 @@
 #   xt_guest_get NAME KEY [SECONDS]       waits for the guest to `say KEY
 #       VALUE` (on its console) and prints VALUE; fails the test after
 #       SECONDS (60)
-#   xt_domid NAME, xt_vif NAME [DEVID] (vif<domid>.<devid>),
+#   xt_domid NAME (no xl run), xt_vif NAME [DEVID] (vif<domid>.<devid>),
 #   xt_be NAME [DEVID] (its backend path in xenstore)
 #
-# Kernel state: ip -j, bridge -j and nft -j with jq; xenstore-read.
+# Kernel state (a process costs tenths of a second under emulation, jq a
+# second: these start one each):
+#   xt_master VIF (prints its bridge), xt_port_up VIF BRIDGE, xt_gone VIF,
+#   xt_no_xs PATH, xt_guarded FAMILY VIF (our table FAMILY xen_hotplug has
+#   elements for VIF), xt_unguarded FAMILY VIF: predicates for xt_wait
+#   xt_counters FAMILY TABLE   its counters into XT_COUNT[name]=packets
+# and ip -j, bridge -j, nft -j with jq where a structure is asserted.
 XT_DIR=/run/xt
 XT_LOG=$XT_DIR/log
 XT_TEST_TIMEOUT=${XT_TEST_TIMEOUT:-150}
-XT_GUEST_KERNEL=/boot/vmlinuz
+XT_SCRIPTS=/etc/xen/scripts
+XT_GUEST_KERNEL=/boot/vmlinux
 XT_GUEST_RAMDISK=/boot/guest.cpio
 mkdir -p "$XT_LOG" "$XT_DIR/guests"
 
 xt_fail() {
-	echo "FAIL: $*"
+	echo "FAIL: $*" >&2
 	exit 1
+}
+
+# `! cmd` never fails a test under set -e: this does.
+xt_not() {
+	if "$@"; then
+		xt_fail "succeeded, should not have: $*"
+	fi
 }
 
 xt_wait() {
@@ -77,6 +93,8 @@ xt_test() {
 	t0=$(xt_now)
 	(
 		exec >"$log" 2>&1 </dev/null
+		XT_T0=${EPOCHREALTIME/./}
+		PS4='+ $(((${EPOCHREALTIME/./} - XT_T0) / 1000)) ms: '
 		set -e -x
 		"$fn" "$@"
 	) &
@@ -99,13 +117,60 @@ xt_test() {
 	else
 		echo "FAIL $name" >>"$XT_DIR/results"
 		echo "xt: FAIL $name (exit $rc, $((t0 / 10)).$((t0 % 10)) s)"
-		tail -n 60 "$log" | sed "s/^/xt-log $name| /"
+		tail -n 60 "$log" | sed "s|^|xt-log $name: |"
 	fi
 }
 
-xt_domid() { xl domid "$1"; }
-xt_vif() { echo "vif$(xl domid "$1").${2:-0}"; }
-xt_be() { echo "/local/domain/0/backend/vif/$(xl domid "$1")/${2:-0}"; }
+# Every process costs under emulation (a dynamically linked one, tenths
+# of a second): these helpers start as few as they can.
+xt_domid() {
+	local d
+	if [ -s "$XT_DIR/guests/$1.domid" ]; then
+		read -r d <"$XT_DIR/guests/$1.domid"
+		echo "$d"
+	else
+		xl domid "$1"
+	fi
+}
+xt_gone() { ! ip link show dev "$1" >/dev/null 2>&1; }
+xt_no_xs() { ! xenstore-exists "$1"; }
+
+# VIF's bridge, with `ip -o link` (jq costs a second here).
+xt_master() {
+	local l
+	l=$(ip -o link show dev "$1") || return 1
+	[[ $l =~ " master "([^ ]+)" " ]] && echo "${BASH_REMATCH[1]}"
+}
+# VIF is a port of BRIDGE and up.
+xt_port_up() {
+	local l up='<([^>]*,)?UP[,>]'
+	l=$(ip -o link show dev "$1") || return 1
+	[[ $l == *" master $2 "* && $l =~ $up ]]
+}
+
+# Whether our guard (table FAMILY xen_hotplug) has elements for VIF.
+xt_guarded() {
+	local t
+	t=$(nft list table "$1" xen_hotplug 2>/dev/null) || return 1
+	[[ $t == *"\"$2\""* ]]
+}
+xt_unguarded() { ! xt_guarded "$@"; }
+
+# The counters of table FAMILY NAME, into the array XT_COUNT[counter]=packets.
+declare -A XT_COUNT
+xt_counters() {
+	local l c=
+	XT_COUNT=()
+	while read -r l; do
+		if [[ $l =~ ^counter\ ([^ ]+)\ \{ ]]; then
+			c=${BASH_REMATCH[1]}
+		elif [[ -n $c && $l =~ ^packets\ ([0-9]+) ]]; then
+			XT_COUNT[$c]=${BASH_REMATCH[1]}
+		fi
+	done < <(nft list counters table "$1" "$2")
+}
+xt_vif() { echo "vif$(xt_domid "$1").${2:-0}"; }
+xt_be() { echo "/local/domain/0/backend/vif/$(xt_domid "$1")/${2:-0}"; }
 
 xt_guest_start() {
 	local name=$1 script=$2 vifs="" v cfg=$XT_DIR/guests/$1.cfg
@@ -124,8 +189,9 @@ xt_guest_start() {
 		on_reboot = "destroy"
 		on_crash = "destroy"
 	EOF
-	rm -f "/var/log/xen/console/guest-$name.log"
+	rm -f "/var/log/xen/console/guest-$name.log" "$XT_DIR/guests/$name.domid"
 	xl create "$cfg"
+	xl domid "$name" >"$XT_DIR/guests/$name.domid"
 }
 
 # The guest's console, as xenconsoled logs it.
@@ -169,4 +235,7 @@ xt_main() {
 		xt_destroy_all >>"$XT_LOG/cleanup.log" 2>&1
 	done
 	echo "xt: END $(grep -c '^PASS' "$XT_DIR/results") passed, $(grep -c '^FAIL' "$XT_DIR/results") failed"
+	# for the results disk: the toolstack's and the scripts' logs, the kernel's
+	cp -a /var/log/xen "$XT_DIR/var-log-xen"
+	dmesg >"$XT_DIR/dmesg.txt"
 }
