@@ -92,7 +92,8 @@ xt_test() {
 	rm -f "$XT_DIR/timeout"
 	t0=$(xt_now)
 	(
-		exec >"$log" 2>&1 </dev/null
+		: >"$log"
+		exec >>"$log" 2>&1 </dev/null # appends: the watchdog writes too
 		XT_T0=${EPOCHREALTIME/./}
 		PS4='+ $(((${EPOCHREALTIME/./} - XT_T0) / 1000)) ms: '
 		set -e -x
@@ -106,7 +107,7 @@ xt_test() {
 		xt_killtree "$pid"
 	) &
 	w=$!
-	wait "$pid" || rc=$?
+	wait "$pid" 2>/dev/null || rc=$?
 	kill "$w" 2>/dev/null
 	wait "$w" 2>/dev/null
 	[ ! -e "$XT_DIR/timeout" ] || rc=124

@@ -1,12 +1,34 @@
 # 90-kernel: what the VM's kernel gives that the CI host's lacks, for the
 # suites to come (VLANs on vlan-aware bridges, Open vSwitch with the
-# kernel datapath, bonds): each module loads and works in dom0.
+# kernel datapath, bonds): each module loads and works in dom0, and
+# Open vSwitch's userland drives the kernel datapath.
 
 t_ovs() {
 	modprobe openvswitch
 	[ -d /sys/module/openvswitch ]
 	genl ctrl list | grep -q ovs_datapath
 	genl ctrl list | grep -q ovs_vport
+}
+
+# the userland too: ovsdb-server, ovs-vswitchd, a bridge on the kernel
+# datapath
+t_ovs_switch() {
+	local run=/run/openvswitch
+	modprobe openvswitch
+	mkdir -p $run /etc/openvswitch
+	ovsdb-tool create $XT_DIR/ovs.db /usr/share/openvswitch/vswitch.ovsschema
+	ovsdb-server $XT_DIR/ovs.db --remote=punix:$run/db.sock --pidfile=$run/ovsdb-server.pid \
+		--detach --log-file=$XT_LOG/kernel/ovsdb-server.log
+	ovs-vsctl --no-wait init
+	/usr/lib/openvswitch-switch/ovs-vswitchd unix:$run/db.sock --pidfile=$run/ovs-vswitchd.pid \
+		--detach --log-file=$XT_LOG/kernel/ovs-vswitchd.log
+	ovs-vsctl add-br xtovs
+	[ "$(ovs-vsctl list-br)" = xtovs ]
+	xt_wait 20 ip link show xtovs
+	ip link show ovs-system
+	ovs-dpctl show | grep -q 'system@ovs-system'
+	ovs-vsctl del-br xtovs
+	kill "$(cat $run/ovs-vswitchd.pid)" "$(cat $run/ovsdb-server.pid)"
 }
 
 t_vlan_bridge() {
@@ -39,6 +61,7 @@ t_bonding() {
 }
 
 xt_test kernel/openvswitch-datapath-module t_ovs
+xt_test kernel/openvswitch-switch t_ovs_switch
 xt_test kernel/bridge-vlan-filtering t_vlan_bridge
 xt_test kernel/8021q t_8021q
 xt_test kernel/bonding t_bonding
