@@ -152,3 +152,13 @@ check-valgrind: all $(UNITS)
 	HP_VALGRIND=1 HP_BUILD=$(abspath $(BUILD)) tests/run.sh
 
 .PHONY: bench stress fuzz check-asan check-valgrind
+
+# ---------------------------------------------------------------- check-xen
+# A real Xen host under qemu's software emulation (no KVM), the real
+# toolstack in its dom0, our tools as /etc/xen/scripts/<tool>: see
+# tests/xen-vm/run.sh.  Needs qemu-system-x86 and cpio (install.sh --deps)
+# and apt-get download; not part of `make check`.
+check-xen: all
+	HP_BUILD=$(abspath $(BUILD)) tests/xen-vm/run.sh
+
+.PHONY: check-xen
