@@ -214,16 +214,17 @@ int hp_link_set_mac(struct hp_nl *nl, int ifindex, const unsigned char mac[6])
 	struct nl_addr *a;
 	int rc;
 
-	if ((rc = hp_link_get_index(nl, ifindex, &l)))
-		return rc;
-	if (!memcmp(l.mac, mac, 6))
-		return 0;
 	if (!(a = nl_addr_build(AF_LLC, mac, 6)))
 		return -ENOMEM;
 	if ((chg = rtnl_link_alloc()))
 		rtnl_link_set_addr(chg, a);
 	nl_addr_put(a);
-	return change(nl, ifindex, chg);
+	rc = change(nl, ifindex, chg);
+	/* a running link of some drivers refuses any change, even to the
+	 * address it has: then that address is a success */
+	if (rc == -EBUSY && !hp_link_get_index(nl, ifindex, &l) && !memcmp(l.mac, mac, 6))
+		rc = 0;
+	return rc;
 }
 
 int hp_link_set_alias(struct hp_nl *nl, int ifindex, const char *alias)

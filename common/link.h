@@ -3,8 +3,9 @@
  * struct hp_link is a reading of the kernel, for decisions taken right
  * after it; the setters take an ifindex and always ask the kernel, which
  * is the source of truth: setting what is already set succeeds there
- * (hp_link_set_mac reads the link first, because some drivers refuse any
- * address change while up).  A missing link is -ENODEV. */
+ * (hp_link_set_mac looks at the link when a driver refuses a running
+ * link's address change: -EBUSY for the address it has is a success).
+ * A missing link is -ENODEV. */
 #ifndef HP_LINK_H
 #define HP_LINK_H
 
