@@ -25,7 +25,8 @@ int hp_run_path(const char *name, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int hp_lock_take_timeout(const char *name, unsigned int timeout_ms, int *out)
+/* 0 does not wait (-EWOULDBLOCK when held). */
+static int take(const char *name, unsigned int timeout_ms, int *out)
 {
 	char path[4096], file[256];
 	unsigned int waited = 0;
@@ -68,7 +69,7 @@ int hp_lock_take_timeout(const char *name, unsigned int timeout_ms, int *out)
 
 int hp_lock_take(const char *name, int *fd)
 {
-	return hp_lock_take_timeout(name, HP_LOCK_WAIT_MS, fd);
+	return take(name, HP_LOCK_WAIT_MS, fd);
 }
 
 void hp_lock_release(int fd)

@@ -23,8 +23,6 @@ int hp_run_path(const char *name, char *buf, size_t size);
  * hp_lock_release().  -ETIMEDOUT when another process keeps it; -EINVAL
  * for an empty name or one with '/'. */
 int hp_lock_take(const char *name, int *fd);
-/* The same with another wait; 0 does not wait (-EWOULDBLOCK when held). */
-int hp_lock_take_timeout(const char *name, unsigned int timeout_ms, int *fd);
 /* Releases and closes; fd < 0 is accepted and ignored. */
 void hp_lock_release(int fd);
 
