@@ -238,15 +238,18 @@ udhcpd_conf() {
 
 # ---------------------------------------------------------------- state
 
+# A bridged vif with a MAC, one IPv4 and one IPv6 address has 8 elements:
+# guarded, macs, nd_macs, addrs4, addrs6 and nd_addrs6 twice (the address
+# and the link-local address of the MAC); with IPv4 only, 6.
 @test "offline removes every element of the vif, even when it is gone" {
 	two_guests
-	[ "$(elems_of vif1.0)" = 4 ]
+	[ "$(elems_of vif1.0)" = 8 ]
 	guest_unplug 1 0
 	run run_vif vif-bridge 1 0 offline type_if=vif
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(elems_of vif1.0)" = 0 ]
-	[ "$(elems_of vif2.0)" = 4 ]
+	[ "$(elems_of vif2.0)" = 8 ]
 	# Twice is fine.
 	run run_vif vif-bridge 1 0 offline type_if=vif
 	[ "$status" -eq 0 ]
@@ -256,7 +259,7 @@ udhcpd_conf() {
 	two_guests
 	run run_vif vif-bridge 1 0 online type_if=vif
 	[ "$status" -eq 0 ]
-	[ "$(elems_of vif1.0)" = 4 ]
+	[ "$(elems_of vif1.0)" = 8 ]
 	run in_dom0 nft -j list set bridge xen_hotplug guarded
 	[ "$(jq '[.nftables[1].set.elem[] | tostring | select(contains("vif1.0"))] | length' <<<"$output")" = 1 ]
 	# The vif is destroyed without offline; the next domain 1 gets
@@ -266,7 +269,7 @@ udhcpd_conf() {
 	guest_plug 1 0
 	run run_vif vif-bridge 1 0 online type_if=vif
 	[ "$status" -eq 0 ]
-	[ "$(elems_of vif1.0)" = 3 ]
+	[ "$(elems_of vif1.0)" = 6 ]
 	run in_dom0 nft -j list set bridge xen_hotplug addrs4
 	jq -e '[.nftables[1].set.elem[] | tostring | select(contains("vif1.0") and contains("10.0.0.7"))] | length == 1' <<<"$output"
 	jq -e '[.nftables[1].set.elem[] | tostring | select(contains("10.0.0.1"))] | length == 0' <<<"$output"
@@ -280,7 +283,7 @@ udhcpd_conf() {
 	run in_dom0 nft list ruleset
 	echo "$output"
 	grep -q 'table bridge xen_hotplug' <<<"$output"
-	grep -q 'comment "xen-hotplug-ng guard v1"' <<<"$output"
+	grep -q 'comment "xen-hotplug-ng guard v2"' <<<"$output"
 	grep -q '"vif1.0" . 10.0.0.1' <<<"$output"
 	run in_dom0 nft list chain inet other c
 	grep -q counter <<<"$output"
@@ -344,7 +347,7 @@ udhcpd_conf() {
 
 @test "switching to none clears a guard left by nft for the name" {
 	guest_online 1 ip4=10.0.0.1/24 ip="10.0.0.1"
-	[ "$(elems_of vif1.0)" = 3 ]
+	[ "$(elems_of vif1.0)" = 6 ]
 	export XEN_HOTPLUG_ANTISPOOF=none
 	run run_vif vif-bridge 1 0 online type_if=vif
 	[ "$status" -eq 0 ]
@@ -394,6 +397,6 @@ udhcpd_conf() {
 	run in_dom0 nft -j list set bridge xen_hotplug guarded
 	[ "$(jq '.nftables[1].set.elem | length' <<<"$output")" = 8 ]
 	for d in $(seq 1 8); do
-		[ "$(elems_of "vif$d.0")" = 4 ]
+		[ "$(elems_of "vif$d.0")" = 8 ]
 	done
 }
