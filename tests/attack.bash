@@ -1,7 +1,8 @@
-# tests/attack.bash: the hostile-guest world of tests/attack.bats, on top
-# of helpers.bash.  Frames are crafted by tests/attack.py (scapy) in the
-# guest namespaces.
+# tests/attack.bash: the hostile-guest world of tests/attack.bats (also
+# loaded by tests/antispoof.bats), on top of helpers.bash.  Frames are
+# crafted by tests/attack.py (scapy) in the guest namespaces.
 #
+#   attack_observer       the observer, on the bridge (not a vif)
 #   attack_world          observer + guests 1 (guarded attacker), 2 (guarded
 #                         victim), 3 (unguarded: the control), online
 #   attack_ctx S V [O]    attack.py's context: sender S, victim V, frames to O
@@ -33,7 +34,7 @@ attack_setup() {
 	ATTACK_VERDICT=()
 }
 
-observer_create() {
+attack_observer() {
 	ip netns add "$OUT"
 	ip -n "$OUT" link set lo up
 	ip -n "$DOM0" link add out0 type veth peer name eth0 netns "$OUT"
@@ -58,7 +59,7 @@ guest_online() {
 
 # attack_world [IP]: IP is guest 1's `ip` key (default "10.0.0.1 fd00::1").
 attack_world() {
-	observer_create
+	attack_observer
 	guest_online 1 ip4=10.0.0.1/24 ip6=fd00::1/64 ip="${1:-10.0.0.1 fd00::1}"
 	guest_online 2 ip4=10.0.0.2/24 ip6=fd00::2/64 ip="10.0.0.2 fd00::2"
 	guest_online 3 ip4=10.0.0.3/24 ip6=fd00::3/64
@@ -135,6 +136,17 @@ elems_of() {
 	in_dom0 nft -j list ruleset |
 		jq --arg dev "$1" '[.nftables[] | select(.set and .set.table == "xen_hotplug")
 			| .set.elem // [] | .[] | tostring | select(contains("\"" + $dev + "\""))] | length'
+}
+
+# The chains (with their rules, in order) and the sets of table FAMILY
+# xen_hotplug in namespace NS, without handles or elements, sorted by
+# name: what the layout is.
+layout_of() {
+	ip netns exec "$1" nft -j list table "$2" xen_hotplug | jq -S -c '.nftables as $n |
+		([$n[] | .chain // empty | .name as $c |
+		  {chain: $c, type, hook, prio, policy,
+		   rules: [$n[] | .rule // empty | select(.chain == $c) | .expr]}] | sort_by(.chain)) +
+		([$n[] | .set // empty | {set: .name, type, flags, comment}] | sort_by(.set))'
 }
 
 # neigh_mac NS ADDR DEV: the link-layer address NS's neighbour table has for ADDR.
