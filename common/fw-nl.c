@@ -17,6 +17,7 @@
 #include <libnftnl/udata.h>
 
 #include "fw-nl.h"
+#include "fw-priv.h"
 
 #define FW_NL_BATCH_SIZE (64 * 1024)
 /* a batch stays under half the buffer: a message never writes past it */

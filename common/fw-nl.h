@@ -13,8 +13,6 @@
 #include "fw.h"
 
 #define FW_TABLE "xen_hotplug"
-/* nft(8) refuses longer comments when a saved ruleset is loaded again. */
-#define FW_COMMENT_MAX 128
 
 struct fw_nl {
 	struct mnl_socket *sock;

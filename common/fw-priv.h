@@ -9,6 +9,9 @@
 #include "fw.h"
 #include "parse.h"
 
+/* nft(8) refuses longer comments when a saved ruleset is loaded again. */
+#define FW_COMMENT_MAX 128
+
 /* What one vif may send, after normalisation: host bits cleared,
  * duplicates and prefixes covered by a shorter one dropped, so that no two
  * interval elements overlap (the kernel refuses overlaps). */
