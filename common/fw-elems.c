@@ -249,7 +249,8 @@ static int format_field(const char *set, const unsigned char *v, char *buf, size
 	if (!strcmp(set, "macs"))
 		n = (size_t)snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", v[0], v[1], v[2], v[3],
 				     v[4], v[5]);
-	else if (!inet_ntop(strstr(set, "4") ? AF_INET : AF_INET6, v, a, sizeof(a)))
+	else if (!inet_ntop(!strcmp(set, "addrs4") || !strcmp(set, "nets4") ? AF_INET : AF_INET6, v,
+			    a, sizeof(a)))
 		return -EINVAL;
 	else
 		n = (size_t)snprintf(buf, size, "%s", a);

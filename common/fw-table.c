@@ -43,7 +43,7 @@ const char *fw_table_ruleset(enum hp_fw_family family)
 	return family == HP_FW_BRIDGE ? ruleset_bridge : ruleset_inet;
 }
 
-static int run(struct fw_nl *nl, const char *what, const char *text)
+static int run(const char *what, const char *text)
 {
 	struct fw_nftables n;
 	char err[256];
@@ -69,7 +69,7 @@ static int create(struct fw_nl *nl)
 		     nl->fname, fw_table_ruleset(nl->family)) < 0)
 		return -ENOMEM;
 	snprintf(what, sizeof(what), "create table %s " FW_TABLE, nl->fname);
-	rc = run(nl, what, text);
+	rc = run(what, text);
 	if (!rc)
 		hp_dbg("created table %s " FW_TABLE, nl->fname);
 	free(text);
@@ -160,7 +160,7 @@ static int upgrade_v1(struct fw_nl *nl)
 	}
 	snprintf(what, sizeof(what), "upgrade table %s " FW_TABLE " from '" FW_VERSION_V1 "'",
 		 nl->fname);
-	if (!(rc = run(nl, what, text)))
+	if (!(rc = run(what, text)))
 		hp_info("upgraded table %s " FW_TABLE " to '" FW_VERSION "' (%zu elements added)",
 			nl->fname, u.n);
 out:

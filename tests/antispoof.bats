@@ -525,6 +525,40 @@ v1_fwctl() {
 	[ "$(elems_of vif2.0)" = 8 ]
 }
 
+@test "upgrade: a v1 inet table (routed guests) is upgraded too, without link-local elements" {
+	command -v git >/dev/null && git -C "$HP_SRCDIR" cat-file -e "$V1_COMMIT" ||
+		{ echo "needs the git history of $V1_COMMIT"; false; }
+	[ -x "$HP_BUILD/vif-route" ] || skip "build/vif-route not built"
+	local fwctl
+	fwctl=$(v1_fwctl)
+	in_dom0 "$fwctl" add vif5.0 inet 00:16:3e:05:00:01 "192.0.2.15 2001:db8:1::15"
+	[ "$(elems_of vif5.0)" = 4 ]
+	dom0_sysctl net.ipv6.conf.all.forwarding 1
+	outside_create
+	guest_create 1 0 bridge= script="$HP_BUILD/vif-route" ip="192.0.2.11" ip4=192.0.2.11/24 \
+		gw4=192.0.2.1
+	run run_vif vif-route 1 0 online type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "upgraded table inet xen_hotplug" <<<"$output"
+	in_dom0 nft list set inet xen_hotplug layout | grep -q 'comment "xen-hotplug-ng guard v2"'
+	ip netns add "$W-scratch"
+	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/guard-inet.nft"
+	diff <(layout_of "$W-scratch" inet | jq -c '[.[] | select(.chain)]') \
+		<(layout_of "$DOM0" inet | jq -c '[.[] | select(.chain)]')
+	# nd_macs and nd_addrs6 added, no link-local address (inet allows any)
+	[ "$(elems_of vif5.0)" = 6 ]
+	[ "$(in_dom0 nft -j list set inet xen_hotplug addrs6 | jq '.nftables[1].set.elem | length')" = 1 ]
+	# offline by the new code, the vif long gone
+	guest_create 5 0 bridge= script="$HP_BUILD/vif-route" ip="192.0.2.15" create=never
+	run run_vif vif-route 5 0 offline type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(elems_of vif5.0)" = 0 ]
+	# guarded, macs, nd_macs, addrs4
+	[ "$(elems_of vif1.0)" = 4 ]
+}
+
 # ---------------------------------------------------------------- network-bridge
 
 nb_world() {
