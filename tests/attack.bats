@@ -113,10 +113,11 @@ udhcpc_lease() {
 	in_guest "$d" busybox udhcpc -i eth0 -n -q -t 3 -T 1 -s "$script"
 }
 
-# rogue_dhcp S SPORT: guest S answers DHCP as a server, from UDP port SPORT.
+# rogue_dhcp S SPORT: guest S answers DHCP as a server, from UDP port
+# SPORT; its pid in ROGUE.
 rogue_dhcp() {
 	local ready="$W_DIR/dhcp-ready.$1.$2"
-	guest_bg "$1" "$PY" "$ATTACK_PY" dhcp4-server "$(attack_ctx "$1" 2)" "$2" "$ready" >/dev/null
+	ROGUE=$(guest_bg "$1" "$PY" "$ATTACK_PY" dhcp4-server "$(attack_ctx "$1" 2)" "$2" "$ready")
 	wait_for 10000 test -e "$ready"
 }
 
@@ -129,7 +130,9 @@ rogue_dhcp() {
 		echo "sport $sport: $output; lease: $(cat "$W_DIR/lease-2")"
 		[ "$status" -ne 0 ]
 		[ ! -s "$W_DIR/lease-2" ]
-		kill $(cat "$W_DIR/bg.pids") 2>/dev/null || true
+		# this server only, while it is ours to stop
+		kill "$ROGUE"
+		wait "$ROGUE" 2>/dev/null || true
 	done
 }
 
