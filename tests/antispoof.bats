@@ -413,6 +413,12 @@ udhcpd_conf() {
 		run in_dom0 nft -c -f "$HP_SRCDIR/common/$f.nft"
 		echo "$f: $output"
 		[ "$status" -eq 0 ]
+		# also where /etc/protocols and /etc/services are missing (a
+		# minimal dom0): no names nft would look up there
+		run in_dom0 unshare -m sh -c "mount --bind /dev/null /etc/protocols &&
+			mount --bind /dev/null /etc/services && nft -c -f '$HP_SRCDIR/common/$f.nft'"
+		echo "$f without /etc/protocols: $output"
+		[ "$status" -eq 0 ]
 	done
 	# from guard_ip4 on, rules identical but for "inet only" lines
 	diff <(sed -n '/chain guard_ip4 {/,$p' "$HP_SRCDIR/common/guard-bridge.nft" | grep -v '^[[:space:]]*#') \
