@@ -50,6 +50,14 @@ $(BUILD)/hook-env.h: hooks/hotplug-hook-env.sh | $(BUILD)
 
 $(BUILD)/common/hooks.o: $(BUILD)/hook-env.h
 
+# So is the guard's nftables ruleset, comment lines left out.
+$(BUILD)/guard-%.nft.h: common/guard-%.nft | $(BUILD)
+	sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$$/d' -e 's/\\/\\\\/g' -e 's/"/\\"/g' \
+		-e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+
+GUARD_NFT_H := $(BUILD)/guard-bridge.nft.h $(BUILD)/guard-inet.nft.h
+$(BUILD)/common/fw-table.o: $(GUARD_NFT_H)
+
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
@@ -124,7 +132,8 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 FUZZ_EXCLUDE_fwconf    := common/fw.c common/conf.c
 FUZZ_EXCLUDE_xenstored := $(LIB_SRC)
 
-$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(wildcard common/*.h) $(BUILD)/hook-env.h | $(BUILD)
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(wildcard common/*.h) $(BUILD)/hook-env.h \
+		$(GUARD_NFT_H) | $(BUILD)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out $(FUZZ_EXCLUDE_$*),$(LIB_SRC)) $(PKG_LIBS)
 

@@ -23,11 +23,17 @@
 #ifndef HP_FW_BRIDGE_POLICY_H
 #define HP_FW_BRIDGE_POLICY_H
 
+/* 0 when the policy can be installed: the guard backend is nftables
+ * (antispoof=nft), the only one that puts guarded vifs in the `guarded`
+ * set.  -EOPNOTSUPP otherwise (logged: the backend, where it was set,
+ * the file to change), -EINVAL on a bad configuration.  For a caller that
+ * checks before changing anything; hp_fw_bridge_policy_add() checks too. */
+int hp_fw_bridge_policy_check(void);
 /* Installs the policy for bridge/uplink (idempotent).  *full is set to 1
  * when the prerouting rule is in force, 0 when the kernel only allowed the
- * forward rule.  Needs the nftables guard backend (antispoof=nft): the
- * guard table is created when missing.  -EOPNOTSUPP when it cannot be
- * (another backend configured, libnftables missing). */
+ * forward rule.  The guard table is created (or upgraded) when needed.
+ * -EOPNOTSUPP with another guard backend (hp_fw_bridge_policy_check),
+ * -ELIBACC/-ELIBBAD when libnftables cannot be used. */
 int hp_fw_bridge_policy_add(const char *bridge, const char *uplink, int *full);
 /* Removes bridge and uplink from the policy; what is not there is a
  * success. */

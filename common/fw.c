@@ -21,6 +21,7 @@ static struct {
 	int rc;
 	enum fw_backend backend;
 	int strict;
+	char origin[320]; /* where the backend was chosen */
 	char err[512];
 } conf;
 
@@ -78,6 +79,9 @@ static int conf_read(void)
 	if (rc == 0 && parse_backend(val, &conf.backend))
 		return conf_fail("invalid value '%s' for 'antispoof' at line %u of '%s': "
 				 "expected nft, iptables or none", val, line, path);
+	if (rc == 0)
+		snprintf(conf.origin, sizeof(conf.origin), "antispoof=%s at line %u of '%s'", val,
+			 line, path);
 	if (rc == 0 || rc == -ENOENT)
 		rc = hp_conf_get("antispoof_strict", val, sizeof(val), &line);
 	if (rc == 0 && parse_bool(val, &conf.strict))
@@ -94,6 +98,8 @@ static int conf_read(void)
 	if (env && *env && parse_backend(env, &conf.backend))
 		return conf_fail("invalid value '%s' for XEN_HOTPLUG_ANTISPOOF: expected nft, "
 				 "iptables or none", env);
+	if (env && *env)
+		snprintf(conf.origin, sizeof(conf.origin), "XEN_HOTPLUG_ANTISPOOF=%s", env);
 	hp_dbg("anti-spoofing: %s%s", backend_names[conf.backend],
 	       conf.strict ? ", strict" : "");
 	return 0;
@@ -104,9 +110,27 @@ int hp_fw_init(void)
 	if (!conf.loaded) {
 		conf.loaded = 1;
 		conf.backend = FW_NFT;
+		snprintf(conf.origin, sizeof(conf.origin), "the default");
 		conf.rc = conf_read();
 	}
 	return conf.rc;
+}
+
+int hp_fw_filters(void)
+{
+	int rc = hp_fw_init();
+
+	return rc ? rc : conf.backend == FW_NFT;
+}
+
+const char *fw_backend_name(void)
+{
+	return backend_names[conf.backend];
+}
+
+const char *fw_backend_origin(void)
+{
+	return conf.origin;
 }
 
 const char *hp_fw_config_error(void)

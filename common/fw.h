@@ -40,6 +40,12 @@ struct hp_guard {
 int hp_fw_init(void);
 /* The message of the last configuration error, or NULL. */
 const char *hp_fw_config_error(void);
+/* Whether the configured backend filters what a guarded vif sends: 1 for
+ * antispoof=nft, 0 for none and for iptables (upstream's ACCEPT rules
+ * drop nothing unless the host's FORWARD policy does, through
+ * br_netfilter), -EINVAL on a bad configuration.  A vif is guarded when
+ * this is 1 and it has `ip` entries (or antispoof_strict=yes). */
+int hp_fw_filters(void);
 
 /* Idempotent: a second add leaves exactly one copy, and any stale entries
  * for the same interface name (a reused vif name, a changed `ip`) are

@@ -19,6 +19,10 @@ setup() {
 	unset XEN_HOTPLUG_ANTISPOOF
 	OUT="${W}-out"
 	OUT_MAC=00:16:3e:ee:ee:ee
+	# attack_expect, layout_of, elems_of (the same), crafted frames
+	load attack
+	ATTACK_SENDERS=()
+	ATTACK_VERDICT=()
 }
 
 teardown() {
@@ -238,15 +242,18 @@ udhcpd_conf() {
 
 # ---------------------------------------------------------------- state
 
+# A bridged vif with a MAC, one IPv4 and one IPv6 address has 8 elements:
+# guarded, macs, nd_macs, addrs4, addrs6 and nd_addrs6 twice (the address
+# and the link-local address of the MAC); with IPv4 only, 6.
 @test "offline removes every element of the vif, even when it is gone" {
 	two_guests
-	[ "$(elems_of vif1.0)" = 4 ]
+	[ "$(elems_of vif1.0)" = 8 ]
 	guest_unplug 1 0
 	run run_vif vif-bridge 1 0 offline type_if=vif
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(elems_of vif1.0)" = 0 ]
-	[ "$(elems_of vif2.0)" = 4 ]
+	[ "$(elems_of vif2.0)" = 8 ]
 	# Twice is fine.
 	run run_vif vif-bridge 1 0 offline type_if=vif
 	[ "$status" -eq 0 ]
@@ -256,7 +263,7 @@ udhcpd_conf() {
 	two_guests
 	run run_vif vif-bridge 1 0 online type_if=vif
 	[ "$status" -eq 0 ]
-	[ "$(elems_of vif1.0)" = 4 ]
+	[ "$(elems_of vif1.0)" = 8 ]
 	run in_dom0 nft -j list set bridge xen_hotplug guarded
 	[ "$(jq '[.nftables[1].set.elem[] | tostring | select(contains("vif1.0"))] | length' <<<"$output")" = 1 ]
 	# The vif is destroyed without offline; the next domain 1 gets
@@ -266,7 +273,7 @@ udhcpd_conf() {
 	guest_plug 1 0
 	run run_vif vif-bridge 1 0 online type_if=vif
 	[ "$status" -eq 0 ]
-	[ "$(elems_of vif1.0)" = 3 ]
+	[ "$(elems_of vif1.0)" = 6 ]
 	run in_dom0 nft -j list set bridge xen_hotplug addrs4
 	jq -e '[.nftables[1].set.elem[] | tostring | select(contains("vif1.0") and contains("10.0.0.7"))] | length == 1' <<<"$output"
 	jq -e '[.nftables[1].set.elem[] | tostring | select(contains("10.0.0.1"))] | length == 0' <<<"$output"
@@ -280,7 +287,7 @@ udhcpd_conf() {
 	run in_dom0 nft list ruleset
 	echo "$output"
 	grep -q 'table bridge xen_hotplug' <<<"$output"
-	grep -q 'comment "xen-hotplug-ng guard v1"' <<<"$output"
+	grep -q 'comment "xen-hotplug-ng guard v2"' <<<"$output"
 	grep -q '"vif1.0" . 10.0.0.1' <<<"$output"
 	run in_dom0 nft list chain inet other c
 	grep -q counter <<<"$output"
@@ -344,7 +351,7 @@ udhcpd_conf() {
 
 @test "switching to none clears a guard left by nft for the name" {
 	guest_online 1 ip4=10.0.0.1/24 ip="10.0.0.1"
-	[ "$(elems_of vif1.0)" = 3 ]
+	[ "$(elems_of vif1.0)" = 6 ]
 	export XEN_HOTPLUG_ANTISPOOF=none
 	run run_vif vif-bridge 1 0 online type_if=vif
 	[ "$status" -eq 0 ]
@@ -394,6 +401,206 @@ udhcpd_conf() {
 	run in_dom0 nft -j list set bridge xen_hotplug guarded
 	[ "$(jq '.nftables[1].set.elem | length' <<<"$output")" = 8 ]
 	for d in $(seq 1 8); do
-		[ "$(elems_of "vif$d.0")" = 4 ]
+		[ "$(elems_of "vif$d.0")" = 8 ]
 	done
+}
+
+# ---------------------------------------------------------------- the ruleset
+
+@test "ruleset: nft -c -f accepts both files; the inet one is the bridge one but for its marked lines" {
+	local f
+	for f in guard-bridge guard-inet; do
+		run in_dom0 nft -c -f "$HP_SRCDIR/common/$f.nft"
+		echo "$f: $output"
+		[ "$status" -eq 0 ]
+		# also where /etc/protocols and /etc/services are missing (a
+		# minimal dom0): no names nft would look up there
+		run in_dom0 unshare -m sh -c "mount --bind /dev/null /etc/protocols &&
+			mount --bind /dev/null /etc/services && nft -c -f '$HP_SRCDIR/common/$f.nft'"
+		echo "$f without /etc/protocols: $output"
+		[ "$status" -eq 0 ]
+	done
+	# from guard_ip4 on, rules identical but for "inet only" lines
+	diff <(sed -n '/chain guard_ip4 {/,$p' "$HP_SRCDIR/common/guard-bridge.nft" | grep -v '^[[:space:]]*#') \
+		<(sed -n '/chain guard_ip4 {/,$p' "$HP_SRCDIR/common/guard-inet.nft" | grep -v '^[[:space:]]*#' |
+			grep -v '# inet only')
+	[ "$(grep -c '# inet only' "$HP_SRCDIR/common/guard-inet.nft")" = 3 ]
+}
+
+@test "ruleset: the table the tools create is guard-bridge.nft as nft loads it" {
+	guest_online 1 ip4=10.0.0.1/24 ip="10.0.0.1"
+	ip netns add "$W-scratch"
+	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/guard-bridge.nft"
+	diff <(layout_of "$DOM0" bridge) <(layout_of "$W-scratch" bridge)
+	[ "$(layout_of "$DOM0" bridge | jq '[.[] | .rules // [] | .[]] | length')" -gt 60 ]
+}
+
+# The kernel allows 1024 hooks per hook point and namespace
+# (MAX_HOOK_COUNT): with bridge prerouting full, our chain cannot be made.
+@test "a failed table creation says the kernel's error, not 'File exists'" {
+	local i
+	{
+		echo "table bridge filler {"
+		for i in $(seq 1 1000); do echo "chain c$i { type filter hook prerouting priority $i; }"; done
+		echo "}"
+	} >"$W_DIR/filler.nft"
+	in_dom0 nft -f "$W_DIR/filler.nft"
+	for i in $(seq 1001 1100); do
+		in_dom0 nft add chain bridge filler "c$i" "{ type filter hook prerouting priority $i; }" \
+			2>/dev/null || break
+	done
+	[ "$i" -lt 1100 ]
+	guest_create 1 0 ip="10.0.0.1"
+	run run_vif vif-bridge 1 0 online type_if=vif
+	echo "$output"
+	[ "$status" -eq 1 ]
+	local err
+	err=$(xs_read "$(be_path 1 0)/hotplug-error")
+	echo "hotplug-error: $err"
+	grep -q "unable to create table bridge xen_hotplug: .*Argument list too long" <<<"$output"
+	grep -q "Argument list too long" <<<"$err"
+	[ "$(grep -c "File exists" <<<"$output")" = 0 ]
+	# and nothing half made
+	run in_dom0 nft list table bridge xen_hotplug
+	[ "$status" -ne 0 ]
+}
+
+# ---------------------------------------------------------------- upgrade
+
+# The code of layout v1 ("xen-hotplug-ng guard v1"), as released: its
+# fwctl, built from git at test time (never committed as a binary).
+V1_COMMIT=13b656f1c268cb3b42955022492e2b1e7e671bcd
+
+v1_fwctl() {
+	local d="$W_DIR/v1" f
+	mkdir -p "$d"
+	for f in common/fw.c common/fw-nft.c common/fw-ipt.c common/fw-priv.h common/fw.h \
+		common/parse.c common/parse.h common/log.c common/log.h common/conf.c common/conf.h \
+		tests/fw-dev/fwctl.c; do
+		git -C "$HP_SRCDIR" show "$V1_COMMIT:$f" >"$d/${f##*/}" || return 1
+	done
+	cc -std=gnu11 -D_GNU_SOURCE -I"$d" -o "$d/fwctl" "$d"/*.c \
+		$(pkg-config --libs libnftnl libmnl) -ldl || return 1
+	echo "$d/fwctl"
+}
+
+@test "upgrade: a v1 table with guarded vifs is upgraded in place by the next onlines, at once, every guest still guarded" {
+	command -v git >/dev/null && git -C "$HP_SRCDIR" cat-file -e "$V1_COMMIT" ||
+		{ echo "needs the git history of $V1_COMMIT"; false; }
+	local fwctl
+	fwctl=$(v1_fwctl)
+	observer_create
+	# guest 1 and a gone vif9.0 guarded by v1
+	XEN_HOTPLUG_ANTISPOOF=none guest_online 1 ip4=10.0.0.1/24 ip6=fd00::1/64
+	in_dom0 "$fwctl" add vif1.0 bridge 00:16:3e:01:00:01 "10.0.0.1 fd00::1 fd01::/64"
+	in_dom0 "$fwctl" add vif9.0 bridge 00:16:3e:09:00:01 "10.0.0.9 fd00::9"
+	in_dom0 nft list table bridge xen_hotplug | grep -q 'comment "xen-hotplug-ng guard v1"'
+	[ "$(elems_of vif1.0)" = 5 ]
+	# two new guests online at once: both upgrade, both succeed
+	guest_create 2 0 ip4=10.0.0.2/24 ip6=fd00::2/64 ip="10.0.0.2 fd00::2"
+	guest_create 4 0 ip4=10.0.0.4/24 ip6=fd00::4/64 ip="10.0.0.4 fd00::4"
+	run_vif vif-bridge 2 0 online type_if=vif >"$W_DIR/on2" 2>&1 &
+	run_vif vif-bridge 4 0 online type_if=vif >"$W_DIR/on4" 2>&1 &
+	wait %1 && wait %2 || { cat "$W_DIR/on2" "$W_DIR/on4"; false; }
+	cat "$W_DIR/on2" "$W_DIR/on4"
+	grep -q "upgraded table bridge xen_hotplug" "$W_DIR/on2" "$W_DIR/on4"
+	# the marker, and the layout of a new table, rules once
+	in_dom0 nft list set bridge xen_hotplug layout | grep -q 'comment "xen-hotplug-ng guard v2"'
+	ip netns add "$W-scratch"
+	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/guard-bridge.nft"
+	diff <(layout_of "$W-scratch" bridge | jq -c '[.[] | select(.chain)]') \
+		<(layout_of "$DOM0" bridge | jq -c '[.[] | select(.chain)]')
+	diff <(layout_of "$W-scratch" bridge | jq -r '.[] | .set // empty') \
+		<(layout_of "$DOM0" bridge | jq -r '.[] | .set // empty' | grep -vx layout)
+	# v1's elements kept, and what v2 adds from them: nd_macs, the MAC's
+	# link-local address in addrs6 and nd_addrs6, nd_addrs6, nd_nets6
+	[ "$(elems_of vif1.0)" = 10 ]
+	[ "$(elems_of vif9.0)" = 8 ]
+	in_dom0 nft list set bridge xen_hotplug addrs6 | grep -q '"vif1.0" . fe80::216:3eff:fe01:1'
+	in_dom0 nft list set bridge xen_hotplug nd_nets6 | grep -q '"vif1.0" . 0xfd010000000000000000000000000000-0xfd01000000000000ffffffffffffffff'
+	# the old guest and a new one, guarded by the new rules (guest 3, not
+	# guarded, is the control)
+	guest_online 3 ip4=10.0.0.3/24 ip6=fd00::3/64
+	ATTACK_SENDERS=(2)
+	attack_expect ip4_own ip4_spoof ip6_ll_own ip6_ll_victim na_own na_victim ra dhcp4_offer_1067
+	# the old guest's offline, by the new code, removes all of it
+	guest_unplug 1 0
+	run run_vif vif-bridge 1 0 offline type_if=vif
+	[ "$status" -eq 0 ]
+	[ "$(elems_of vif1.0)" = 0 ]
+	[ "$(elems_of vif2.0)" = 8 ]
+}
+
+@test "upgrade: a v1 inet table (routed guests) is upgraded too, without link-local elements" {
+	command -v git >/dev/null && git -C "$HP_SRCDIR" cat-file -e "$V1_COMMIT" ||
+		{ echo "needs the git history of $V1_COMMIT"; false; }
+	[ -x "$HP_BUILD/vif-route" ] || skip "build/vif-route not built"
+	local fwctl
+	fwctl=$(v1_fwctl)
+	in_dom0 "$fwctl" add vif5.0 inet 00:16:3e:05:00:01 "192.0.2.15 2001:db8:1::15"
+	[ "$(elems_of vif5.0)" = 4 ]
+	dom0_sysctl net.ipv6.conf.all.forwarding 1
+	outside_create
+	guest_create 1 0 bridge= script="$HP_BUILD/vif-route" ip="192.0.2.11" ip4=192.0.2.11/24 \
+		gw4=192.0.2.1
+	run run_vif vif-route 1 0 online type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "upgraded table inet xen_hotplug" <<<"$output"
+	in_dom0 nft list set inet xen_hotplug layout | grep -q 'comment "xen-hotplug-ng guard v2"'
+	ip netns add "$W-scratch"
+	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/guard-inet.nft"
+	diff <(layout_of "$W-scratch" inet | jq -c '[.[] | select(.chain)]') \
+		<(layout_of "$DOM0" inet | jq -c '[.[] | select(.chain)]')
+	# nd_macs and nd_addrs6 added, no link-local address (inet allows any)
+	[ "$(elems_of vif5.0)" = 6 ]
+	[ "$(in_dom0 nft -j list set inet xen_hotplug addrs6 | jq '.nftables[1].set.elem | length')" = 1 ]
+	# offline by the new code, the vif long gone
+	guest_create 5 0 bridge= script="$HP_BUILD/vif-route" ip="192.0.2.15" create=never
+	run run_vif vif-route 5 0 offline type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(elems_of vif5.0)" = 0 ]
+	# guarded, macs, nd_macs, addrs4
+	[ "$(elems_of vif1.0)" = 4 ]
+}
+
+# ---------------------------------------------------------------- network-bridge
+
+nb_world() {
+	[ -x "$HP_BUILD/network-bridge" ] || skip "build/network-bridge not built"
+	ip -n "$DOM0" link del xenbr0
+	export XEN_HOTPLUG_RUN_DIR="$W_DIR/run"
+	outside_create
+}
+
+@test "network-bridge antispoof=yes is refused when the guard backend does not fill the guarded set" {
+	nb_world
+	local before
+	before=$(in_dom0 ip -j link show)
+	run env XEN_HOTPLUG_ANTISPOOF=none ip netns exec "$DOM0" "$HP_BUILD/network-bridge" start antispoof=yes
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q "guard backend 'none' (XEN_HOTPLUG_ANTISPOOF=none)" <<<"$output"
+	echo "antispoof=iptables" >"$XEN_HOTPLUG_CONF"
+	run in_dom0 "$HP_BUILD/network-bridge" start antispoof=yes
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q "guard backend 'iptables' (antispoof=iptables at line 1 of '$XEN_HOTPLUG_CONF')" <<<"$output"
+	grep -q "set antispoof=nft in '$XEN_HOTPLUG_CONF'" <<<"$output"
+	# the host is as it was
+	[ "$(in_dom0 ip -j link show)" = "$before" ]
+	run in_dom0 nft list table bridge xen_hotplug
+	[ "$status" -ne 0 ]
+}
+
+@test "control: network-bridge antispoof=yes with antispoof=nft keeps a guarded guest on the uplink" {
+	nb_world
+	run in_dom0 "$HP_BUILD/network-bridge" start antispoof=yes
+	echo "$output"
+	[ "$status" -eq 0 ]
+	guest_create 1 0 bridge=eth0 ip4=192.0.2.11/24 ip=192.0.2.11
+	run run_vif vif-bridge 1 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	wait_for 5000 guest_ping 1 192.0.2.2
 }

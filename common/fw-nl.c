@@ -1,0 +1,427 @@
+/* nf_tables netlink for the guard: see fw-nl.h.  Requests are built and
+ * parsed with libnftnl; the element messages of a batch, the hot path,
+ * are written with libmnl directly (no allocation per element). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+
+#include "fw-nl.h"
+#include "fw-priv.h"
+
+#define FW_NL_BATCH_SIZE (64 * 1024)
+/* a batch stays under half the buffer: a message never writes past it */
+#define FW_NL_BATCH_LIMIT (FW_NL_BATCH_SIZE / 2)
+#define FW_RELEASE_DELAY_MS 100 /* well over an RCU grace period */
+
+int fw_nl_open(struct fw_nl *nl, enum hp_fw_family family)
+{
+	int rc;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->family = family;
+	nl->nfproto = family == HP_FW_BRIDGE ? NFPROTO_BRIDGE : NFPROTO_INET;
+	nl->fname = family == HP_FW_BRIDGE ? "bridge" : "inet";
+	nl->seq = (uint32_t)time(NULL);
+	if (!(nl->buf = calloc(1, FW_NL_BATCH_SIZE)))
+		return -ENOMEM;
+	if (!(nl->sock = mnl_socket_open(NETLINK_NETFILTER)) ||
+	    mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		if (nl->sock)
+			mnl_socket_close(nl->sock);
+		free(nl->buf);
+		memset(nl, 0, sizeof(*nl));
+		return rc;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	return 0;
+}
+
+/* After a transaction that deleted elements, the kernel frees them after
+ * an RCU grace period, and releasing the last nf_tables socket of the
+ * process waits for that (nft_rcv_nl_event flushes nf_tables_destroy_list
+ * on NETLINK_URELEASE, under the commit mutex, so that every other
+ * nf_tables transaction on the host waits too): 5 to 15 ms here, two
+ * thirds of an offline.  Left alone, the destroy work drains the list
+ * within a grace period without that mutex.  So a child, forked without
+ * exec, holds a reference to the socket until this process has exited
+ * (the pipe's EOF) and a little longer, and its close then finds nothing
+ * to flush: neither libxl nor the next vif waits.  If the fork fails, we
+ * wait ourselves. */
+static void release_later(int fd)
+{
+	int p[2], lo, hi;
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC))
+		return;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	if (pid == 0) {
+		lo = fd < p[0] ? fd : p[0];
+		hi = fd < p[0] ? p[0] : fd;
+		/* stdio too: nobody waits on our pipes for this child */
+		if (lo > 0)
+			close_range(0, (unsigned int)lo - 1, 0);
+		if (hi > lo + 1)
+			close_range((unsigned int)lo + 1, (unsigned int)hi - 1, 0);
+		close_range((unsigned int)hi + 1, ~0U, 0);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		nanosleep(&(struct timespec){ .tv_nsec = FW_RELEASE_DELAY_MS * 1000000L }, NULL);
+		_exit(0);
+	}
+	/* p[1] stays open until we exit: that is the child's signal */
+	close(p[0]);
+}
+
+void fw_nl_close(struct fw_nl *nl)
+{
+	fw_nl_batch_abort(nl);
+	if (nl->sock && nl->deleted)
+		release_later(mnl_socket_get_fd(nl->sock));
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl->buf);
+	memset(nl, 0, sizeof(*nl));
+}
+
+/* Sends one request and runs cb on the answer (a dump: every part).  No
+ * ACK is asked for: a lookup is answered by one message, the object or
+ * an error. */
+static int request(struct fw_nl *nl, struct nlmsghdr *nlh, int dump, mnl_cb_t cb, void *data)
+{
+	char rbuf[32768]; /* MNL_SOCKET_DUMP_SIZE in newer libmnl */
+	uint32_t seq = nlh->nlmsg_seq;
+	ssize_t len;
+	int ret;
+
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		len = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
+		if (len < 0)
+			return -errno;
+		ret = mnl_cb_run(rbuf, (size_t)len, seq, nl->portid, cb, data);
+		if (ret < 0)
+			return errno ? -errno : -EPROTO;
+	} while (dump && ret == MNL_CB_OK);
+	return 0;
+}
+
+/* ---- reading: comments and elements ------------------------------------ */
+
+struct udata_find {
+	uint8_t type;
+	const char *value;
+};
+
+static int udata_cb(const struct nftnl_udata *attr, void *data)
+{
+	struct udata_find *f = data;
+	const char *v = nftnl_udata_get(attr);
+	uint8_t len = nftnl_udata_len(attr);
+
+	if (nftnl_udata_type(attr) == f->type && len && !v[len - 1])
+		f->value = v;
+	return MNL_CB_OK;
+}
+
+/* The NUL-terminated string of type `type` in a userdata blob, or NULL. */
+static const char *udata_str(const void *ud, uint32_t len, uint8_t type)
+{
+	struct udata_find f = { .type = type };
+
+	if (ud && len)
+		nftnl_udata_parse(ud, len, udata_cb, &f);
+	return f.value;
+}
+
+struct comment_reply {
+	int set; /* a set, else the table */
+	int *found;
+	char *comment;
+	size_t size;
+};
+
+static int comment_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct comment_reply *cr = data;
+	const void *ud = NULL;
+	const char *c = NULL;
+	uint32_t len = 0;
+
+	if (cr->set) {
+		struct nftnl_set *s = nftnl_set_alloc();
+
+		if (!s)
+			return MNL_CB_ERROR;
+		if (nftnl_set_nlmsg_parse(nlh, s) == 0) {
+			*cr->found = 1;
+			if (nftnl_set_is_set(s, NFTNL_SET_USERDATA))
+				ud = nftnl_set_get_data(s, NFTNL_SET_USERDATA, &len);
+			c = udata_str(ud, len, NFTNL_UDATA_SET_COMMENT);
+			snprintf(cr->comment, cr->size, "%s", c ? c : "");
+		}
+		nftnl_set_free(s);
+	} else {
+		struct nftnl_table *t = nftnl_table_alloc();
+
+		if (!t)
+			return MNL_CB_ERROR;
+		if (nftnl_table_nlmsg_parse(nlh, t) == 0) {
+			*cr->found = 1;
+			if (nftnl_table_is_set(t, NFTNL_TABLE_USERDATA))
+				ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
+			c = udata_str(ud, len, NFTNL_UDATA_TABLE_COMMENT);
+			snprintf(cr->comment, cr->size, "%s", c ? c : "");
+		}
+		nftnl_table_free(t);
+	}
+	return MNL_CB_OK;
+}
+
+int fw_nl_table_comment(struct fw_nl *nl, int *found, char *comment, size_t size)
+{
+	struct comment_reply cr = { 0, found, comment, size };
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+	int rc;
+
+	*found = 0;
+	comment[0] = '\0';
+	if (!t)
+		return -ENOMEM;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FW_TABLE);
+	nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETTABLE, nl->nfproto, 0, ++nl->seq);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	rc = request(nl, nlh, 0, comment_cb, &cr);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int fw_nl_set_comment(struct fw_nl *nl, const char *set, int *found, char *comment, size_t size)
+{
+	struct comment_reply cr = { 1, found, comment, size };
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+	int rc;
+
+	*found = 0;
+	comment[0] = '\0';
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETSET, nl->nfproto, 0, ++nl->seq);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	rc = request(nl, nlh, 0, comment_cb, &cr);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+struct elems_reply {
+	fw_nl_elem_cb cb;
+	void *data;
+	int rc;
+};
+
+static int elem_cb(struct nftnl_set_elem *se, void *data)
+{
+	struct elems_reply *er = data;
+	const void *k, *ke = NULL, *ud = NULL;
+	uint32_t klen = 0, kelen = 0, udlen = 0;
+
+	if (er->rc)
+		return 0;
+	k = nftnl_set_elem_get(se, NFTNL_SET_ELEM_KEY, &klen);
+	if (!k)
+		return 0;
+	if (nftnl_set_elem_is_set(se, NFTNL_SET_ELEM_KEY_END)) {
+		ke = nftnl_set_elem_get(se, NFTNL_SET_ELEM_KEY_END, &kelen);
+		if (kelen != klen)
+			ke = NULL;
+	}
+	if (nftnl_set_elem_is_set(se, NFTNL_SET_ELEM_USERDATA))
+		ud = nftnl_set_elem_get(se, NFTNL_SET_ELEM_USERDATA, &udlen);
+	er->rc = er->cb(k, klen, ke, udata_str(ud, udlen, NFTNL_UDATA_SET_ELEM_COMMENT), er->data);
+	return 0;
+}
+
+static int elems_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) == 0)
+		nftnl_set_elem_foreach(s, elem_cb, data);
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+int fw_nl_set_elems(struct fw_nl *nl, const char *set, const unsigned char *key, uint32_t len,
+		    fw_nl_elem_cb cb, void *data)
+{
+	struct elems_reply er = { cb, data, 0 };
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *e;
+	struct nlmsghdr *nlh;
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	if (key) {
+		if (!(e = nftnl_set_elem_alloc())) {
+			nftnl_set_free(s);
+			return -ENOMEM;
+		}
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
+		nftnl_set_elem_add(s, e);
+	}
+	nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETSETELEM, nl->nfproto,
+				    key ? 0 : NLM_F_DUMP, ++nl->seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	rc = request(nl, nlh, !key, elems_cb, &er);
+	if (rc == -ENOENT)
+		return 0;
+	return rc ? rc : er.rc;
+}
+
+/* ---- writing: batches of element changes ------------------------------- */
+
+int fw_nl_batch_begin(struct fw_nl *nl)
+{
+	fw_nl_batch_abort(nl);
+	if (!(nl->batch = mnl_nlmsg_batch_start(nl->buf, FW_NL_BATCH_LIMIT)))
+		return -ENOMEM;
+	nftnl_batch_begin(mnl_nlmsg_batch_current(nl->batch), ++nl->seq);
+	mnl_nlmsg_batch_next(nl->batch);
+	return 0;
+}
+
+/* The message nftnl_set_elems_nlmsg_build_payload() would write for one
+ * element: table, set, and the list of one element (key, key end,
+ * comment as libnftnl's userdata TLV). */
+int fw_nl_batch_elem(struct fw_nl *nl, int type, const char *set, const unsigned char *key,
+		     uint32_t len, const unsigned char *key_end, const char *comment)
+{
+	size_t clen = comment && type == NFT_MSG_NEWSETELEM ? strlen(comment) + 1 : 0;
+	struct nlattr *list, *el, *k;
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	unsigned char ud[2 + FW_COMMENT_MAX];
+
+	if (!nl->batch || clen > FW_COMMENT_MAX)
+		return -EINVAL;
+	/* the largest message: headers, names, two keys, the comment */
+	if (len > 255 || mnl_nlmsg_batch_size(nl->batch) + 512 + 2 * len + clen > FW_NL_BATCH_LIMIT)
+		return -E2BIG;
+	nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(nl->batch));
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0);
+	nlh->nlmsg_seq = ++nl->seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = (uint8_t)nl->nfproto;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, FW_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, len, key);
+	mnl_attr_nest_end(nlh, k);
+	if (key_end) {
+		k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY_END);
+		mnl_attr_put(nlh, NFTA_DATA_VALUE, len, key_end);
+		mnl_attr_nest_end(nlh, k);
+	}
+	if (clen) {
+		ud[0] = NFTNL_UDATA_SET_ELEM_COMMENT;
+		ud[1] = (unsigned char)clen;
+		memcpy(ud + 2, comment, clen);
+		mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, 2 + clen, ud);
+	}
+	mnl_attr_nest_end(nlh, el);
+	mnl_attr_nest_end(nlh, list);
+	mnl_nlmsg_batch_next(nl->batch);
+	nl->nbatch++;
+	return 0;
+}
+
+/* A batch is processed synchronously inside sendmsg(): when it returns,
+ * every error the kernel had to report is queued on the socket already.
+ * No message asks for an ACK, so an empty queue means success. */
+static int batch_send(struct fw_nl *nl)
+{
+	char rbuf[MNL_SOCKET_BUFFER_SIZE];
+	int first = 0;
+	ssize_t len;
+
+	if (mnl_socket_sendto(nl->sock, mnl_nlmsg_batch_head(nl->batch),
+			      mnl_nlmsg_batch_size(nl->batch)) < 0)
+		return -errno;
+	for (;;) {
+		const struct nlmsghdr *nlh;
+		int left;
+
+		len = recv(mnl_socket_get_fd(nl->sock), rbuf, sizeof(rbuf), MSG_DONTWAIT);
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -errno;
+		}
+		left = (int)len;
+		for (nlh = (const struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (nlh->nlmsg_type == NLMSG_ERROR && e->error && !first)
+				first = e->error;
+		}
+	}
+	return first;
+}
+
+int fw_nl_batch_commit(struct fw_nl *nl)
+{
+	int rc = 0;
+
+	if (!nl->batch)
+		return -EINVAL;
+	if (nl->nbatch) {
+		nftnl_batch_end(mnl_nlmsg_batch_current(nl->batch), ++nl->seq);
+		mnl_nlmsg_batch_next(nl->batch);
+		rc = batch_send(nl);
+	}
+	fw_nl_batch_abort(nl);
+	return rc;
+}
+
+void fw_nl_batch_abort(struct fw_nl *nl)
+{
+	if (nl->batch)
+		mnl_nlmsg_batch_stop(nl->batch);
+	nl->batch = NULL;
+	nl->nbatch = 0;
+}
