@@ -223,8 +223,10 @@ EOF
 }
 
 @test "under load: 3 rounds of 20 vifs failing online at once while netback writes into their backend directories; each ends error with its message" {
-	local d n r
-	for d in 1 2 3 4; do
+	local d n r rounds=3 doms="1 2 3 4"
+	# under valgrind (make check-valgrind), 20 at once outlast libxl's kill
+	[ "${HP_VALGRIND:-0}" = 1 ] && rounds=1 doms=1
+	for d in $doms; do
 		for n in 0 1 2 3 4; do
 			guest_create "$d" "$n" bridge="nosuchbr$d$n"
 		done
@@ -234,9 +236,9 @@ EOF
 	local contender=$! succeeded=0
 	wait_for 10000 grep -q ready "$W_DIR/contend.out" || { cat "$W_DIR/contend.out"; false; }
 	local -a pids
-	for r in 1 2 3; do
+	for ((r = 1; r <= rounds; r++)); do
 		pids=()
-		for d in 1 2 3 4; do
+		for d in $doms; do
 			for n in 0 1 2 3 4; do
 				run_vif vif-bridge "$d" "$n" online type_if=vif >"$W_DIR/out.$r.$d.$n" 2>&1 &
 				pids+=($!)
@@ -245,7 +247,7 @@ EOF
 		for d in "${pids[@]}"; do
 			wait "$d" && succeeded=$((succeeded + 1))
 		done
-		for d in 1 2 3 4; do
+		for d in $doms; do
 			for n in 0 1 2 3 4; do
 				[ "$(xs_read "$(be_path "$d" "$n")/hotplug-status")" = error ] ||
 					{ cat "$W_DIR/out.$r.$d.$n"; false; }
@@ -264,5 +266,5 @@ EOF
 	keys=$(tail -n 1 "$W_DIR/contend.out")
 	echo "# netback wrote $keys keys; the tools met EAGAIN $(eagains) times in $(commits) commits" >&3
 	[ "$keys" -gt 20 ]
-	[ "$(commits)" = $((60 + $(eagains))) ]
+	[ "$(commits)" = $((rounds * $(wc -w <<<"$doms") * 5 + $(eagains))) ]
 }
