@@ -87,12 +87,16 @@ world_setup() {
 
 # xen_bin NAME: the path of Debian's NAME (xenstored, xl) from the
 # unpacked xen-utils package, fetched on first use (tests/xen-utils.sh;
-# ./install.sh --deps does it beforehand).  HP_XEN_ROOT caches the root.
+# ./install.sh --deps does it beforehand).  HP_XEN_ROOT holds the root.
 xen_bin() {
-	if [ -z "${HP_XEN_ROOT:-}" ]; then
+	# once per bats run, not per test
+	local cache="${BATS_RUN_TMPDIR:-/nonexistent}/hp-xen-root"
+	[ -n "${HP_XEN_ROOT:-}" ] || HP_XEN_ROOT=$(cat "$cache" 2>/dev/null) || HP_XEN_ROOT=""
+	if [ -z "$HP_XEN_ROOT" ] || [ ! -d "$HP_XEN_ROOT" ]; then
 		HP_XEN_ROOT=$("$HP_SRCDIR/tests/xen-utils.sh") || return 1
-		export HP_XEN_ROOT
+		[ -d "${BATS_RUN_TMPDIR:-/nonexistent}" ] && echo "$HP_XEN_ROOT" >"$cache"
 	fi
+	export HP_XEN_ROOT
 	local b
 	for b in "$HP_XEN_ROOT"/usr/lib/xen-*/bin/"$1"; do
 		[ -x "$b" ] && echo "$b" && return 0
@@ -128,10 +132,10 @@ xenstored_start() {
 			"$xsd" "${opt[@]}" </dev/null >>"$W_DIR/xenstored.log" 2>&1 3>&- &
 		echo "$!" >"$W_DIR/xs.proc"
 	)
-	for i in $(seq 100); do
+	for i in $(seq 500); do
 		[ -S "$XENSTORED_PATH" ] && xenstore-exists /tool/xenstored 2>/dev/null && return 0
-		_hp_alive "$(cat "$W_DIR/xs.proc")" || break
-		sleep 0.05
+		[ -d "/proc/$(cat "$W_DIR/xs.proc")" ] || break
+		sleep 0.01
 	done
 	echo "# xenstored failed to start:" >&3
 	sed 's/^/#   /' "$W_DIR/xenstored.log" >&3

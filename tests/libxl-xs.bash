@@ -30,23 +30,22 @@ libxl_domain_ops() {
 	EOF
 }
 
-# A value as hp-xs-tx reads it: backslash, newline and other control
-# characters escaped.
+# _hp_xs_esc VAR: VAR's value as hp-xs-tx reads it, in place: backslash,
+# newline and other control characters escaped (no subshell: guest_create
+# runs it for every value).
 _hp_xs_esc() {
-	local v=$1 o="" c i
-	if [[ "$v" != *[[:cntrl:]\\]* ]]; then
-		printf '%s' "$v"
-		return 0
-	fi
-	for ((i = 0; i < ${#v}; i++)); do
-		c=${v:i:1}
-		case "$c" in
-		\\) o+='\\' ;;
-		[[:cntrl:]]) o+=$(printf '\\x%02x' "'$c") ;;
-		*) o+=$c ;;
+	local -n _v=$1
+	[[ "$_v" == *[[:cntrl:]\\]* ]] || return 0
+	local _o="" _c _i _x
+	for ((_i = 0; _i < ${#_v}; _i++)); do
+		_c=${_v:_i:1}
+		case "$_c" in
+		\\) _o+='\\' ;;
+		[[:cntrl:]]) printf -v _x '\\x%02x' "'$_c"; _o+=$_x ;;
+		*) _o+=$_c ;;
 		esac
 	done
-	printf '%s' "$o"
+	_v=$_o
 }
 
 # libxl_nic_ops DOMID DEVID [mac=] [bridge=xenbr0] [ip=] [mtu=] [vifname=]
@@ -81,8 +80,8 @@ libxl_nic_ops() {
 	done
 	[ -n "$script" ] || script="$XEN_SCRIPT_DIR/vif-bridge"
 	local be fe lp fem=1500
-	be=$(be_path "$d" "$n")
-	fe=$(fe_path "$d" "$n")
+	be="/local/domain/0/backend/vif/$d/$n" # be_path, fe_path (no subshell)
+	fe="/local/domain/$d/device/vif/$n"
 	lp="/libxl/$d/device/vif/$n"
 	[ "$has_mtu" = 1 ] && fem=$mtu
 	# the backend's keys (bents), in libxl's order
@@ -94,12 +93,14 @@ libxl_nic_ops() {
 	[ "$has_mtu" = 1 ] && b+=(mtu "$mtu")
 	[ -n "$bridge" ] && b+=(bridge "$bridge")
 	b+=(handle "$n" type "$type" hotplug-status "")
-	local i
+	local i v
 	for ((i = 1; i < ${#b[@]}; i += 2)); do
-		b[i]=$(_hp_xs_esc "${b[i]}")
+		v=${b[i]}
+		_hp_xs_esc v
+		b[i]=$v
 	done
-	mac=$(_hp_xs_esc "$mac")
-	fem=$(_hp_xs_esc "$fem")
+	_hp_xs_esc mac
+	_hp_xs_esc fem
 	echo "rm $lp"
 	echo "write $lp/frontend $fe"
 	echo "write $lp/backend $be"
