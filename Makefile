@@ -37,9 +37,12 @@ M32      := $(shell echo 'int main(void){return 0;}' | $(CC) -m32 -x c - -o /dev
 ifeq ($(M32),yes)
 UNITS    += $(BUILD)/unit/test-parse-m32
 endif
-XSD      := $(BUILD)/hp-xenstored
+# The test world's helpers: the shim under which Debian's real xenstored
+# and xl run without a hypervisor, and a libxenstore client that writes
+# nodes in transactions as libxl does (tests/xenstored/).
+TEST_BINS := $(BUILD)/hp-xenshim.so $(BUILD)/hp-xs-tx
 
-all: $(TOOLS:%=$(BUILD)/%) $(XSD)
+all: $(TOOLS:%=$(BUILD)/%) $(TEST_BINS)
 
 $(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(BUILD)/common
 	$(CC) $(CPPFLAGS) $(CFLAGS) -DHP_XEN_SCRIPT_DIR='"$(XEN_SCRIPT_DIR)"' -I$(BUILD) -c -o $@ $<
@@ -64,8 +67,12 @@ $(LIB): $(LIB_OBJ)
 $(BUILD)/%: tools/%.c $(LIB) $(wildcard common/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-$(XSD): tests/xenstored/xenstored.c | $(BUILD)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+# Loaded into binaries built without sanitizers: never instrumented.
+$(BUILD)/hp-xenshim.so: tests/xenstored/shim.c | $(BUILD)
+	$(CC) $(filter-out -fsanitize%,$(CPPFLAGS) $(CFLAGS) $(LDFLAGS)) -fPIC -shared -o $@ $< -ldl
+
+$(BUILD)/hp-xs-tx: tests/xenstored/xs-tx.c | $(BUILD)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/check.h $(LIB) $(wildcard common/*.h) | $(BUILD)/unit
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
@@ -87,9 +94,8 @@ install: $(TOOLS:%=$(BUILD)/%)
 	install -d $(DESTDIR)$(XEN_SCRIPT_DIR) $(DESTDIR)$(XEN_SCRIPT_DIR)/vif-post.d
 	for t in $(TOOLS); do install -m 0755 $(BUILD)/$$t $(DESTDIR)$(XEN_SCRIPT_DIR)/$$t; done
 	install -m 0644 hooks/hotplug-hook-env.sh $(DESTDIR)$(XEN_SCRIPT_DIR)/hotplug-hook-env.sh
-	install -d $(DESTDIR)$(PREFIX)/libexec/xen-hotplug-ng
-	install -m 0755 $(XSD) $(DESTDIR)$(PREFIX)/libexec/xen-hotplug-ng/hp-xenstored
 
+# libexec/xen-hotplug-ng: where older installs put the retired test xenstored.
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(XEN_SCRIPT_DIR)/$$t; done
 	rm -f $(DESTDIR)$(XEN_SCRIPT_DIR)/hotplug-hook-env.sh
@@ -130,7 +136,6 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 
 # A target that includes a source file itself leaves it out of the link.
 FUZZ_EXCLUDE_fwconf    := common/fw.c common/conf.c
-FUZZ_EXCLUDE_xenstored := $(LIB_SRC)
 
 $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(wildcard common/*.h) $(BUILD)/hook-env.h \
 		$(GUARD_NFT_H) | $(BUILD)

@@ -3,7 +3,8 @@
 #
 #   ./install.sh              dependencies (apt), build, install
 #   ./install.sh --demo       the same, then attach simulated guests
-#   ./install.sh --deps       dependencies only (build, runtime and tests)
+#   ./install.sh --deps       dependencies only (build, runtime and tests,
+#                             Debian's xenstored and xl for the tests)
 #   ./install.sh --no-deps    build and install only
 #   ./install.sh --uninstall  remove ours, give upstream's scripts back
 #
@@ -45,6 +46,17 @@ deps() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The test world and the demo run Debian's real xenstored and xl, from
+# xen-utils-<X> at the installed libxenmisc<X>'s exact version, unpacked
+# (never installed: that would upgrade systemd and pull udev) into
+# /var/cache/xen-hotplug-ng-test/xen-utils-<X>_<version>/ (UPSTREAM_CACHE),
+# one directory per version: tests/xen-utils.sh.
+xen_utils() {
+	local root
+	root=$(tests/xen-utils.sh) || return 1
+	say "Debian's xenstored and xl for the tests: $root"
 }
 
 # Keep upstream's script: a dpkg diversion when a package owns it.
@@ -101,10 +113,10 @@ do_uninstall() {
 
 case "${1:-}" in
 "") deps; do_install ;;
---demo) deps; do_install; exec tests/demo.sh "$DESTDIR$XEN_SCRIPT_DIR" ;;
---deps) deps ;;
+--demo) deps; xen_utils; do_install; exec tests/demo.sh "$DESTDIR$XEN_SCRIPT_DIR" ;;
+--deps) deps; xen_utils ;;
 --no-deps) do_install ;;
 --uninstall) do_uninstall ;;
--h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
 *) say "unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac

@@ -3,22 +3,23 @@
 # vif-bridge, show them talking, detach them, clean up.
 #
 # No hypervisor is needed: dom0 and the guests are network namespaces,
-# each guest's netback vif a veth named vif<domid>.0, and xenstore is the
-# project's own small xenstored on a private socket (XENSTORED_PATH), so a
-# real Xen host's xenstore is never touched.  The tool runs with exactly
-# the arguments and environment libxl gives it.
+# each guest's netback vif a veth named vif<domid>.0, and xenstore is
+# Debian's own C xenstored (xen-utils-<X>, unpacked in a cache by
+# tests/xen-utils.sh, never installed) under the test shim
+# build/hp-xenshim.so, in memory on a private socket (XENSTORED_PATH), so
+# a real Xen host's xenstore is never touched.  The tool runs with the
+# arguments and environment libxl gives it.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 scripts=${1:-/etc/xen/scripts}
 tool=$scripts/vif-bridge
-xsd=""
-for c in /usr/local/libexec/xen-hotplug-ng/hp-xenstored "$here/../build/hp-xenstored"; do
-	[ -x "$c" ] && xsd=$c && break
-done
+shim=$here/../build/hp-xenshim.so
 [ -x "$tool" ] || { echo "demo: no $tool; run ./install.sh first" >&2; exit 1; }
-[ -n "$xsd" ] || { echo "demo: hp-xenstored not found; run make" >&2; exit 1; }
+[ -f "$shim" ] || { echo "demo: $shim not found; run make" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "demo: needs root (network namespaces)" >&2; exit 1; }
+xen=$("$here/xen-utils.sh") || { echo "demo: Debian's xenstored is not available (./install.sh --deps)" >&2; exit 1; }
+xsd=$(ls "$xen"/usr/lib/xen-*/bin/xenstored)
 
 p=hpdemo$$
 tmp=$(mktemp -d)
@@ -27,14 +28,22 @@ cleanup() {
 	for ns in $(ip netns list | awk -v p="$p-" 'index($1, p) == 1 {print $1}'); do
 		ip netns del "$ns" 2>/dev/null || :
 	done
-	[ -f "$tmp/xs.pid" ] && kill "$(cat "$tmp/xs.pid")" 2>/dev/null || :
+	[ -n "${xs_pid:-}" ] && kill "$xs_pid" 2>/dev/null || :
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 export XENSTORED_PATH=$tmp/xs.sock
-"$xsd" --daemon --socket "$XENSTORED_PATH" --pidfile "$tmp/xs.pid"
-mkdir -p "$tmp/log"
+mkdir -p "$tmp/log" "$tmp/xenstored"
+LD_PRELOAD=$shim XENSTORED_RUNDIR=$tmp/xenstored "$xsd" -N </dev/null >"$tmp/xenstored.log" 2>&1 &
+xs_pid=$!
+for i in $(seq 100); do
+	xenstore-exists /tool/xenstored 2>/dev/null && break
+	[ "$i" = 100 ] && { echo "demo: xenstored did not start: $(cat "$tmp/xenstored.log")" >&2; exit 1; }
+	sleep 0.05
+done
+# what xen-init-dom0 writes at boot
+xenstore-write /local/domain/0/domid 0 /local/domain/0/name Domain-0
 
 dom0=$p-dom0
 ip netns add "$dom0"
@@ -58,15 +67,14 @@ guest() { # domid address
 		"$fe/backend" "$(be "$d")" "$fe/backend-id" 0 "$fe/handle" 0 "$fe/state" 1 \
 		"$fe/mac" "00:16:3e:00:00:0$d"
 }
-libxl_run() { # domid command: as libxl_linux.c runs a vif script
-	ip netns exec "$dom0" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		XENSTORED_PATH="$XENSTORED_PATH" XEN_LOG_DIR="$tmp/log" \
-		script="$tool" XENBUS_TYPE=vif XENBUS_PATH="backend/vif/$1/0" \
-		XENBUS_BASE_PATH=backend netdev= vif="vif$1.0" \
-		"$tool" "$2" type_if=vif </dev/null
+libxl_run() { # domid command: as libxl_linux.c runs a vif script (its
+	# own environment plus these variables, stdin /dev/null, from /)
+	(cd / && XEN_LOG_DIR="$tmp/log" script="$tool" XENBUS_TYPE=vif \
+		XENBUS_PATH="backend/vif/$1/0" XENBUS_BASE_PATH=backend netdev= vif="vif$1.0" \
+		exec ip netns exec "$dom0" "$tool" "$2" type_if=vif </dev/null)
 }
 
-echo "== two guests, dom0 bridge xenbr0, xenstore: $XENSTORED_PATH (embedded)"
+echo "== two guests, dom0 bridge xenbr0, xenstore: Debian's xenstored on $XENSTORED_PATH"
 guest 1 10.99.0.1
 guest 2 10.99.0.2
 for d in 1 2; do

@@ -1,10 +1,12 @@
 # tests/helpers.bash: the simulated dom0 world shared by all bats suites.
 #
 # Every test gets its own world: a dom0 network namespace ($DOM0) with a
-# bridge xenbr0, a private hp-xenstored reached through XENSTORED_PATH,
-# and one namespace per guest ("${W}-g<domid>") linked to dom0 by veth
-# pairs named as netback names its vifs.  Nothing is done in the host's
-# own namespace except starting processes and creating files in $W_DIR.
+# bridge xenbr0, a private instance of Debian's real C xenstored (from
+# xen-utils-<X>, tests/xen-utils.sh, run under build/hp-xenshim.so: no
+# hypervisor needed) reached through XENSTORED_PATH, and one namespace per
+# guest ("${W}-g<domid>") linked to dom0 by veth pairs named as netback
+# names its vifs.  Nothing is done in the host's own namespace except
+# starting processes and creating files in $W_DIR.
 #
 #   setup()    { load helpers; world_setup; }
 #   teardown() { world_teardown; }
@@ -12,11 +14,15 @@
 # API (see each function): world_setup world_teardown guest_create
 # guest_plug guest_unplug run_vif in_dom0 in_guest guest_ping guest_noping guest_bg
 # dom0_bg xs_read xs_write xs_exists xs_rm xs_ls be_path fe_path link_json
+# libxl_domain_ops libxl_nic_ops xen_bin
 # link_master link_state link_up link_mtu link_mac link_alias link_exists
 # bridge_ports bridge_port_state dom0_snapshot wait_for
 # outside_create in_outside dom0_sysctl route_snapshot
 
 HP_BUILD=${HP_BUILD:-$BATS_TEST_DIRNAME/../build}
+# libxl_domain_ops, libxl_nic_ops: xenstore as libxl writes it
+# shellcheck source=libxl-xs.bash
+. "$(dirname "${BASH_SOURCE[0]}")/libxl-xs.bash"
 HP_SRCDIR=${HP_SRCDIR:-$BATS_TEST_DIRNAME/..}
 
 _hp_abs() { realpath -m -- "$1"; }
@@ -72,22 +78,68 @@ world_setup() {
 		cp "$HP_SRCDIR/hooks/hotplug-hook-env.sh" "$XEN_SCRIPT_DIR/"
 	fi
 
-	local xsd="$HP_BUILD/hp-xenstored"
-	if [ ! -x "$xsd" ]; then
-		echo "# $xsd is missing: run make -C $HP_SRCDIR" >&3
+	xenstored_start || return 1
+	# what xen-init-dom0 writes at boot (the real xenstored starts with
+	# /tool/xenstored only)
+	xenstore-write /local/domain/0/domid 0 /local/domain/0/name Domain-0 \
+		/local/pool/0/name Pool-0 || return 1
+}
+
+# xen_bin NAME: the path of Debian's NAME (xenstored, xl) from the
+# unpacked xen-utils package, fetched on first use (tests/xen-utils.sh;
+# ./install.sh --deps does it beforehand).  HP_XEN_ROOT holds the root.
+xen_bin() {
+	# once per bats run, not per test
+	local cache="${BATS_RUN_TMPDIR:-/nonexistent}/hp-xen-root"
+	[ -n "${HP_XEN_ROOT:-}" ] || HP_XEN_ROOT=$(cat "$cache" 2>/dev/null) || HP_XEN_ROOT=""
+	if [ -z "$HP_XEN_ROOT" ] || [ ! -d "$HP_XEN_ROOT" ]; then
+		HP_XEN_ROOT=$("$HP_SRCDIR/tests/xen-utils.sh") || return 1
+		[ -d "${BATS_RUN_TMPDIR:-/nonexistent}" ] && echo "$HP_XEN_ROOT" >"$cache"
+	fi
+	export HP_XEN_ROOT
+	local b
+	for b in "$HP_XEN_ROOT"/usr/lib/xen-*/bin/"$1"; do
+		[ -x "$b" ] && echo "$b" && return 0
+	done
+	echo "xen_bin: no $1 in $HP_XEN_ROOT" >&2
+	return 1
+}
+
+# xenstored_start: the world's xenstored, in memory, on $W_DIR/xs.sock,
+# pid in $W_DIR/xs.pid, its stderr in $W_DIR/xenstored.log (with
+# HP_XENSTORED_TRACE=1 every request in $W_DIR/xenstored.trace).
+xenstored_start() {
+	local xsd shim="$HP_BUILD/hp-xenshim.so" i
+	if ! xsd=$(xen_bin xenstored 2>"$W_DIR/xen-utils.err"); then
+		echo "# Debian's xenstored is not available: $(tail -n 1 "$W_DIR/xen-utils.err")" >&3
+		return 1
+	fi
+	if [ ! -f "$shim" ]; then
+		echo "# $shim is missing: run make -C $HP_SRCDIR" >&3
 		return 1
 	fi
 	export XENSTORED_PATH="$W_DIR/xs.sock"
+	mkdir -p "$W_DIR/xenstored"
+	local -a opt=(-N -F "$W_DIR/xs.pid")
+	[ "${HP_XENSTORED_TRACE:-0}" = 1 ] && opt+=(-T "$W_DIR/xenstored.trace")
 	# Started inside $DOM0 so that the namespace sweep in teardown reaches
 	# it too; the unix socket lives in the filesystem, reachable from all.
-	# fd 3 closed: bats waits for it otherwise.
-	ip netns exec "$DOM0" "$xsd" --socket "$XENSTORED_PATH" --pidfile "$W_DIR/xs.pid" \
-		--daemon </dev/null >>"$W_DIR/xenstored.log" 2>&1 3>&- || {
-		echo "# hp-xenstored failed to start:" >&3
-		sed 's/^/#   /' "$W_DIR/xenstored.log" >&3
-		return 1
-	}
-	xenstore-write /local/domain/0/name Domain-0 /local/domain/0/domid 0 || return 1
+	# -N: no fork.  Started from a subshell, so that it is no job of the
+	# test's shell (a test's plain `wait` must not wait for it); fd 3
+	# closed: bats waits for it otherwise.
+	(
+		ip netns exec "$DOM0" env LD_PRELOAD="$shim" XENSTORED_RUNDIR="$W_DIR/xenstored" \
+			"$xsd" "${opt[@]}" </dev/null >>"$W_DIR/xenstored.log" 2>&1 3>&- &
+		echo "$!" >"$W_DIR/xs.proc"
+	)
+	for i in $(seq 500); do
+		[ -S "$XENSTORED_PATH" ] && xenstore-exists /tool/xenstored 2>/dev/null && return 0
+		[ -d "/proc/$(cat "$W_DIR/xs.proc")" ] || break
+		sleep 0.01
+	done
+	echo "# xenstored failed to start:" >&3
+	sed 's/^/#   /' "$W_DIR/xenstored.log" >&3
+	return 1
 }
 
 # Alive and not a zombie (a daemon reparented to a pid 1 that does not
@@ -113,10 +165,12 @@ world_teardown() {
 			[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
 		done <"$W_DIR/bg.pids"
 	fi
-	# xenstored: SIGTERM (it removes socket and pidfile), then insist.
-	if [ -n "${W_DIR:-}" ] && [ -f "$W_DIR/xs.pid" ]; then
-		pid=$(cat "$W_DIR/xs.pid" 2>/dev/null)
+	# xenstored: SIGTERM, then insist (the namespace sweep below would
+	# too; a stopped one is continued so that it can die).
+	if [ -n "${W_DIR:-}" ] && [ -f "$W_DIR/xs.proc" ]; then
+		pid=$(cat "$W_DIR/xs.proc" 2>/dev/null)
 		if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
+			kill -CONT "$pid" 2>/dev/null || true
 			local i
 			for i in $(seq 20); do
 				_hp_alive "$pid" || break
@@ -149,36 +203,34 @@ _guest_ns() { echo "${W}-g$1"; }
 # guest_create DOMID DEVID [mac=] [ip4=] [ip6=] [bridge=] [ip=] [mtu=]
 #              [vifname=] [type=vif|vif_ioemu] [create=now|later|never]
 #              [gatewaydev=] [script=] [gw4=] [gw6=]
-# gw4=/gw6=: the guest's default routes (routed and NAT guests), set by
-# guest_plug through eth<devid>.
+# The xenstore side as the dom0 toolstack writes it (libxl_domain_ops for
+# a domain not yet there, then libxl_nic_ops), then, with create=now,
+# netback's vif (guest_plug).  mac=, bridge= (xenbr0; empty: no key),
+# ip=, mtu=, vifname=, type=, gatewaydev=, script=: the vif's xl settings
+# (libxl_nic_ops).  ip4=/ip6=: the guest's own addresses on eth<devid>;
+# gw4=/gw6=: its default routes (routed and NAT guests), set by guest_plug.
 guest_create() {
 	local d=$1 n=$2
 	shift 2
-	local mac ip4="" ip6="" bridge=xenbr0 ip="" mtu="" vifname="" type=vif create=now
-	local gatewaydev="" script="" has_ip=0 has_mtu=0 has_vifname=0 has_gw=0 gw4="" gw6=""
+	local ip4="" ip6="" type=vif create=now gw4="" gw6="" mac
 	mac=$(printf '00:16:3e:%02x:%02x:01' $((d & 255)) $((n & 255)))
 	local kv
+	local -a nic=()
 	for kv in "$@"; do
 		case "$kv" in
-		mac=*) mac=${kv#*=} ;;
 		ip4=*) ip4=${kv#*=} ;;
 		ip6=*) ip6=${kv#*=} ;;
-		bridge=*) bridge=${kv#*=} ;;
-		ip=*) ip=${kv#*=}; has_ip=1 ;;
-		mtu=*) mtu=${kv#*=}; has_mtu=1 ;;
-		vifname=*) vifname=${kv#*=}; has_vifname=1 ;;
-		type=*) type=${kv#*=} ;;
 		create=*) create=${kv#*=} ;;
-		gatewaydev=*) gatewaydev=${kv#*=}; has_gw=1 ;;
-		script=*) script=${kv#*=} ;;
 		gw4=*) gw4=${kv#*=} ;;
 		gw6=*) gw6=${kv#*=} ;;
+		mac=*) mac=${kv#*=} ;;
+		type=*) type=${kv#*=}; nic+=("$kv") ;;
+		bridge=* | ip=* | mtu=* | vifname=* | gatewaydev=* | script=*) nic+=("$kv") ;;
 		*) echo "guest_create: unknown option $kv" >&2; return 2 ;;
 		esac
 	done
 	case "$type" in vif | vif_ioemu) ;; *) echo "guest_create: bad type $type" >&2; return 2 ;; esac
 	case "$create" in now | later | never) ;; *) echo "guest_create: bad create $create" >&2; return 2 ;; esac
-	[ -n "$script" ] || script="$XEN_SCRIPT_DIR/vif-bridge"
 
 	local gns
 	gns=$(_guest_ns "$d")
@@ -197,37 +249,12 @@ guest_create() {
 		printf 'g_gw6=%q\n' "$gw6"
 	} >"$W_DIR/guest-$d-$n.conf"
 
-	# xenstore, as libxl__device_add + libxl__set_xenstore_nic write it.
-	local be fe
-	be=$(be_path "$d" "$n")
-	fe=$(fe_path "$d" "$n")
-	local -a w=(
-		"/local/domain/$d/name" "guest$d"
-		"/local/domain/$d/domid" "$d"
-		"$be/frontend" "$fe"
-		"$be/frontend-id" "$d"
-		"$be/online" "1"
-		"$be/state" "1"
-		"$be/script" "$script"
-		"$be/mac" "$mac"
-		"$be/handle" "$n"
-		"$be/type" "$type"
-	)
-	[ -n "$bridge" ] && w+=("$be/bridge" "$bridge")
-	[ "$has_ip" = 1 ] && w+=("$be/ip" "$ip")
-	[ "$has_gw" = 1 ] && w+=("$be/gatewaydev" "$gatewaydev")
-	[ "$has_mtu" = 1 ] && w+=("$be/mtu" "$mtu")
-	[ "$has_vifname" = 1 ] && w+=("$be/vifname" "$vifname")
-	w+=(
-		"$be/hotplug-status" ""
-		"$fe/backend" "$be"
-		"$fe/backend-id" "0"
-		"$fe/state" "1"
-		"$fe/handle" "$n"
-		"$fe/mac" "$mac"
-		"$fe/trusted" "1"
-	)
-	xenstore-write "${w[@]}" || return 1
+	{
+		xs_exists "/local/domain/$d/domid" ||
+			libxl_domain_ops "$d" "$([ "$type" = vif_ioemu ] && echo hvm || echo pv)"
+		libxl_nic_ops "$d" "$n" "mac=$mac" ${nic[@]+"${nic[@]}"}
+	} >"$W_DIR/guest-$d-$n.xs" || return 1
+	"$HP_BUILD/hp-xs-tx" <"$W_DIR/guest-$d-$n.xs" || return 1
 
 	if [ "$create" = now ]; then
 		guest_plug "$d" "$n" || return 1
@@ -271,10 +298,16 @@ guest_unplug() {
 	ip -n "$DOM0" link del "$name"
 }
 
-# run_vif TOOL DOMID DEVID COMMAND [args...]: as libxl runs a vif script.
-# TOOL: a name in $HP_BUILD, or a path.  Use as `run run_vif ...`.
-# The environment is exactly libxl's (env -i), plus PATH, XENSTORED_PATH,
-# XEN_SCRIPT_DIR, XEN_LOG_DIR and every exported XEN_HOTPLUG_* variable.
+# run_vif TOOL DOMID DEVID COMMAND [args...]: as libxl runs a vif script
+# (libxl_linux.c get_hotplug_env, libxl_device.c device_hotplug,
+# libxl__exec).  TOOL: a name in $HP_BUILD, or a path.  Use as `run
+# run_vif ...`.  The caller's whole environment (libxl passes its own on,
+# setenv'ing its variables over it) plus script, XENBUS_TYPE, XENBUS_PATH
+# (relative), XENBUS_BASE_PATH, netdev (the backend's gatewaydev or
+# empty), INTERFACE (ioemu NICs) and vif; stdin /dev/null, cwd /, and an
+# inherited fd 9 beyond 0-2 (libxl's children inherit its open fds).
+# Unlike libxl, the tool's stdout is not sent to stderr: tests check it
+# stays empty.  In dom0's namespace, killed after 30 s (libxl: 40 s).
 run_vif() {
 	local tool=$1 d=$2 n=$3
 	shift 3
@@ -296,19 +329,15 @@ run_vif() {
 		"netdev=$gw"
 	)
 	[ "$type" = vif_ioemu ] && e+=("INTERFACE=vif$d.$n-emu")
-	e+=("vif=vif$d.$n" "PATH=$PATH")
-	local v
-	for v in XENSTORED_PATH XEN_SCRIPT_DIR XEN_LOG_DIR; do
-		[ -n "${!v+x}" ] && e+=("$v=${!v}")
-	done
-	for v in $(compgen -e); do
-		case "$v" in XEN_HOTPLUG_*) e+=("$v=${!v}") ;; esac
-	done
+	e+=("vif=vif$d.$n")
 	# Test knobs (plain shell arrays, set by the caller before `run`):
 	# VIF_ENV=(name=value...) adds to the environment, VIF_UNSET=(name...)
-	# removes variables libxl would have set.
+	# removes variables libxl would have set (or the caller has).
 	local x u keep
-	local -a f=()
+	local -a f=() un=()
+	for u in ${VIF_UNSET[@]+"${VIF_UNSET[@]}"}; do
+		un+=(-u "$u")
+	done
 	for x in "${e[@]}" ${VIF_ENV[@]+"${VIF_ENV[@]}"}; do
 		keep=1
 		for u in ${VIF_UNSET[@]+"${VIF_UNSET[@]}"}; do
@@ -324,7 +353,11 @@ run_vif() {
 		vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=99
 			"--suppressions=$HP_SRCDIR/tests/valgrind.supp")
 	fi
-	ip netns exec "$DOM0" timeout -k 2 30 env -i "${f[@]}" ${vg[@]+"${vg[@]}"} "$path" "$@" </dev/null
+	(
+		cd / || exit 1
+		exec ip netns exec "$DOM0" timeout -k 2 30 env ${un[@]+"${un[@]}"} "${f[@]}" \
+			${vg[@]+"${vg[@]}"} "$path" "$@" </dev/null 9>>"$W_DIR/libxl-fd"
+	)
 }
 
 # ---------------------------------------------------------------- exec

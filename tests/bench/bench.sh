@@ -1,6 +1,7 @@
 #!/bin/bash
 # bench.sh: upstream's shell scripts against ours, side by side in one run,
-# in the simulated dom0 of tests/helpers.bash with the same xenstored.
+# in the simulated dom0 of tests/helpers.bash with the same xenstored
+# (Debian's own, as in every test world).
 # `make bench` runs it (never part of `make check`); needs root.
 #
 # Variants (BENCH_VARIANTS, a table: variant_path/variant_env below):
@@ -204,7 +205,9 @@ cmd_words() {
 	CW=("${CE[@]}" "${CP[@]}")
 }
 
-# clean_env CMD...: CMD in dom0 with the environment run_vif gives.
+# clean_env CMD...: CMD in dom0 with a service's small environment (as
+# xl devd under systemd passes on) plus the world's variables; the runner
+# adds libxl's (CE).
 clean_env() {
 	local -a e=("PATH=$PATH" "XENSTORED_PATH=$XENSTORED_PATH" "XEN_SCRIPT_DIR=$XEN_SCRIPT_DIR"
 		"XEN_LOG_DIR=$XEN_LOG_DIR")
