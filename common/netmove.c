@@ -794,3 +794,36 @@ int hp_nm_default_dev(struct hp_nl *nl, int *ifindex)
 	*ifindex = d.ifindex;
 	return d.ifindex ? 0 : -ENOENT;
 }
+
+/* ---- messages from elsewhere ------------------------------------------- */
+
+int hp_nm_snap_add(struct hp_nm_snap *s, int route, const void *msg, size_t len)
+{
+	const struct nlmsghdr *nlh = msg;
+	size_t hdr = NLMSG_HDRLEN + NLMSG_ALIGN(route ? sizeof(struct rtmsg) : sizeof(struct ifaddrmsg));
+	const unsigned char *p = (const unsigned char *)msg + hdr;
+	size_t left;
+
+	if (len < hdr || len > HP_NM_MSG_MAX || nlh->nlmsg_len != len ||
+	    nlh->nlmsg_type != (route ? RTM_NEWROUTE : RTM_NEWADDR))
+		return -EINVAL;
+	/* every attribute whole, up to the end (as nla_ok reads them); a
+	 * label is a C string */
+	for (left = len - hdr; left;) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		size_t step;
+
+		if (left < NLA_HDRLEN || a->nla_len < NLA_HDRLEN || a->nla_len > left)
+			return -EINVAL;
+		if (!route && (a->nla_type & NLA_TYPE_MASK) == IFA_LABEL &&
+		    !memchr(p + NLA_HDRLEN, '\0', a->nla_len - NLA_HDRLEN))
+			return -EINVAL;
+		step = NLA_ALIGN(a->nla_len);
+		if (step > left)
+			return -EINVAL;
+		p += step;
+		left -= step;
+	}
+	return route ? msg_push(&s->routes, &s->nroutes, msg, len)
+		     : msg_push(&s->addrs, &s->naddrs, msg, len);
+}

@@ -31,6 +31,8 @@
 
 #include "link.h"
 
+#define HP_NM_MSG_MAX 65536
+
 struct hp_nm_msg {
 	void *data; /* a struct nlmsghdr and its payload, malloc'd */
 	size_t len;
@@ -49,6 +51,11 @@ struct hp_nm_snap {
 int hp_nm_snapshot(struct hp_nl *nl, int ifindex, int all, struct hp_nm_snap *s, char *what,
 		   size_t wsize);
 void hp_nm_snap_free(struct hp_nm_snap *s);
+/* Adds a copy of a message kept elsewhere (a state file) to the
+ * snapshot: an RTM_NEWROUTE (route set) or RTM_NEWADDR, whole (its length
+ * that of the header, every attribute inside it, a label a C string, at
+ * most HP_NM_MSG_MAX bytes).  -EINVAL when it is not. */
+int hp_nm_snap_add(struct hp_nm_snap *s, int route, const void *msg, size_t len);
 /* Appends b's objects to a (copies). */
 int hp_nm_snap_append(struct hp_nm_snap *a, const struct hp_nm_snap *b);
 
