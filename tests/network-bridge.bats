@@ -316,7 +316,7 @@ assert_bridged() { # assert_bridged BRIDGE PORT
 	assert_state "$BEFORE"
 	run in_dom0 env XEN_HOTPLUG_FAIL_STEP=bridge-routes "$HP_BUILD/network-bridge" start
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"step 12 'bridge-routes'"* ]]
+	[[ "$output" == *"step 13 'bridge-routes'"* ]]
 	assert_state "$BEFORE"
 }
 
