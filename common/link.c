@@ -3,6 +3,7 @@
  * subscribed to link notifications. */
 #include <errno.h>
 #include <linux/if.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
@@ -266,28 +267,124 @@ int hp_link_set_addrgen_none(struct hp_nl *nl, int ifindex)
 	return change(nl, ifindex, chg);
 }
 
+/* Every link, read by one dump: fn sees each (its first error stops
+ * the calls, and is returned once the dump has been read to its end). */
+struct each {
+	int (*fn)(const struct hp_link *l, void *arg);
+	void *arg;
+	int rc;
+};
+
+static void each_parsed(struct nl_object *o, void *arg)
+{
+	struct each *e = arg;
+	struct hp_link l;
+
+	fill(&l, (struct rtnl_link *)o);
+	if (!e->rc)
+		e->rc = e->fn(&l, e->arg);
+}
+
+static int parse_each(struct nl_msg *msg, void *arg)
+{
+	struct each *e = arg;
+	int rc = nl_msg_parse(msg, each_parsed, e);
+
+	return rc < 0 ? hp_nl_errno(rc) : e->rc;
+}
+
+static int link_dump(struct hp_nl *nl, int (*fn)(const struct hp_link *, void *), void *arg)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_DUMP);
+	struct each e = { fn, arg, 0 };
+
+	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return hp_nl_get(nl, msg, parse_each, &e);
+}
+
+struct names {
+	int master; /* 0: bridges, else the ports of this master */
+	char (*out)[HP_IFNAMSIZ];
+	int max, n;
+};
+
+static int add_name(const struct hp_link *l, void *arg)
+{
+	struct names *v = arg;
+
+	if (v->master ? l->master != v->master : !l->is_bridge)
+		return 0;
+	if (v->n < v->max)
+		snprintf(v->out[v->n], HP_IFNAMSIZ, "%s", l->name);
+	v->n++;
+	return 0;
+}
+
 int hp_link_list_bridges(struct hp_nl *nl, char (*out)[HP_IFNAMSIZ], int max, int *n)
 {
-	struct nl_cache *cache = NULL;
-	struct nl_object *o;
+	struct names v = { 0, out, max, 0 };
+	int rc = link_dump(nl, add_name, &v);
+
+	*n = rc ? 0 : v.n;
+	return rc;
+}
+
+int hp_link_list_ports(struct hp_nl *nl, int master, char (*out)[HP_IFNAMSIZ], int max, int *n)
+{
+	struct names v = { master, out, max, 0 };
+	int rc = master > 0 ? link_dump(nl, add_name, &v) : -ENODEV;
+
+	*n = rc ? 0 : v.n;
+	return rc;
+}
+
+/* By hand: libnl-route 3.7 sets no bridge attribute (IFLA_BR_*). */
+int hp_link_add_bridge(struct hp_nl *nl, const char *name, unsigned int mtu,
+		       const unsigned char mac[6])
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nlattr *info, *data;
+	struct nl_msg *m;
+
+	if (hp_parse_ifname(name))
+		return -EINVAL;
+	if (!(m = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL)))
+		return -ENOMEM;
+	if (nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(m, IFLA_IFNAME, name) < 0 || nla_put_u32(m, IFLA_MTU, mtu) < 0 ||
+	    nla_put(m, IFLA_ADDRESS, 6, mac) < 0 || !(info = nla_nest_start(m, IFLA_LINKINFO)) ||
+	    nla_put_string(m, IFLA_INFO_KIND, "bridge") < 0 ||
+	    !(data = nla_nest_start(m, IFLA_INFO_DATA)) ||
+	    nla_put_u32(m, IFLA_BR_STP_STATE, 0) < 0 || nla_put_u32(m, IFLA_BR_FORWARD_DELAY, 0) < 0) {
+		nlmsg_free(m);
+		return -ENOMEM;
+	}
+	nla_nest_end(m, data);
+	nla_nest_end(m, info);
+	return hp_nl_talk(nl, m);
+}
+
+int hp_link_del(struct hp_nl *nl, int ifindex)
+{
+	struct rtnl_link *l = rtnl_link_alloc();
+	struct nl_msg *msg = NULL;
 	int rc;
 
-	*n = 0;
-	rc = rtnl_link_alloc_cache(hp_nl_sock(nl), AF_UNSPEC, &cache);
-	if (rc < 0)
-		return hp_nl_errno(rc);
-	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_link *l = (struct rtnl_link *)o;
-		const char *kind = rtnl_link_get_type(l);
-
-		if (!kind || strcmp(kind, "bridge"))
-			continue;
-		if (*n < max)
-			snprintf(out[*n], HP_IFNAMSIZ, "%s", rtnl_link_get_name(l));
-		(*n)++;
+	if (!l)
+		return -ENOMEM;
+	if (ifindex <= 0) {
+		rtnl_link_put(l);
+		return 0;
 	}
-	nl_cache_free(cache);
-	return 0;
+	rtnl_link_set_ifindex(l, ifindex);
+	rc = rtnl_link_build_delete_request(l, &msg);
+	rtnl_link_put(l);
+	rc = rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
+	return rc == -ENODEV ? 0 : rc;
 }
 
 int hp_addr_flush(struct hp_nl *nl, int ifindex)

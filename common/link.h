@@ -59,5 +59,14 @@ int hp_addr_flush(struct hp_nl *nl, int ifindex);
 int hp_link_down_now(int ifindex);
 /* The names of all bridges: *n set, names copied into out (at most max). */
 int hp_link_list_bridges(struct hp_nl *nl, char (*out)[HP_IFNAMSIZ], int max, int *n);
+/* The same for the ports of link master (its slaves). */
+int hp_link_list_ports(struct hp_nl *nl, int master, char (*out)[HP_IFNAMSIZ], int max, int *n);
+/* Creates a bridge with STP off, forward delay 0, the given MTU and MAC
+ * (set explicitly: the bridge then keeps it whatever ports join).
+ * -EEXIST when the name is taken. */
+int hp_link_add_bridge(struct hp_nl *nl, const char *name, unsigned int mtu,
+		       const unsigned char mac[6]);
+/* Deletes a link.  A missing link is a success. */
+int hp_link_del(struct hp_nl *nl, int ifindex);
 
 #endif

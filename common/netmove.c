@@ -1,9 +1,8 @@
-/* Moving a link's addresses and routes to another link; the bridge it
- * moves to.  See netmove.h.  Requests are built by hand with libnl's
- * message API (libnl-route's address and route objects know a fixed list
- * of attributes; a copy of the kernel's own message keeps them all), and
- * answers are read with our own error callback so that the kernel's errno
- * arrives unchanged. */
+/* Moving a link's addresses and routes to another link.  See netmove.h.
+ * Requests are built by hand with libnl's message API (libnl-route's
+ * address and route objects know a fixed list of attributes; a copy of
+ * the kernel's own message keeps them all) and sent on nl.c's one
+ * request path, so that the kernel's errno arrives unchanged. */
 #include <errno.h>
 #include <arpa/inet.h>
 #include <linux/if_addr.h>
@@ -36,73 +35,8 @@
 
 /* ---- requests ----------------------------------------------------------- */
 
-struct talk {
-	int err;
-	int cb_err; /* from valid: the dump is still read to its end */
-	int done;
-	int (*valid)(struct nlmsghdr *nlh, void *arg);
-	void *arg;
-};
-
-static int err_cb(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
-{
-	struct talk *t = arg;
-
-	t->err = e->error ? e->error : -EIO;
-	return NL_STOP;
-}
-
-static int ack_cb(struct nl_msg *m, void *arg)
-{
-	((struct talk *)arg)->done = 1;
-	return NL_STOP;
-}
-
-static int valid_cb(struct nl_msg *m, void *arg)
-{
-	struct talk *t = arg;
-	int rc;
-
-	if (!t->valid)
-		return NL_OK;
-	if (!t->cb_err && (rc = t->valid(nlmsg_hdr(m), t->arg)) < 0)
-		t->cb_err = rc;
-	return NL_OK;
-}
-
-/* Sends msg (freed) and reads until the ACK, the end of a dump or an
- * error: 0 or the kernel's -errno. */
-static int talk(struct hp_nl *nl, struct nl_msg *msg, int (*valid)(struct nlmsghdr *, void *),
-		void *arg)
-{
-	struct nl_sock *sk = hp_nl_sock(nl);
-	struct talk t = { .valid = valid, .arg = arg };
-	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
-	int rc;
-
-	if (!cb) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	nl_cb_err(cb, NL_CB_CUSTOM, err_cb, &t);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, ack_cb, &t);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, ack_cb, &t);
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, valid_cb, &t);
-	rc = nl_send_auto(sk, msg);
-	nlmsg_free(msg);
-	if (rc < 0) {
-		nl_cb_put(cb);
-		return hp_nl_errno(rc);
-	}
-	while (!t.done && !t.err) {
-		rc = nl_recvmsgs(sk, cb);
-		if (rc < 0 && !t.err)
-			t.err = hp_nl_errno(rc);
-	}
-	nl_cb_put(cb);
-	return t.err ? t.err : t.cb_err;
-}
-
+/* A request of type with a fixed header: NULL without memory (hp_nl_talk
+ * and hp_nl_get take NULL as -ENOMEM). */
 static struct nl_msg *msg_new(int type, int flags, void *hdr, size_t len)
 {
 	struct nl_msg *m = nlmsg_alloc_simple(type, flags);
@@ -144,20 +78,6 @@ void hp_nm_snap_free(struct hp_nm_snap *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int hp_nm_snap_append(struct hp_nm_snap *a, const struct hp_nm_snap *b)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < b->naddrs; i++)
-		if ((rc = msg_push(&a->addrs, &a->naddrs, b->addrs[i].data, b->addrs[i].len)))
-			return rc;
-	for (i = 0; i < b->nroutes; i++)
-		if ((rc = msg_push(&a->routes, &a->nroutes, b->routes[i].data, b->routes[i].len)))
-			return rc;
-	return 0;
-}
-
 struct dump {
 	int ifindex;
 	int all;
@@ -166,8 +86,9 @@ struct dump {
 	size_t wsize;
 };
 
-static int addr_cb(struct nlmsghdr *nlh, void *arg)
+static int addr_cb(struct nl_msg *msg, void *arg)
 {
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct dump *d = arg;
 	struct ifaddrmsg *ifa = nlmsg_data(nlh);
 	struct nlattr *tb[IFA_MAX + 1];
@@ -218,8 +139,9 @@ static int oif_is(int *ifindex, void *arg)
 	return *ifindex == *(int *)arg;
 }
 
-static int route_cb(struct nlmsghdr *nlh, void *arg)
+static int route_cb(struct nl_msg *msg, void *arg)
 {
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct dump *d = arg;
 	struct rtmsg *rtm = nlmsg_data(nlh);
 	struct nlattr *tb[RTA_MAX + 1];
@@ -244,23 +166,15 @@ static int route_cb(struct nlmsghdr *nlh, void *arg)
 	return msg_push(&d->s->routes, &d->s->nroutes, nlh, nlh->nlmsg_len);
 }
 
-static int dump(struct hp_nl *nl, int type, int family, int (*cb)(struct nlmsghdr *, void *),
+static int dump(struct hp_nl *nl, int type, int family, int (*cb)(struct nl_msg *, void *),
 		void *arg)
 {
-	struct nl_msg *m;
+	struct ifaddrmsg ifa = { .ifa_family = (unsigned char)family };
+	struct rtmsg rtm = { .rtm_family = (unsigned char)family };
 
-	if (type == RTM_GETADDR) {
-		struct ifaddrmsg h = { .ifa_family = (unsigned char)family };
-
-		m = msg_new(type, NLM_F_DUMP, &h, sizeof(h));
-	} else {
-		struct rtmsg h = { .rtm_family = (unsigned char)family };
-
-		m = msg_new(type, NLM_F_DUMP, &h, sizeof(h));
-	}
-	if (!m)
-		return -ENOMEM;
-	return talk(nl, m, cb, arg);
+	if (type == RTM_GETADDR)
+		return hp_nl_get(nl, msg_new(type, NLM_F_DUMP, &ifa, sizeof(ifa)), cb, arg);
+	return hp_nl_get(nl, msg_new(type, NLM_F_DUMP, &rtm, sizeof(rtm)), cb, arg);
 }
 
 int hp_nm_snapshot(struct hp_nl *nl, int ifindex, int all, struct hp_nm_snap *s, char *what,
@@ -487,12 +401,8 @@ static int family_of(const struct hp_nm_msg *m)
 static int addr_add_one(struct hp_nl *nl, const struct hp_nm_msg *a, int to, const char *to_name,
 			char *what, size_t wsize)
 {
-	struct nl_msg *m = addr_msg(a, RTM_NEWADDR, to, to_name);
-	int rc;
+	int rc = hp_nl_talk(nl, addr_msg(a, RTM_NEWADDR, to, to_name));
 
-	if (!m)
-		return say(a, -ENOMEM, what, wsize);
-	rc = talk(nl, m, NULL, NULL);
 	return say(a, rc == -EEXIST ? 0 : rc, what, wsize);
 }
 
@@ -525,11 +435,7 @@ int hp_nm_addrs_del(struct hp_nl *nl, const struct hp_nm_snap *s, int ifindex, c
 	/* From the last: an IPv4 secondary goes before its primary, which
 	 * would take it along. */
 	for (i = s->naddrs; i-- > 0;) {
-		struct nl_msg *m = addr_msg(&s->addrs[i], RTM_DELADDR, ifindex, "");
-
-		if (!m)
-			return say(&s->addrs[i], -ENOMEM, what, wsize);
-		rc = talk(nl, m, NULL, NULL);
+		rc = hp_nl_talk(nl, addr_msg(&s->addrs[i], RTM_DELADDR, ifindex, ""));
 		if (rc && rc != -EADDRNOTAVAIL && rc != -ENODEV && rc != -ENOENT && rc != -ESRCH)
 			return say(&s->addrs[i], rc, what, wsize);
 	}
@@ -552,15 +458,12 @@ int hp_nm_routes_add(struct hp_nl *nl, const struct hp_nm_snap *s, int from, int
 		first = 0;
 		for (i = 0; i < s->nroutes; i++) {
 			const struct rtmsg *rtm = nlmsg_data((struct nlmsghdr *)s->routes[i].data);
-			struct nl_msg *m;
 
 			if (done[i] || (pass == 0 && rtm->rtm_scope == RT_SCOPE_UNIVERSE))
 				continue;
-			if (!(m = route_msg(&s->routes[i], RTM_NEWROUTE, from, to))) {
-				rc = -ENOMEM;
+			rc = hp_nl_talk(nl, route_msg(&s->routes[i], RTM_NEWROUTE, from, to));
+			if (rc == -ENOMEM)
 				goto out;
-			}
-			rc = talk(nl, m, NULL, NULL);
 			if (!rc || rc == -EEXIST) {
 				done[i] = 1;
 				left--;
@@ -585,212 +488,42 @@ int hp_nm_routes_del(struct hp_nl *nl, const struct hp_nm_snap *s, int from, int
 	int rc;
 
 	for (i = s->nroutes; i-- > 0;) {
-		struct nl_msg *m = route_msg(&s->routes[i], RTM_DELROUTE, from, ifindex);
-
-		if (!m)
-			return say(&s->routes[i], -ENOMEM, what, wsize);
-		rc = talk(nl, m, NULL, NULL);
+		rc = hp_nl_talk(nl, route_msg(&s->routes[i], RTM_DELROUTE, from, ifindex));
 		if (rc && rc != -ESRCH && rc != -ENOENT && rc != -ENODEV && rc != -EADDRNOTAVAIL)
 			return say(&s->routes[i], rc, what, wsize);
 	}
 	return 0;
 }
 
-/* ---- text form ---------------------------------------------------------- */
+/* ---- messages from elsewhere ------------------------------------------- */
 
-static int write_hex(FILE *f, const char *key, const struct hp_nm_msg *m)
+int hp_nm_snap_add(struct hp_nm_snap *s, int route, const void *msg, size_t len)
 {
-	const unsigned char *p = m->data;
-	size_t i;
+	const struct nlmsghdr *nlh = msg;
+	size_t hdr = NLMSG_HDRLEN + NLMSG_ALIGN(route ? sizeof(struct rtmsg) : sizeof(struct ifaddrmsg));
+	const unsigned char *p = (const unsigned char *)msg + hdr;
+	size_t left;
 
-	fprintf(f, "%s ", key);
-	for (i = 0; i < m->len; i++)
-		fprintf(f, "%02x", p[i]);
-	return fputc('\n', f) == EOF ? -EIO : 0;
-}
-
-int hp_nm_snap_write(FILE *f, const struct hp_nm_snap *s)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < s->naddrs; i++)
-		if ((rc = write_hex(f, "addr", &s->addrs[i])))
-			return rc;
-	for (i = 0; i < s->nroutes; i++)
-		if ((rc = write_hex(f, "route", &s->routes[i])))
-			return rc;
-	return ferror(f) ? -EIO : 0;
-}
-
-static int unhex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-int hp_nm_snap_read_line(struct hp_nm_snap *s, const char *key, const char *hex)
-{
-	size_t len = strlen(hex) / 2, i, hdr;
-	int route = !strcmp(key, "route"), rc;
-	struct nlmsghdr *nlh;
-	unsigned char *buf;
-
-	if ((!route && strcmp(key, "addr")) || strlen(hex) % 2 || len < NLMSG_HDRLEN || len > 65536)
+	if (len < hdr || len > HP_NM_MSG_MAX || nlh->nlmsg_len != len ||
+	    nlh->nlmsg_type != (route ? RTM_NEWROUTE : RTM_NEWADDR))
 		return -EINVAL;
-	if (!(buf = malloc(len)))
-		return -ENOMEM;
-	for (i = 0; i < len; i++) {
-		int hi = unhex(hex[2 * i]), lo = unhex(hex[2 * i + 1]);
+	/* every attribute whole, up to the end (as nla_ok reads them); a
+	 * label is a C string */
+	for (left = len - hdr; left;) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		size_t step;
 
-		if (hi < 0 || lo < 0) {
-			free(buf);
+		if (left < NLA_HDRLEN || a->nla_len < NLA_HDRLEN || a->nla_len > left)
 			return -EINVAL;
-		}
-		buf[i] = (unsigned char)(hi << 4 | lo);
+		if (!route && (a->nla_type & NLA_TYPE_MASK) == IFA_LABEL &&
+		    !memchr(p + NLA_HDRLEN, '\0', a->nla_len - NLA_HDRLEN))
+			return -EINVAL;
+		step = NLA_ALIGN(a->nla_len);
+		if (step > left)
+			return -EINVAL;
+		p += step;
+		left -= step;
 	}
-	nlh = (struct nlmsghdr *)buf;
-	hdr = NLMSG_HDRLEN + NLMSG_ALIGN(route ? sizeof(struct rtmsg) : sizeof(struct ifaddrmsg));
-	rc = nlh->nlmsg_len != len || nlh->nlmsg_type != (route ? RTM_NEWROUTE : RTM_NEWADDR) ||
-	     len < hdr;
-	if (!rc) {
-		struct nlattr *a;
-		int rem;
-
-		/* every attribute whole, up to the end */
-		nla_for_each_attr(a, (struct nlattr *)(buf + hdr), (int)(len - hdr), rem)
-			;
-		rc = rem != 0;
-	}
-	if (rc) {
-		free(buf);
-		return -EINVAL;
-	}
-	rc = route ? msg_push(&s->routes, &s->nroutes, buf, len) : msg_push(&s->addrs, &s->naddrs, buf, len);
-	free(buf);
-	return rc;
-}
-
-/* ---- links -------------------------------------------------------------- */
-
-int hp_nm_bridge_create(struct hp_nl *nl, const char *name, unsigned int mtu,
-			const unsigned char mac[6])
-{
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-	struct nlattr *info, *data;
-	struct nl_msg *m;
-
-	if (!(m = msg_new(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi))))
-		return -ENOMEM;
-	if (nla_put_string(m, IFLA_IFNAME, name) < 0 || nla_put_u32(m, IFLA_MTU, mtu) < 0 ||
-	    nla_put(m, IFLA_ADDRESS, 6, mac) < 0 || !(info = nla_nest_start(m, IFLA_LINKINFO)) ||
-	    nla_put_string(m, IFLA_INFO_KIND, "bridge") < 0 ||
-	    !(data = nla_nest_start(m, IFLA_INFO_DATA)) ||
-	    nla_put_u32(m, IFLA_BR_STP_STATE, 0) < 0 || nla_put_u32(m, IFLA_BR_FORWARD_DELAY, 0) < 0) {
-		nlmsg_free(m);
-		return -ENOMEM;
-	}
-	nla_nest_end(m, data);
-	nla_nest_end(m, info);
-	return talk(nl, m, NULL, NULL);
-}
-
-struct ports {
-	int br;
-	char (*names)[HP_IFNAMSIZ];
-	int max, n;
-};
-
-static int port_cb(struct nlmsghdr *nlh, void *arg)
-{
-	struct ports *p = arg;
-	struct ifinfomsg *ifi = nlmsg_data(nlh);
-	struct nlattr *tb[IFLA_MAX + 1];
-
-	if (nlh->nlmsg_type != RTM_NEWLINK || nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0 ||
-	    !tb[IFLA_MASTER] || (int)nla_get_u32(tb[IFLA_MASTER]) != p->br || !tb[IFLA_IFNAME])
-		return 0;
-	if (p->n < p->max)
-		snprintf(p->names[p->n], HP_IFNAMSIZ, "%s", nla_get_string(tb[IFLA_IFNAME]));
-	p->n++;
-	return 0;
-}
-
-int hp_nm_bridge_ports(struct hp_nl *nl, int br_ifindex, char (*names)[HP_IFNAMSIZ], int max,
-		       int *n)
-{
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-	struct ports p = { br_ifindex, names, max, 0 };
-	struct nl_msg *m = msg_new(RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof(ifi));
-	int rc;
-
-	if (!m)
-		return -ENOMEM;
-	rc = talk(nl, m, port_cb, &p);
-	*n = p.n;
-	return rc;
-}
-
-int hp_nm_link_del(struct hp_nl *nl, int ifindex)
-{
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
-	struct nl_msg *m = msg_new(RTM_DELLINK, 0, &ifi, sizeof(ifi));
-	int rc;
-
-	if (!m)
-		return -ENOMEM;
-	rc = talk(nl, m, NULL, NULL);
-	return rc == -ENODEV ? 0 : rc;
-}
-
-struct dflt {
-	int ifindex;
-	unsigned int metric;
-};
-
-static int first_oif(int *ifindex, void *arg)
-{
-	*(int *)arg = *ifindex;
-	return 1;
-}
-
-static int default_cb(struct nlmsghdr *nlh, void *arg)
-{
-	struct dflt *d = arg;
-	struct rtmsg *rtm = nlmsg_data(nlh);
-	struct nlattr *tb[RTA_MAX + 1];
-	unsigned int table = rtm->rtm_table, metric = 0;
-	int oif = 0;
-
-	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_dst_len || rtm->rtm_type != RTN_UNICAST ||
-	    nlmsg_parse(nlh, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
-		return 0;
-	if (tb[RTA_TABLE])
-		table = nla_get_u32(tb[RTA_TABLE]);
-	if (tb[RTA_PRIORITY])
-		metric = nla_get_u32(tb[RTA_PRIORITY]);
-	if (table != RT_TABLE_MAIN || (d->ifindex && metric >= d->metric))
-		return 0;
-	route_oifs(nlh, first_oif, &oif);
-	if (oif) {
-		d->ifindex = oif;
-		d->metric = metric;
-	}
-	return 0;
-}
-
-int hp_nm_default_dev(struct hp_nl *nl, int *ifindex)
-{
-	struct dflt d = { 0, 0 };
-	int rc;
-
-	if ((rc = dump(nl, RTM_GETROUTE, AF_INET, default_cb, &d)))
-		return rc;
-	if (!d.ifindex && (rc = dump(nl, RTM_GETROUTE, AF_INET6, default_cb, &d)))
-		return rc;
-	*ifindex = d.ifindex;
-	return d.ifindex ? 0 : -ENOENT;
+	return route ? msg_push(&s->routes, &s->nroutes, msg, len)
+		     : msg_push(&s->addrs, &s->naddrs, msg, len);
 }

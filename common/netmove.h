@@ -1,6 +1,6 @@
 /* Moving a link's layer-3 configuration (IPv4 and IPv6 addresses and
  * the routes through it, in every table) to another link, for
- * network-bridge, and the bridge it moves to.
+ * network-bridge.
  *
  * Objects are kept as the kernel's own rtnetlink messages (RTM_NEWADDR,
  * RTM_NEWROUTE from a dump) and sent back with only the link changed, so
@@ -27,9 +27,10 @@
 #define HP_NETMOVE_H
 
 #include <stddef.h>
-#include <stdio.h>
 
 #include "link.h"
+
+#define HP_NM_MSG_MAX 65536
 
 struct hp_nm_msg {
 	void *data; /* a struct nlmsghdr and its payload, malloc'd */
@@ -49,8 +50,11 @@ struct hp_nm_snap {
 int hp_nm_snapshot(struct hp_nl *nl, int ifindex, int all, struct hp_nm_snap *s, char *what,
 		   size_t wsize);
 void hp_nm_snap_free(struct hp_nm_snap *s);
-/* Appends b's objects to a (copies). */
-int hp_nm_snap_append(struct hp_nm_snap *a, const struct hp_nm_snap *b);
+/* Adds a copy of a message kept elsewhere (a state file) to the
+ * snapshot: an RTM_NEWROUTE (route set) or RTM_NEWADDR, whole (its length
+ * that of the header, every attribute inside it, a label a C string, at
+ * most HP_NM_MSG_MAX bytes).  -EINVAL when it is not. */
+int hp_nm_snap_add(struct hp_nm_snap *s, int route, const void *msg, size_t len);
 
 /* Adds the snapshot's addresses to link to/to_name, in an order that
  * reproduces the original order of the kernel's list, with IPv4 labels
@@ -77,25 +81,5 @@ int hp_nm_routes_del(struct hp_nl *nl, const struct hp_nm_snap *s, int from, int
 /* "10.0.0.2/24", "default via 10.0.0.1 table 254 metric 0": for messages
  * and for `status`. */
 void hp_nm_describe(const struct hp_nm_msg *m, char *buf, size_t size);
-
-/* The snapshot as text lines "addr <hex>" and "route <hex>", and one
- * line back (key "addr" or "route", value the hex); -EINVAL when the text
- * is not a well-formed message of that kind. */
-int hp_nm_snap_write(FILE *f, const struct hp_nm_snap *s);
-int hp_nm_snap_read_line(struct hp_nm_snap *s, const char *key, const char *hex);
-
-/* Creates a bridge with STP off, forward delay 0, the given MTU and MAC
- * (set explicitly: the bridge then keeps it whatever ports join).
- * -EEXIST when the name is taken. */
-int hp_nm_bridge_create(struct hp_nl *nl, const char *name, unsigned int mtu,
-			const unsigned char mac[6]);
-/* The names of the ports of a bridge (at most max); *n their number. */
-int hp_nm_bridge_ports(struct hp_nl *nl, int br_ifindex, char (*names)[HP_IFNAMSIZ], int max,
-		       int *n);
-/* Deletes a link.  A missing link is a success. */
-int hp_nm_link_del(struct hp_nl *nl, int ifindex);
-/* The link of the host's default route: IPv4 first, then IPv6, the
- * lowest metric of the main table.  -ENOENT when there is none. */
-int hp_nm_default_dev(struct hp_nl *nl, int *ifindex);
 
 #endif

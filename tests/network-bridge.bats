@@ -32,7 +32,16 @@ teardown() {
 
 # ---------------------------------------------------------------- helpers
 
-nb() { in_dom0 "$HP_BUILD/network-bridge" "$@"; }
+# HP_VALGRIND=1 (make check-valgrind): under valgrind, any error or
+# leak makes it exit 99.
+nb() {
+	local -a vg=()
+	[ "${HP_VALGRIND:-0}" = 1 ] && vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=all
+		--error-exitcode=99 "--suppressions=$HP_SRCDIR/tests/valgrind.supp")
+	in_dom0 ${vg[@]+"${vg[@]}"} "$HP_BUILD/network-bridge" "$@"
+}
+# Always under valgrind: for what only valgrind sees.
+nb_valgrind() { HP_VALGRIND=1 nb "$@"; }
 
 # Everything `stop` must give back, unfiltered: ip's own JSON of every
 # link, address and route (all tables, both families).  Nothing is
@@ -81,6 +90,17 @@ assert_state() {
 
 outside_reaches() { in_outside busybox ping -c 1 -W 1 "$1" >/dev/null 2>&1; }
 outside_reaches6() { in_outside busybox ping6 -c 1 -W 1 "$1" >/dev/null 2>&1; }
+
+# The host is exactly as before start, and the outside reaches it at each
+# of its addresses; no state file is left.
+assert_restored() {
+	assert_state "$BEFORE"
+	[ ! -e "$XEN_HOTPLUG_RUN_DIR/network-bridge.eth0.state" ]
+	wait_for 5000 outside_reaches 192.0.2.1
+	outside_reaches 192.0.2.3
+	wait_for 5000 outside_reaches6 2001:db8:1::1
+	outside_reaches6 2001:db8:1::5
+}
 
 assert_bridged() { # assert_bridged BRIDGE PORT
 	local br=$1 port=$2
@@ -316,8 +336,94 @@ assert_bridged() { # assert_bridged BRIDGE PORT
 	assert_state "$BEFORE"
 	run in_dom0 env XEN_HOTPLUG_FAIL_STEP=bridge-routes "$HP_BUILD/network-bridge" start
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"step 12 'bridge-routes'"* ]]
+	[[ "$output" == *"step 13 'bridge-routes'"* ]]
 	assert_state "$BEFORE"
+}
+
+# kill_start_at_every_step [ARGS...]: start killed (SIGKILL) before each
+# of its steps in turn, then a plain `stop`, which must give the host
+# back whatever the start left: no bridge, the bridge under its first
+# name, the NIC under either name, no addresses or routes anywhere, no
+# default route to find the NIC by.
+kill_start_at_every_step() {
+	local n=1
+	while :; do
+		run in_dom0 env XEN_HOTPLUG_KILL_STEP=$n "$HP_BUILD/network-bridge" start "$@"
+		[ "$status" -eq 0 ] && break
+		echo "step $n: $output" | grep -E "killed before step" || true
+		[ "$status" -eq 137 ]
+		[[ "$output" == *"start: killed before step $n "* ]]
+		run nb stop
+		echo "$output"
+		[ "$status" -eq 0 ]
+		assert_restored
+		n=$((n + 1))
+		[ "$n" -le 40 ]
+	done
+	[ "$n" -ge 14 ]
+	run nb stop
+	[ "$status" -eq 0 ]
+	assert_restored
+}
+
+@test "stop gives the host back after a start killed before any of its steps" {
+	kill_start_at_every_step
+}
+
+@test "bridge=xenbr0: stop gives the host back after a start killed before any step" {
+	kill_start_at_every_step bridge=xenbr0
+}
+
+@test "stop gives the host back after a stop killed before any of its steps" {
+	local n=1
+	while :; do
+		run nb start
+		[ "$status" -eq 0 ]
+		run in_dom0 env XEN_HOTPLUG_KILL_STEP=$n "$HP_BUILD/network-bridge" stop
+		[ "$status" -eq 0 ] && break
+		[ "$status" -eq 137 ]
+		[[ "$output" == *"stop: killed before step $n "* ]]
+		run nb stop
+		echo "after a stop killed before step $n: $output"
+		[ "$status" -eq 0 ]
+		assert_restored
+		n=$((n + 1))
+		[ "$n" -le 40 ]
+	done
+	[ "$n" -ge 13 ]
+	assert_restored
+}
+
+@test "stop gives the host back when the bridge was deleted by hand" {
+	local args
+	for args in "" "bridge=xenbr0"; do
+		run nb start $args
+		[ "$status" -eq 0 ]
+		in_dom0 ip link del "$( [ -n "$args" ] && echo xenbr0 || echo eth0)"
+		# status says so, and reads no uninitialised memory
+		run nb_valgrind status netdev=eth0
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"INCOMPLETE: run stop"* ]]
+		run nb stop netdev=eth0
+		echo "$output"
+		[ "$status" -eq 0 ]
+		assert_restored
+	done
+	# the same found without netdev=: no default route is left to find it by
+	run nb start
+	[ "$status" -eq 0 ]
+	in_dom0 ip link del eth0
+	! in_dom0 ip route show | grep -q default
+	run nb_valgrind status
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"eth0: bridged by network-bridge"*"INCOMPLETE: run stop"* ]]
+	[[ "$output" == *"peth0: veth, up"* ]]
+	run nb stop
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_restored
 }
 
 @test "stop: a failure injected at every step leaves the bridge as it was" {

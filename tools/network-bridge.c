@@ -7,7 +7,8 @@
  *
  * netdev     the NIC (default: the device of the default route, IPv4 then
  *            IPv6; after a start, that is the bridge, and the NIC is found
- *            from the state file)
+ *            from the state file; with no default route at all, the NIC
+ *            of the only state file)
  * bridge     the bridge's name (default: netdev).  bridge = netdev: the NIC
  *            is renamed p<netdev> and the bridge takes its name, so that
  *            everything configured by name (firewall, daemons, policy
@@ -19,45 +20,55 @@
  *            (fw-bridge-policy.h); default no.
  * Parameters come from the environment, then the arguments, as upstream.
  *
- * start: record the NIC's state, create the bridge (STP off, forward
+ * start: record the NIC's state (nbstate.h), install the antispoof policy
+ * (before any port can forward), create the bridge (STP off, forward
  * delay 0, the NIC's MTU and MAC), move the NIC's addresses and routes
- * (every table, IPv4 and IPv6) onto it, rename, enslave, bring up.  Each
- * step is undone, in reverse, when a later one fails.  stop: the same
- * transaction the other way, from the state file.  status: the bridge, its
- * ports, addresses and routes, in words.
+ * (every table, IPv4 and IPv6) onto it, rename, enslave, bring up: one
+ * transaction (txn.h), each step undone in reverse when a later one
+ * fails.  stop: the same the other way, from the state file, from
+ * whatever a killed start or stop, or a hand, left (no bridge, the bridge
+ * under its first name, the NIC under either name): each step looks at the
+ * kernel and does what is left to do.  status: the bridge, its ports,
+ * addresses and routes, in words (show.h).
  *
  * Files: $XEN_HOTPLUG_RUN_DIR (default /run/xen-hotplug)/
  *   network-bridge.<netdev>.lock   flock against a concurrent start/stop
  *   network-bridge.<netdev>.state  what stop needs (written atomically)
- * Test hooks (never set in production): XEN_HOTPLUG_FAIL_STEP=<n|name>
- * makes that step fail before it runs; XEN_HOTPLUG_PROC_MOUNTS replaces
+ * Test hooks (never set in production): XEN_HOTPLUG_FAIL_STEP and
+ * XEN_HOTPLUG_KILL_STEP (txn.h); XEN_HOTPLUG_PROC_MOUNTS replaces
  * /proc/mounts.
  *
  * Exit: 0 success (also start when already started, stop when not
  * started), 1 failure or refusal, 2 usage.  Messages go to stderr, syslog
  * and xen-hotplug.log; status writes to stdout.
+ *
+ * Longer than STYLE.md's 500 lines for one job: two transactions of 13
+ * steps over one NIC and one bridge.  Each operation is written once and
+ * is the other command's undo, next to the tables that order them; the
+ * state file, the mount table, the display and the kernel requests are
+ * in common/ (nbstate.h, mounts.h, show.h, netmove.h, link.h).
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fw-bridge-policy.h"
 #include "link.h"
 #include "lock.h"
 #include "log.h"
+#include "mounts.h"
+#include "nbstate.h"
 #include "netmove.h"
 #include "params.h"
 #include "parse.h"
-
-#define STATE_VERSION "1"
-#define MAX_PORTS 64
+#include "route.h"
+#include "show.h"
+#include "txn.h"
 
 static const char usage[] =
 	"usage: network-bridge start|stop|status [netdev=NIC] [bridge=BR] [antispoof=yes|no]\n"
@@ -68,696 +79,414 @@ static const char usage[] =
 
 struct nb {
 	struct hp_params params;
-	const char *command;
 	struct hp_nl *nl;
-	char netdev[HP_IFNAMSIZ]; /* the NIC's original name */
-	char port[HP_IFNAMSIZ];	  /* its name as a port */
-	char bridge[HP_IFNAMSIZ];
-	char tmp[HP_IFNAMSIZ]; /* the bridge's name until the NIC frees its own */
-	int rename;	       /* bridge == netdev */
-	int antispoof, strict_full;
-	int nic_up;
-	unsigned int nic_mtu;
-	unsigned char nic_mac[6];
-	int nic_ifindex, br_ifindex;
-	struct hp_nm_snap snap; /* the NIC's, at start (from the state file at stop) */
-	struct hp_nm_snap cur;	/* the bridge's, at stop */
-	char state_path[4096];
-	char what[256];
+	struct hp_nbstate st; /* what start records and stop gives back */
+	int rename;	      /* bridge == netdev: the NIC becomes st.port */
+	int nic;	      /* st.nic_ifindex */
+	int br;		      /* the bridge's ifindex; 0: there is none */
+	char br_name[HP_IFNAMSIZ];
+	int strict_full;
+	/* What the bridge carries, taken on link from: at start the NIC's
+	 * record, at stop the bridge's own (cur). */
+	struct hp_nm_snap *on_br, cur;
+	int from;
+	char path[4096]; /* the state file */
+	char what[256];	 /* the address or route a step failed at */
 };
 
-struct step {
-	const char *name;
-	int (*run)(struct nb *b);
-	void (*undo)(struct nb *b);
-};
-
-/* ---- small helpers ---------------------------------------------------- */
-
-static int fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int rc, const char *fmt, ...)
+/* rc, or a failure logged "verb object: cause" (1). */
+static int check(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int check(int rc, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
 
+	if (!rc)
+		return 0;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	hp_err("%s: %s", msg, strerror(rc < 0 ? -rc : rc));
-	return -1;
+	return 1;
 }
 
-/* The link as the kernel has it now (names and flags change under us). */
-static int get(struct nb *b, int ifindex, struct hp_link *l)
+/* The link as the kernel has it now; 1 when it is there. */
+static int look(struct nb *b, int ifindex, struct hp_link *l)
 {
-	return hp_link_get_index(b->nl, ifindex, l);
+	return ifindex > 0 && !hp_link_get_index(b->nl, ifindex, l);
 }
 
-/* Taking down or releasing a link that is gone is done already. */
-static int set_up(struct nb *b, int ifindex, int up)
-{
-	int rc = hp_link_set_up(b->nl, ifindex, up);
+/* ---- the operations -------------------------------------------------------
+ * Each brings one thing to where start or stop wants it, from wherever a
+ * killed run or a hand left it (HP_STEP_KEPT: it is there already), and
+ * is the other command's undo: every step of start is undone by the
+ * operation stop runs, and the other way. */
 
-	return rc == -ENODEV && !up ? 0 : rc;
+static int state_save(void *ctx)
+{
+	struct nb *b = ctx;
+
+	return check(hp_nbstate_save(b->path, &b->st), "unable to write the state file '%s'",
+		     b->path);
 }
 
-static int rename_link(struct nb *b, int ifindex, const char *name)
+static int policy_add(void *ctx)
 {
-	return hp_link_rename(b->nl, ifindex, name);
+	struct nb *b = ctx;
+
+	if (!b->st.antispoof)
+		return HP_STEP_KEPT;
+	return check(hp_fw_bridge_policy_add(b->st.bridge, b->st.port, &b->strict_full),
+		     "unable to install the antispoof policy of bridge '%s'", b->st.bridge);
 }
 
-static int set_master(struct nb *b, int ifindex, int master)
+static int policy_del(void *ctx)
 {
-	int rc = hp_link_set_master(b->nl, ifindex, master);
+	struct nb *b = ctx;
 
-	return rc == -ENODEV && !master ? 0 : rc;
+	if (!b->st.antispoof)
+		return HP_STEP_KEPT;
+	return hp_fw_bridge_policy_del(b->st.bridge, b->st.port);
 }
 
-static const char *yes(int v)
+static int bridge_create(void *ctx)
 {
-	return v ? "1" : "0";
-}
-
-/* ---- the state file ----------------------------------------------------- */
-
-/* Written to a temporary file, synced, renamed over: a crash leaves the
- * old file or the new one, never a half. */
-static int state_write(struct nb *b)
-{
-	char tmp[4200];
-	FILE *f;
-	int fd, rc = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", b->state_path);
-	if (mkdir(hp_run_dir(), 0755) && errno != EEXIST)
-		return -errno;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	if (!(f = fdopen(fd, "w"))) {
-		rc = -errno;
-		close(fd);
-		unlink(tmp);
-		return rc;
-	}
-	fprintf(f, "# network-bridge state (xen-hotplug-ng): what `stop` restores; do not edit\n");
-	fprintf(f, "version=" STATE_VERSION "\nnetdev=%s\nport=%s\nbridge=%s\ntmp=%s\n", b->netdev,
-		b->port, b->bridge, b->tmp);
-	fprintf(f, "nic_ifindex=%d\nnic_up=%s\nnic_mtu=%u\n", b->nic_ifindex, yes(b->nic_up),
-		b->nic_mtu);
-	fprintf(f, "nic_mac=%02x:%02x:%02x:%02x:%02x:%02x\nantispoof=%s\n", b->nic_mac[0],
-		b->nic_mac[1], b->nic_mac[2], b->nic_mac[3], b->nic_mac[4], b->nic_mac[5],
-		yes(b->antispoof));
-	rc = hp_nm_snap_write(f, &b->snap);
-	if (fflush(f) || fsync(fd))
-		rc = -errno;
-	if (fclose(f) && !rc)
-		rc = -EIO;
-	if (!rc && rename(tmp, b->state_path))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
-}
-
-static int state_field(struct nb *b, const char *k, const char *v)
-{
-	unsigned long u;
-
-	if (!strcmp(k, "version"))
-		return strcmp(v, STATE_VERSION) ? -EINVAL : 0;
-	if (!strcmp(k, "netdev") || !strcmp(k, "port") || !strcmp(k, "bridge") || !strcmp(k, "tmp")) {
-		char *dst = !strcmp(k, "netdev") ? b->netdev : !strcmp(k, "port") ? b->port
-						    : !strcmp(k, "bridge") ? b->bridge : b->tmp;
-
-		if (hp_parse_ifname(v))
-			return -EINVAL;
-		snprintf(dst, HP_IFNAMSIZ, "%s", v);
-		return 0;
-	}
-	if (!strcmp(k, "nic_mac"))
-		return hp_parse_mac(v, b->nic_mac, 0);
-	if (hp_parse_uint(v, 0x7fffffff, &u))
-		return -EINVAL;
-	if (!strcmp(k, "nic_ifindex"))
-		b->nic_ifindex = (int)u;
-	else if (!strcmp(k, "nic_up"))
-		b->nic_up = !!u;
-	else if (!strcmp(k, "nic_mtu"))
-		b->nic_mtu = (unsigned int)u;
-	else if (!strcmp(k, "antispoof"))
-		b->antispoof = !!u;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-/* 0, -ENOENT (not started), or -EINVAL with a logged line. */
-static int state_read(struct nb *b)
-{
-	char *line = NULL, *v;
-	unsigned int lineno = 0;
-	size_t cap = 0;
-	ssize_t len;
-	FILE *f;
-	int rc = 0;
-
-	if (!(f = fopen(b->state_path, "re")))
-		return -errno;
-	while (!rc && (len = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		if (len && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (!*line || *line == '#')
-			continue;
-		if ((v = strchr(line, ' ')) && (!strncmp(line, "addr ", 5) || !strncmp(line, "route ", 6))) {
-			*v++ = '\0';
-			rc = hp_nm_snap_read_line(&b->snap, line, v);
-		} else if ((v = strchr(line, '='))) {
-			*v++ = '\0';
-			rc = state_field(b, line, v);
-		} else {
-			rc = -EINVAL;
-		}
-	}
-	free(line);
-	fclose(f);
-	if (!rc && (!*b->netdev || !*b->port || !*b->bridge || !*b->tmp || b->nic_ifindex <= 0))
-		rc = -EINVAL;
-	if (rc) {
-		hp_err("unable to read the state file '%s': invalid line %u", b->state_path, lineno);
-		return -EINVAL;
-	}
-	b->rename = !strcmp(b->bridge, b->netdev);
-	return 0;
-}
-
-/* ---- start's steps ------------------------------------------------------ */
-
-static int s_save_state(struct nb *b)
-{
-	int rc = state_write(b);
-
-	return rc ? fail(rc, "unable to write the state file '%s'", b->state_path) : 0;
-}
-
-static void u_save_state(struct nb *b)
-{
-	unlink(b->state_path);
-}
-
-static int s_create_bridge(struct nb *b)
-{
-	const char *name = b->rename ? b->tmp : b->bridge;
+	struct nb *b = ctx;
+	const char *name = b->rename ? b->st.tmp : b->st.bridge;
 	struct hp_link l;
 	int rc;
 
-	rc = hp_nm_bridge_create(b->nl, name, b->nic_mtu, b->nic_mac);
+	if (!(rc = hp_link_add_bridge(b->nl, name, b->st.nic_mtu, b->st.nic_mac)) &&
+	    !(rc = hp_link_get(b->nl, name, &l)))
+		b->br = l.ifindex;
+	return check(rc, "unable to create bridge '%s'", name);
+}
+
+static int bridge_delete(void *ctx)
+{
+	struct nb *b = ctx;
+
+	if (!b->br)
+		return HP_STEP_KEPT;
+	return check(hp_link_del(b->nl, b->br), "unable to delete bridge '%s'", b->br_name);
+}
+
+/* stop's last step: the state file goes only once the bridge has, so that
+ * a stop killed anywhere can be run again. */
+static int bridge_delete_last(void *ctx)
+{
+	struct nb *b = ctx;
+	int rc = bridge_delete(b);
+
+	if (rc && rc != HP_STEP_KEPT)
+		return rc;
+	if (unlink(b->path) && errno != ENOENT)
+		hp_warn("unable to remove '%s': %s", b->path, strerror(errno));
+	return 0;
+}
+
+static int nic_routes_del(void *ctx)
+{
+	struct nb *b = ctx;
+	int rc = hp_nm_routes_del(b->nl, &b->st.snap, b->nic, b->nic, b->what, sizeof(b->what));
+
+	if (!rc && b->on_br != &b->st.snap)
+		rc = hp_nm_routes_del(b->nl, b->on_br, b->from, b->nic, b->what, sizeof(b->what));
+	return check(rc, "unable to remove route '%s' from '%s'", b->what, b->st.netdev);
+}
+
+/* What the bridge carries first (current lifetimes, changes made since
+ * start), then the record (what a killed start may have lost). */
+static int nic_routes_add(void *ctx)
+{
+	struct nb *b = ctx;
+	int rc = 0;
+
+	if (b->on_br != &b->st.snap)
+		rc = hp_nm_routes_add(b->nl, b->on_br, b->from, b->nic, b->what, sizeof(b->what));
 	if (!rc)
-		rc = hp_link_get(b->nl, name, &l);
-	if (rc)
-		return fail(rc, "unable to create bridge '%s'", name);
-	b->br_ifindex = l.ifindex;
-	return 0;
+		rc = hp_nm_routes_add(b->nl, &b->st.snap, b->nic, b->nic, b->what, sizeof(b->what));
+	return check(rc, "unable to add route '%s' through '%s'", b->what, b->st.netdev);
 }
 
-static void u_create_bridge(struct nb *b)
+static int nic_addrs_del(void *ctx)
 {
-	if (b->br_ifindex)
-		hp_nm_link_del(b->nl, b->br_ifindex);
+	struct nb *b = ctx;
+	int rc = hp_nm_addrs_del(b->nl, &b->st.snap, b->nic, b->what, sizeof(b->what));
+
+	if (!rc && b->on_br != &b->st.snap)
+		rc = hp_nm_addrs_del(b->nl, b->on_br, b->nic, b->what, sizeof(b->what));
+	return check(rc, "unable to remove address '%s' from '%s'", b->what, b->st.netdev);
 }
 
-static int s_nic_routes_del(struct nb *b)
+static int nic_addrs_add(void *ctx)
 {
-	int rc = hp_nm_routes_del(b->nl, &b->snap, b->nic_ifindex, b->nic_ifindex, b->what,
-				  sizeof(b->what));
+	struct nb *b = ctx;
+	const char *name = b->st.netdev;
+	int rc = 0;
 
-	return rc ? fail(rc, "unable to remove route '%s' from '%s'", b->what, b->netdev) : 0;
+	if (b->on_br != &b->st.snap)
+		rc = hp_nm_addrs_add(b->nl, b->on_br, b->nic, name, b->what, sizeof(b->what));
+	if (!rc)
+		rc = hp_nm_addrs_add(b->nl, &b->st.snap, b->nic, name, b->what, sizeof(b->what));
+	return check(rc, "unable to add address '%s' to '%s'", b->what, name);
 }
 
-static void u_nic_routes_del(struct nb *b)
+static int bridge_routes_add(void *ctx)
 {
-	hp_nm_routes_add(b->nl, &b->snap, b->nic_ifindex, b->nic_ifindex, b->what, sizeof(b->what));
+	struct nb *b = ctx;
+
+	if (!b->br)
+		return HP_STEP_KEPT;
+	return check(hp_nm_routes_add(b->nl, b->on_br, b->from, b->br, b->what, sizeof(b->what)),
+		     "unable to add route '%s' through bridge '%s'", b->what, b->br_name);
 }
 
-static int s_nic_addrs_del(struct nb *b)
+static int bridge_routes_del(void *ctx)
 {
-	int rc = hp_nm_addrs_del(b->nl, &b->snap, b->nic_ifindex, b->what, sizeof(b->what));
+	struct nb *b = ctx;
 
-	return rc ? fail(rc, "unable to remove address '%s' from '%s'", b->what, b->netdev) : 0;
+	if (!b->br)
+		return HP_STEP_KEPT;
+	return check(hp_nm_routes_del(b->nl, b->on_br, b->from, b->br, b->what, sizeof(b->what)),
+		     "unable to remove route '%s' from bridge '%s'", b->what, b->br_name);
 }
 
-static void u_nic_addrs_del(struct nb *b)
+static int bridge_addrs_add(void *ctx)
 {
-	hp_nm_addrs_add(b->nl, &b->snap, b->nic_ifindex, b->netdev, b->what, sizeof(b->what));
+	struct nb *b = ctx;
+
+	if (!b->br)
+		return HP_STEP_KEPT;
+	return check(hp_nm_addrs_add(b->nl, b->on_br, b->br, b->br_name, b->what, sizeof(b->what)),
+		     "unable to add address '%s' to bridge '%s'", b->what, b->br_name);
 }
 
-static int s_nic_down(struct nb *b)
+static int bridge_addrs_del(void *ctx)
 {
-	int rc = set_up(b, b->nic_ifindex, 0);
+	struct nb *b = ctx;
 
-	return rc ? fail(rc, "unable to bring '%s' down", b->netdev) : 0;
+	if (!b->br)
+		return HP_STEP_KEPT;
+	return check(hp_nm_addrs_del(b->nl, b->on_br, b->br, b->what, sizeof(b->what)),
+		     "unable to remove address '%s' from bridge '%s'", b->what, b->br_name);
 }
 
-static void u_nic_down(struct nb *b)
+/* up: 1, 0 (down) or -1 (down to be renamed or released: a NIC with its
+ * own name and no master, as a start killed early or a bridge deleted by
+ * hand leave it, stays up). */
+static int link_up(struct nb *b, int ifindex, int up)
 {
-	if (b->nic_up)
-		set_up(b, b->nic_ifindex, 1);
+	struct hp_link l;
+
+	if (!look(b, ifindex, &l) || (up > 0) == !!(l.flags & IFF_UP) ||
+	    (up < 0 && !l.master && !strcmp(l.name, b->st.netdev)))
+		return HP_STEP_KEPT;
+	return check(hp_link_set_up(b->nl, ifindex, up > 0), "unable to bring %s'%s' %s",
+		     ifindex == b->br ? "bridge " : "", l.name, up > 0 ? "up" : "down");
 }
 
-static int s_nic_rename(struct nb *b)
+static int nic_down(void *ctx)
 {
-	int rc = b->rename ? rename_link(b, b->nic_ifindex, b->port) : 0;
-
-	return rc ? fail(rc, "unable to rename '%s' to '%s'", b->netdev, b->port) : 0;
+	return link_up(ctx, ((struct nb *)ctx)->nic, 0);
 }
 
-static void u_nic_rename(struct nb *b)
+static int port_down(void *ctx)
 {
-	rename_link(b, b->nic_ifindex, b->netdev);
+	return link_up(ctx, ((struct nb *)ctx)->nic, -1);
 }
 
-static int s_bridge_rename(struct nb *b)
+static int port_up(void *ctx)
 {
-	int rc = b->rename ? rename_link(b, b->br_ifindex, b->bridge) : 0;
-
-	return rc ? fail(rc, "unable to rename bridge '%s' to '%s'", b->tmp, b->bridge) : 0;
+	return link_up(ctx, ((struct nb *)ctx)->nic, 1);
 }
 
-static void u_bridge_rename(struct nb *b)
+/* Up again only when it was up at start. */
+static int nic_up(void *ctx)
 {
-	if (b->rename)
-		rename_link(b, b->br_ifindex, b->tmp);
+	return ((struct nb *)ctx)->st.nic_up ? port_up(ctx) : HP_STEP_KEPT;
 }
 
-static int s_enslave(struct nb *b)
+static int bridge_up(void *ctx)
 {
-	int rc = set_master(b, b->nic_ifindex, b->br_ifindex);
-
-	return rc ? fail(rc, "unable to attach '%s' to bridge '%s'", b->port, b->bridge) : 0;
+	return link_up(ctx, ((struct nb *)ctx)->br, 1);
 }
 
-static void u_enslave(struct nb *b)
+static int bridge_down(void *ctx)
 {
-	set_master(b, b->nic_ifindex, 0);
+	return link_up(ctx, ((struct nb *)ctx)->br, 0);
 }
 
-static int s_nic_up(struct nb *b)
+/* Renames link ifindex to name unless it has it; only with rename when
+ * only bridge = netdev renames it. */
+static int link_name(struct nb *b, int ifindex, const char *name, int only_with_rename)
 {
-	int rc = set_up(b, b->nic_ifindex, 1);
+	struct hp_link l;
 
-	return rc ? fail(rc, "unable to bring '%s' up", b->port) : 0;
+	if ((only_with_rename && !b->rename) || !look(b, ifindex, &l) || !strcmp(l.name, name))
+		return HP_STEP_KEPT;
+	return check(hp_link_rename(b->nl, ifindex, name), "unable to rename %s'%s' to '%s'",
+		     ifindex == b->br ? "bridge " : "", l.name, name);
 }
 
-static void u_nic_up(struct nb *b)
+static int nic_to_port(void *ctx)
 {
-	set_up(b, b->nic_ifindex, 0);
+	struct nb *b = ctx;
+
+	return link_name(b, b->nic, b->st.port, 1);
 }
 
-static int s_bridge_up(struct nb *b)
+static int nic_to_netdev(void *ctx)
 {
-	int rc = set_up(b, b->br_ifindex, 1);
+	struct nb *b = ctx;
 
-	return rc ? fail(rc, "unable to bring bridge '%s' up", b->bridge) : 0;
+	return link_name(b, b->nic, b->st.netdev, 0);
 }
 
-static void u_bridge_up(struct nb *b)
+static int bridge_to_name(void *ctx)
 {
-	set_up(b, b->br_ifindex, 0);
+	struct nb *b = ctx;
+
+	return link_name(b, b->br, b->st.bridge, 1);
 }
 
-static int s_bridge_addrs(struct nb *b)
+static int bridge_to_tmp(void *ctx)
 {
-	int rc = hp_nm_addrs_add(b->nl, &b->snap, b->br_ifindex, b->bridge, b->what,
-				 sizeof(b->what));
+	struct nb *b = ctx;
 
-	return rc ? fail(rc, "unable to add address '%s' to bridge '%s'", b->what, b->bridge) : 0;
+	return link_name(b, b->br, b->st.tmp, 1);
 }
 
-static void u_bridge_addrs(struct nb *b)
+static int enslave(void *ctx)
 {
-	hp_nm_addrs_del(b->nl, &b->snap, b->br_ifindex, b->what, sizeof(b->what));
+	struct nb *b = ctx;
+
+	if (!b->br)
+		return HP_STEP_KEPT;
+	return check(hp_link_set_master(b->nl, b->nic, b->br), "unable to attach '%s' to bridge '%s'",
+		     b->st.port, b->br_name);
 }
 
-static int s_bridge_routes(struct nb *b)
+static int release(void *ctx)
 {
-	int rc = hp_nm_routes_add(b->nl, &b->snap, b->nic_ifindex, b->br_ifindex, b->what,
-				  sizeof(b->what));
+	struct nb *b = ctx;
+	struct hp_link l;
 
-	return rc ? fail(rc, "unable to add route '%s' through bridge '%s'", b->what, b->bridge) : 0;
+	if (!look(b, b->nic, &l) || !l.master)
+		return HP_STEP_KEPT;
+	return check(hp_link_set_master(b->nl, b->nic, 0), "unable to release '%s' from bridge '%s'",
+		     l.name, b->br_name);
 }
 
-static void u_bridge_routes(struct nb *b)
+/* start never changes the NIC's MTU and MAC; stop puts back what
+ * something else may have changed meanwhile. */
+static int nic_link(void *ctx)
 {
-	hp_nm_routes_del(b->nl, &b->snap, b->nic_ifindex, b->br_ifindex, b->what, sizeof(b->what));
+	struct nb *b = ctx;
+	int rc = hp_link_set_mtu(b->nl, b->nic, b->st.nic_mtu);
+
+	if (!rc)
+		rc = hp_link_set_mac(b->nl, b->nic, b->st.nic_mac);
+	return check(rc, "unable to restore the MTU and MAC of '%s'", b->st.netdev);
 }
 
-static int s_antispoof(struct nb *b)
+/* Undos are the operations themselves; their failures are logged. */
+#define UNDO(op)                                                                                   \
+	static void undo_##op(void *ctx)                                                           \
+	{                                                                                          \
+		op(ctx);                                                                           \
+	}
+UNDO(policy_add)
+UNDO(policy_del)
+UNDO(bridge_delete)
+UNDO(nic_routes_add)
+UNDO(nic_routes_del)
+UNDO(nic_addrs_add)
+UNDO(nic_addrs_del)
+UNDO(nic_up)
+UNDO(nic_down)
+UNDO(port_up)
+UNDO(nic_to_port)
+UNDO(nic_to_netdev)
+UNDO(bridge_to_name)
+UNDO(bridge_to_tmp)
+UNDO(enslave)
+UNDO(release)
+UNDO(bridge_up)
+UNDO(bridge_down)
+UNDO(bridge_addrs_add)
+UNDO(bridge_addrs_del)
+UNDO(bridge_routes_add)
+UNDO(bridge_routes_del)
+
+static void undo_state_save(void *ctx)
 {
-	int rc;
-
-	if (!b->antispoof)
-		return 0;
-	if ((rc = hp_fw_bridge_policy_add(b->bridge, b->port, &b->strict_full)))
-		return fail(rc, "unable to install the antispoof policy of bridge '%s'", b->bridge);
-	return 0;
+	unlink(((struct nb *)ctx)->path);
 }
 
-static void u_antispoof(struct nb *b)
-{
-	if (b->antispoof)
-		hp_fw_bridge_policy_del(b->bridge, b->port);
-}
-
-static const struct step start_steps[] = {
-	{ "save-state", s_save_state, u_save_state },
-	{ "create-bridge", s_create_bridge, u_create_bridge },
-	{ "remove-nic-routes", s_nic_routes_del, u_nic_routes_del },
-	{ "remove-nic-addresses", s_nic_addrs_del, u_nic_addrs_del },
-	{ "nic-down", s_nic_down, u_nic_down },
-	{ "rename-nic", s_nic_rename, u_nic_rename },
-	{ "rename-bridge", s_bridge_rename, u_bridge_rename },
-	{ "enslave", s_enslave, u_enslave },
-	{ "nic-up", s_nic_up, u_nic_up },
-	{ "bridge-up", s_bridge_up, u_bridge_up },
-	{ "bridge-addresses", s_bridge_addrs, u_bridge_addrs },
-	{ "bridge-routes", s_bridge_routes, u_bridge_routes },
-	{ "antispoof", s_antispoof, u_antispoof },
-	{ NULL, NULL, NULL },
+static const struct hp_step start_steps[] = {
+	{ "save-state", state_save, undo_state_save },
+	{ "antispoof", policy_add, undo_policy_del },
+	{ "create-bridge", bridge_create, undo_bridge_delete },
+	{ "remove-nic-routes", nic_routes_del, undo_nic_routes_add },
+	{ "remove-nic-addresses", nic_addrs_del, undo_nic_addrs_add },
+	{ "nic-down", nic_down, undo_nic_up },
+	{ "rename-nic", nic_to_port, undo_nic_to_netdev },
+	{ "rename-bridge", bridge_to_name, undo_bridge_to_tmp },
+	{ "enslave", enslave, undo_release },
+	{ "nic-up", port_up, undo_nic_down },
+	{ "bridge-up", bridge_up, undo_bridge_down },
+	{ "bridge-addresses", bridge_addrs_add, undo_bridge_addrs_del },
+	{ "bridge-routes", bridge_routes_add, undo_bridge_routes_del },
 };
 
-/* ---- stop's steps: start's, the other way -------------------------------- */
-
-static int s_antispoof_off(struct nb *b)
-{
-	if (b->antispoof)
-		hp_fw_bridge_policy_del(b->bridge, b->port);
-	return 0;
-}
-
-static void u_antispoof_off(struct nb *b)
-{
-	if (b->antispoof)
-		hp_fw_bridge_policy_add(b->bridge, b->port, &b->strict_full);
-}
-
-static int s_br_routes_del(struct nb *b)
-{
-	int rc = hp_nm_routes_del(b->nl, &b->cur, b->br_ifindex, b->br_ifindex, b->what,
-				  sizeof(b->what));
-
-	return rc ? fail(rc, "unable to remove route '%s' from bridge '%s'", b->what, b->bridge) : 0;
-}
-
-static void u_br_routes_del(struct nb *b)
-{
-	hp_nm_routes_add(b->nl, &b->cur, b->br_ifindex, b->br_ifindex, b->what, sizeof(b->what));
-}
-
-static int s_br_addrs_del(struct nb *b)
-{
-	int rc = hp_nm_addrs_del(b->nl, &b->cur, b->br_ifindex, b->what, sizeof(b->what));
-
-	return rc ? fail(rc, "unable to remove address '%s' from bridge '%s'", b->what, b->bridge)
-		  : 0;
-}
-
-static void u_br_addrs_del(struct nb *b)
-{
-	hp_nm_addrs_add(b->nl, &b->cur, b->br_ifindex, b->bridge, b->what, sizeof(b->what));
-}
-
-static int s_bridge_down(struct nb *b)
-{
-	int rc = set_up(b, b->br_ifindex, 0);
-
-	return rc ? fail(rc, "unable to bring bridge '%s' down", b->bridge) : 0;
-}
-
-static void u_bridge_down(struct nb *b)
-{
-	set_up(b, b->br_ifindex, 1);
-}
-
-static int s_port_down(struct nb *b)
-{
-	int rc = set_up(b, b->nic_ifindex, 0);
-
-	return rc ? fail(rc, "unable to bring '%s' down", b->port) : 0;
-}
-
-static void u_port_down(struct nb *b)
-{
-	set_up(b, b->nic_ifindex, 1);
-}
-
-static int s_release(struct nb *b)
-{
-	int rc = set_master(b, b->nic_ifindex, 0);
-
-	return rc ? fail(rc, "unable to release '%s' from bridge '%s'", b->port, b->bridge) : 0;
-}
-
-static void u_release(struct nb *b)
-{
-	set_master(b, b->nic_ifindex, b->br_ifindex);
-}
-
-static int s_bridge_unname(struct nb *b)
-{
-	int rc = b->rename ? rename_link(b, b->br_ifindex, b->tmp) : 0;
-
-	return rc ? fail(rc, "unable to rename bridge '%s' to '%s'", b->bridge, b->tmp) : 0;
-}
-
-static void u_bridge_unname(struct nb *b)
-{
-	if (b->rename)
-		rename_link(b, b->br_ifindex, b->bridge);
-}
-
-static int s_nic_name(struct nb *b)
-{
-	int rc = b->rename ? rename_link(b, b->nic_ifindex, b->netdev) : 0;
-
-	return rc ? fail(rc, "unable to rename '%s' to '%s'", b->port, b->netdev) : 0;
-}
-
-static void u_nic_name(struct nb *b)
-{
-	if (b->rename)
-		rename_link(b, b->nic_ifindex, b->port);
-}
-
-/* The NIC's MTU and MAC are never changed by start; put back what
- * something else may have changed meanwhile.  Nothing to undo: the
- * recorded values are the ones it must have. */
-static int s_nic_link(struct nb *b)
-{
-	int rc;
-
-	if (!(rc = hp_link_set_mtu(b->nl, b->nic_ifindex, b->nic_mtu)))
-		rc = hp_link_set_mac(b->nl, b->nic_ifindex, b->nic_mac);
-	return rc ? fail(rc, "unable to restore the MTU and MAC of '%s'", b->netdev) : 0;
-}
-
-static int s_nic_restore_up(struct nb *b)
-{
-	int rc = b->nic_up ? set_up(b, b->nic_ifindex, 1) : 0;
-
-	return rc ? fail(rc, "unable to bring '%s' up", b->netdev) : 0;
-}
-
-static void u_nic_restore_up(struct nb *b)
-{
-	set_up(b, b->nic_ifindex, 0);
-}
-
-/* What the bridge carries now first (current lifetimes, changes made
- * since start), then the record (what a crashed start may have lost). */
-static int s_nic_addrs(struct nb *b)
-{
-	int rc = hp_nm_addrs_add(b->nl, &b->cur, b->nic_ifindex, b->netdev, b->what,
-				 sizeof(b->what));
-
-	if (!rc)
-		rc = hp_nm_addrs_add(b->nl, &b->snap, b->nic_ifindex, b->netdev, b->what,
-				     sizeof(b->what));
-	return rc ? fail(rc, "unable to add address '%s' to '%s'", b->what, b->netdev) : 0;
-}
-
-static void u_nic_addrs(struct nb *b)
-{
-	hp_nm_addrs_del(b->nl, &b->cur, b->nic_ifindex, b->what, sizeof(b->what));
-	hp_nm_addrs_del(b->nl, &b->snap, b->nic_ifindex, b->what, sizeof(b->what));
-}
-
-static int s_nic_routes(struct nb *b)
-{
-	int rc = hp_nm_routes_add(b->nl, &b->cur, b->br_ifindex, b->nic_ifindex, b->what,
-				  sizeof(b->what));
-
-	if (!rc)
-		rc = hp_nm_routes_add(b->nl, &b->snap, b->nic_ifindex, b->nic_ifindex, b->what,
-				      sizeof(b->what));
-	return rc ? fail(rc, "unable to add route '%s' through '%s'", b->what, b->netdev) : 0;
-}
-
-static void u_nic_routes(struct nb *b)
-{
-	hp_nm_routes_del(b->nl, &b->cur, b->br_ifindex, b->nic_ifindex, b->what, sizeof(b->what));
-	hp_nm_routes_del(b->nl, &b->snap, b->nic_ifindex, b->nic_ifindex, b->what,
-			 sizeof(b->what));
-}
-
-static int s_bridge_del(struct nb *b)
-{
-	int rc = b->br_ifindex ? hp_nm_link_del(b->nl, b->br_ifindex) : 0;
-
-	return rc ? fail(rc, "unable to delete bridge '%s'", b->tmp) : 0;
-}
-
-static int s_state_del(struct nb *b)
-{
-	if (unlink(b->state_path) && errno != ENOENT)
-		hp_warn("unable to remove '%s': %s", b->state_path, strerror(errno));
-	return 0;
-}
-
-static void u_state_del(struct nb *b)
-{
-	int rc = state_write(b);
-
-	if (rc)
-		hp_err("unable to write the state file '%s' again: %s", b->state_path, strerror(-rc));
-}
-
-static const struct step stop_steps[] = {
-	{ "antispoof-off", s_antispoof_off, u_antispoof_off },
-	{ "remove-bridge-routes", s_br_routes_del, u_br_routes_del },
-	{ "remove-bridge-addresses", s_br_addrs_del, u_br_addrs_del },
-	{ "bridge-down", s_bridge_down, u_bridge_down },
-	{ "port-down", s_port_down, u_port_down },
-	{ "release", s_release, u_release },
-	{ "rename-bridge", s_bridge_unname, u_bridge_unname },
-	{ "rename-nic", s_nic_name, u_nic_name },
-	{ "nic-mtu-mac", s_nic_link, NULL },
-	{ "nic-up", s_nic_restore_up, u_nic_restore_up },
-	{ "nic-addresses", s_nic_addrs, u_nic_addrs },
-	{ "nic-routes", s_nic_routes, u_nic_routes },
-	{ "remove-state", s_state_del, u_state_del },
-	/* last: nothing after it can fail, so it needs no undo */
-	{ "delete-bridge", s_bridge_del, NULL },
-	{ NULL, NULL, NULL },
+static const struct hp_step stop_steps[] = {
+	{ "antispoof-off", policy_del, undo_policy_add },
+	{ "remove-bridge-routes", bridge_routes_del, undo_bridge_routes_add },
+	{ "remove-bridge-addresses", bridge_addrs_del, undo_bridge_addrs_add },
+	{ "bridge-down", bridge_down, undo_bridge_up },
+	{ "port-down", port_down, undo_port_up },
+	{ "release", release, undo_enslave },
+	{ "rename-bridge", bridge_to_tmp, undo_bridge_to_name },
+	{ "rename-nic", nic_to_netdev, undo_nic_to_port },
+	{ "nic-mtu-mac", nic_link, NULL },
+	{ "nic-up", nic_up, undo_nic_down },
+	{ "nic-addresses", nic_addrs_add, undo_nic_addrs_del },
+	{ "nic-routes", nic_routes_add, undo_nic_routes_del },
+	{ "delete-bridge", bridge_delete_last, NULL },
 };
 
-/* ---- the transaction ------------------------------------------------------ */
-
-/* XEN_HOTPLUG_FAIL_STEP: a test hook.  Step i (from 1) or its name fails
- * before it runs, as a real failure would. */
-static int injected(const struct step *s, size_t i)
-{
-	const char *v = getenv("XEN_HOTPLUG_FAIL_STEP");
-	unsigned long n;
-
-	if (!v || !*v)
-		return 0;
-	if (!hp_parse_uint(v, 1000, &n))
-		return n == i + 1;
-	return !strcmp(v, s->name);
-}
-
-/* Runs the steps; on a failure undoes the failed step (it may have done
- * part of its work: every undo is idempotent) and those before it, in
- * reverse.  0 or 1. */
-static int transact(struct nb *b, const struct step *steps)
-{
-	size_t i, j;
-
-	for (i = 0; steps[i].name; i++) {
-		int inj = injected(&steps[i], i);
-
-		hp_dbg("%s: step %zu '%s'", b->command, i + 1, steps[i].name);
-		if (inj)
-			hp_err("step %zu '%s': failure injected by XEN_HOTPLUG_FAIL_STEP", i + 1,
-			       steps[i].name);
-		if (inj || steps[i].run(b)) {
-			j = inj ? i : i + 1;
-			if (j)
-				hp_err("%s failed at step %zu '%s': undoing steps %zu to 1", b->command,
-				       i + 1, steps[i].name, j);
-			else
-				hp_err("%s failed at step 1 '%s': nothing to undo", b->command,
-				       steps[i].name);
-			while (j-- > 0) {
-				if (steps[j].undo) {
-					hp_dbg("%s: undoing step %zu '%s'", b->command, j + 1,
-					       steps[j].name);
-					steps[j].undo(b);
-				}
-			}
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* ---- checks before start ---------------------------------------------- */
-
-/* A root filesystem on the network would hang while the NIC moves, and
- * its server may be reached through it (upstream's is_network_root, with
- * the mount table instead of the kernel command line).  A network
- * filesystem at "/" is refused, whatever NIC it uses: telling which one
- * it needs would mean resolving its server through the routing table as
- * it will be during the move.  iSCSI or NBD roots look like local disks
- * here and are not detected. */
-static int network_root(char *fstype, size_t size)
-{
-	static const char *const netfs[] = { "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p",
-					     "ceph", "glusterfs", "fuse.sshfs", "afs", NULL };
-	const char *path = getenv("XEN_HOTPLUG_PROC_MOUNTS");
-	char *line = NULL, dev[256], mnt[256], type[64], opts[1024];
-	size_t cap = 0;
-	int found = 0, i;
-	FILE *f;
-
-	if (!path || !*path)
-		path = "/proc/mounts";
-	if (!(f = fopen(path, "re")))
-		return 0;
-	/* The last mount on "/" is the one in use. */
-	while (getline(&line, &cap, f) >= 0) {
-		if (sscanf(line, "%255s %255s %63s %1023s", dev, mnt, type, opts) != 4 ||
-		    strcmp(mnt, "/"))
-			continue;
-		found = 0;
-		for (i = 0; netfs[i]; i++)
-			if (!strcmp(type, netfs[i]))
-				found = 1;
-		if (strstr(opts, "_netdev"))
-			found = 1;
-		if (found)
-			snprintf(fstype, size, "%s from %s", type, dev);
-	}
-	free(line);
-	fclose(f);
-	return found;
-}
+#define NELEMS(v) (sizeof(v) / sizeof((v)[0]))
 
 /* ---- commands ------------------------------------------------------------ */
 
-static int lock_and_path(struct nb *b, int *fd)
+/* The state file into b->st (the parameters stay when there is none):
+ * 0, -ENOENT, or another -errno after a logged line. */
+static int load_state(struct nb *b)
 {
-	char name[64];
-	int rc;
+	struct hp_nbstate rec;
+	int rc = hp_nbstate_load(b->path, &rec);
 
-	snprintf(name, sizeof(name), "network-bridge.%s", b->netdev);
-	if ((rc = hp_lock_take(name, fd)))
-		return fail(rc, "unable to take the lock '%s/%s.lock'", hp_run_dir(), name);
-	snprintf(name, sizeof(name), "network-bridge.%s.state", b->netdev);
-	if ((rc = hp_run_path(name, b->state_path, sizeof(b->state_path))))
-		return fail(rc, "unable to name the state file");
+	if (rc) {
+		hp_nbstate_free(&rec);
+		return rc;
+	}
+	hp_nbstate_free(&b->st);
+	b->st = rec;
+	b->nic = rec.nic_ifindex;
+	b->rename = !strcmp(rec.bridge, rec.netdev);
 	return 0;
+}
+
+/* The bridge start made, under its name or, when a start stopped half
+ * way, its first one (never the NIC, whose name it takes). */
+static void find_bridge(struct nb *b, struct hp_link *br)
+{
+	if ((hp_link_get(b->nl, b->st.bridge, br) || !br->is_bridge || br->ifindex == b->nic) &&
+	    (hp_link_get(b->nl, b->st.tmp, br) || !br->is_bridge))
+		memset(br, 0, sizeof(*br));
+	b->br = br->ifindex;
+	snprintf(b->br_name, sizeof(b->br_name), "%s", br->ifindex ? br->name : b->st.bridge);
 }
 
 /* A recorded start is complete when its NIC is a port of its bridge. */
@@ -765,99 +494,108 @@ static int started(struct nb *b)
 {
 	struct hp_link nic, br;
 
-	return !get(b, b->nic_ifindex, &nic) && nic.master &&
-	       !get(b, nic.master, &br) && br.is_bridge && !strcmp(br.name, b->bridge);
+	return look(b, b->nic, &nic) && look(b, nic.master, &br) && br.is_bridge &&
+	       !strcmp(br.name, b->st.bridge);
+}
+
+/* Every check before the first change: a refusal leaves nothing behind. */
+static int start_check(struct nb *b, const struct hp_link *nic)
+{
+	struct hp_link l;
+	char fs[400];
+
+	if (nic->master) {
+		hp_err("refusing to start: '%s' is a port of '%s' already", b->st.netdev,
+		       look(b, nic->master, &l) ? l.name : "?");
+		return 1;
+	}
+	if (nic->flags & IFF_LOOPBACK) {
+		hp_err("refusing to start: '%s' is a loopback device", b->st.netdev);
+		return 1;
+	}
+	if (hp_mounts_root_netfs(fs, sizeof(fs))) {
+		hp_err("refusing to start: the root filesystem is a network filesystem (%s); moving "
+		       "'%s' under a bridge would cut the host off from it; configure the bridge "
+		       "with the distribution's network setup, in the initramfs",
+		       fs, b->st.netdev);
+		return 1;
+	}
+	if (b->rename && strlen(b->st.netdev) + 1 >= HP_IFNAMSIZ) {
+		hp_err("refusing to start: 'p%s' would be longer than 15 characters; give "
+		       "bridge= another name", b->st.netdev);
+		return 1;
+	}
+	if (b->rename && !hp_link_get(b->nl, b->st.port, &l)) {
+		hp_err("refusing to start: '%s' exists already", b->st.port);
+		return 1;
+	}
+	if (!b->rename && !hp_link_get(b->nl, b->st.bridge, &l)) {
+		hp_err("refusing to start: '%s' exists already and '%s' is not its port; "
+		       "remove it or choose another bridge=", b->st.bridge, b->st.netdev);
+		return 1;
+	}
+	return 0;
 }
 
 static int cmd_start(struct nb *b)
 {
+	struct hp_nbstate *st = &b->st;
 	struct hp_link nic, l;
-	char fs[400];
 	int rc;
 
-	if (!strcmp(b->bridge, "null")) {
+	if (!strcmp(st->bridge, "null")) {
 		hp_err("refusing to start: bridge=null means no bridge");
 		return 1;
 	}
-	if ((rc = state_read(b)) != -ENOENT) {
+	if ((rc = load_state(b)) != -ENOENT) {
 		if (rc)
 			return 1;
 		if (started(b)) {
 			hp_info("'%s' is bridged already (bridge '%s', port '%s'): nothing to do",
-				b->netdev, b->bridge, b->port);
+				st->netdev, st->bridge, st->port);
 			return 0;
 		}
 		hp_err("refusing to start: a start of '%s' did not finish (state file '%s'); run "
 		       "'network-bridge stop netdev=%s' to restore what it recorded",
-		       b->netdev, b->state_path, b->netdev);
+		       st->netdev, b->path, st->netdev);
 		return 1;
 	}
-
-	if ((rc = hp_link_get(b->nl, b->netdev, &nic)))
-		return fail(rc, "unable to find '%s'", b->netdev);
+	if ((rc = hp_link_get(b->nl, st->netdev, &nic)))
+		return check(rc, "unable to find '%s'", st->netdev);
 	if (nic.is_bridge) {
-		hp_info("'%s' is a bridge already: nothing to do", b->netdev);
+		hp_info("'%s' is a bridge already: nothing to do", st->netdev);
 		return 0;
 	}
-	if (nic.master) {
-		if (!get(b, nic.master, &l) && !strcmp(l.name, b->bridge) && l.is_bridge) {
-			hp_info("'%s' is a port of bridge '%s' already: nothing to do", b->netdev,
-				b->bridge);
-			return 0;
-		}
-		hp_err("refusing to start: '%s' is a port of '%s' already", b->netdev,
-		       get(b, nic.master, &l) ? "?" : l.name);
+	if (look(b, nic.master, &l) && l.is_bridge && !strcmp(l.name, st->bridge)) {
+		hp_info("'%s' is a port of bridge '%s' already: nothing to do", st->netdev,
+			st->bridge);
+		return 0;
+	}
+	snprintf(st->port, sizeof(st->port), b->rename ? "p%s" : "%s", st->netdev);
+	if (start_check(b, &nic))
 		return 1;
-	}
-	if (nic.flags & IFF_LOOPBACK) {
-		hp_err("refusing to start: '%s' is a loopback device", b->netdev);
-		return 1;
-	}
-	if (network_root(fs, sizeof(fs))) {
-		hp_err("refusing to start: the root filesystem is a network filesystem (%s); moving "
-		       "'%s' under a bridge would cut the host off from it; configure the bridge "
-		       "with the distribution's network setup, in the initramfs",
-		       fs, b->netdev);
-		return 1;
-	}
-	if (b->rename) {
-		if (strlen(b->netdev) + 1 >= HP_IFNAMSIZ) {
-			hp_err("refusing to start: 'p%s' would be longer than 15 characters; give "
-			       "bridge= another name", b->netdev);
-			return 1;
-		}
-		snprintf(b->port, sizeof(b->port), "p%s", b->netdev);
-		if (!hp_link_get(b->nl, b->port, &l)) {
-			hp_err("refusing to start: '%s' exists already", b->port);
-			return 1;
-		}
-	} else {
-		snprintf(b->port, sizeof(b->port), "%s", b->netdev);
-		if (!hp_link_get(b->nl, b->bridge, &l)) {
-			hp_err("refusing to start: '%s' exists already and '%s' is not its port; "
-			       "remove it or choose another bridge=", b->bridge, b->netdev);
-			return 1;
-		}
-	}
-	snprintf(b->tmp, sizeof(b->tmp), "xhpbr%d", nic.ifindex);
-	b->nic_ifindex = nic.ifindex;
-	b->nic_up = !!(nic.flags & IFF_UP);
-	b->nic_mtu = nic.mtu;
-	memcpy(b->nic_mac, nic.mac, 6);
-	if ((rc = hp_nm_snapshot(b->nl, nic.ifindex, 0, &b->snap, b->what, sizeof(b->what)))) {
+	snprintf(st->tmp, sizeof(st->tmp), "xhpbr%d", nic.ifindex);
+	b->nic = st->nic_ifindex = nic.ifindex;
+	st->nic_up = !!(nic.flags & IFF_UP);
+	st->nic_mtu = nic.mtu;
+	memcpy(st->nic_mac, nic.mac, 6);
+	if ((rc = hp_nm_snapshot(b->nl, nic.ifindex, 0, &st->snap, b->what, sizeof(b->what)))) {
 		if (rc == -EOPNOTSUPP)
 			hp_err("refusing to start: route '%s' uses a nexthop object, which cannot "
 			       "be moved", b->what);
 		else
-			fail(rc, "unable to read the addresses and routes of '%s'", b->netdev);
+			check(rc, "unable to read the addresses and routes of '%s'", st->netdev);
 		return 1;
 	}
-	hp_dbg("moving %zu addresses and %zu routes", b->snap.naddrs, b->snap.nroutes);
-	if (transact(b, start_steps))
+	hp_dbg("moving %zu addresses and %zu routes", st->snap.naddrs, st->snap.nroutes);
+	b->on_br = &st->snap;
+	b->from = b->nic;
+	snprintf(b->br_name, sizeof(b->br_name), "%s", st->bridge);
+	if (hp_txn_run("start", start_steps, NELEMS(start_steps), b))
 		return 1;
-	hp_info("started: bridge '%s' with port '%s', %zu addresses and %zu routes moved%s", b->bridge,
-		b->port, b->snap.naddrs, b->snap.nroutes,
-		!b->antispoof ? "" : b->strict_full ? ", antispoof on" : ", antispoof on (uplink only)");
+	hp_info("started: bridge '%s' with port '%s', %zu addresses and %zu routes moved%s",
+		st->bridge, st->port, st->snap.naddrs, st->snap.nroutes,
+		!st->antispoof ? "" : b->strict_full ? ", antispoof on" : ", antispoof on (uplink only)");
 	return 0;
 }
 
@@ -866,172 +604,115 @@ static int cmd_stop(struct nb *b)
 	struct hp_link br, nic;
 	int rc;
 
-	if ((rc = state_read(b)) == -ENOENT) {
-		hp_info("'%s' was not started by network-bridge (no '%s'): nothing to do", b->netdev,
-			b->state_path);
+	if ((rc = load_state(b)) == -ENOENT) {
+		hp_info("'%s' was not started by network-bridge (no '%s'): nothing to do",
+			b->st.netdev, b->path);
 		return 0;
 	}
 	if (rc)
 		return 1;
-	if (hp_link_get(b->nl, b->bridge, &br) || !br.is_bridge)
-		memset(&br, 0, sizeof(br));
-	/* A start that stopped half way may have left it under its first name. */
-	if (!br.ifindex && (hp_link_get(b->nl, b->tmp, &br) || !br.is_bridge))
-		memset(&br, 0, sizeof(br));
-	b->br_ifindex = br.ifindex;
-	if ((rc = get(b, b->nic_ifindex, &nic))) {
+	find_bridge(b, &br);
+	if (!look(b, b->nic, &nic)) {
 		/* The NIC is gone (unplugged): only the bridge is left to remove. */
-		hp_warn("'%s' (ifindex %d) is gone: removing bridge '%s' only", b->netdev,
-			b->nic_ifindex, b->bridge);
-		if (b->br_ifindex && (rc = hp_nm_link_del(b->nl, b->br_ifindex)))
-			return fail(rc, "unable to delete bridge '%s'", b->bridge);
-		return s_state_del(b);
+		hp_warn("'%s' (ifindex %d) is gone: removing bridge '%s' only", b->st.netdev, b->nic,
+			b->br_name);
+		policy_del(b);
+		return bridge_delete_last(b);
 	}
-	if (b->br_ifindex &&
-	    (rc = hp_nm_snapshot(b->nl, b->br_ifindex, 0, &b->cur, b->what, sizeof(b->what))))
-		return fail(rc, "unable to read the addresses and routes of bridge '%s'", b->bridge);
-	if (transact(b, stop_steps))
+	if (b->br && (rc = hp_nm_snapshot(b->nl, b->br, 0, &b->cur, b->what, sizeof(b->what))))
+		return check(rc, "unable to read the addresses and routes of bridge '%s'", b->br_name);
+	b->on_br = &b->cur;
+	b->from = b->br;
+	if (hp_txn_run("stop", stop_steps, NELEMS(stop_steps), b))
 		return 1;
-	hp_info("stopped: '%s' has its addresses and routes back, bridge '%s' removed", b->netdev,
-		b->bridge);
-	return 0;
-}
-
-static void print_objs(const char *title, const struct hp_nm_msg *v, size_t n)
-{
-	char buf[256];
-	size_t i;
-
-	printf("  %s:%s\n", title, n ? "" : " none");
-	for (i = 0; i < n; i++) {
-		hp_nm_describe(&v[i], buf, sizeof(buf));
-		printf("    %s\n", buf);
-	}
-}
-
-static int show_link(struct nb *b, const struct hp_link *l)
-{
-	char ports[MAX_PORTS][HP_IFNAMSIZ], what[64];
-	struct hp_nm_snap s;
-	struct hp_link m;
-	int n = 0, i, rc;
-
-	printf("%s: %s%s, %s, mtu %u, mac %02x:%02x:%02x:%02x:%02x:%02x", l->name,
-	       l->is_bridge ? "bridge" : *l->kind ? l->kind : "device",
-	       l->is_bridge ? "" : "", l->flags & IFF_UP ? "up" : "down", l->mtu, l->mac[0],
-	       l->mac[1], l->mac[2], l->mac[3], l->mac[4], l->mac[5]);
-	if (l->master && !get(b, l->master, &m))
-		printf(", port of bridge %s", m.name);
-	printf("\n");
-	if (l->is_bridge) {
-		if ((rc = hp_nm_bridge_ports(b->nl, l->ifindex, ports, MAX_PORTS, &n)))
-			return fail(rc, "unable to list the ports of '%s'", l->name);
-		printf("  ports:%s", n ? "" : " none");
-		for (i = 0; i < n && i < MAX_PORTS; i++)
-			printf(" %s", ports[i]);
-		printf("\n");
-	}
-	if ((rc = hp_nm_snapshot(b->nl, l->ifindex, 1, &s, what, sizeof(what))))
-		return fail(rc, "unable to read the addresses and routes of '%s'", l->name);
-	print_objs("addresses", s.addrs, s.naddrs);
-	print_objs("routes", s.routes, s.nroutes);
-	hp_nm_snap_free(&s);
+	hp_info("stopped: '%s' has its addresses and routes back, bridge '%s' removed",
+		b->st.netdev, b->st.bridge);
 	return 0;
 }
 
 static int cmd_status(struct nb *b)
 {
 	struct hp_link br, nic;
-	int rc = state_read(b), ret = 0;
+	int rc = load_state(b), ret = 0;
 
 	if (rc && rc != -ENOENT)
 		return 1;
-	if (!rc) {
-		printf("%s: bridged by network-bridge (state '%s'): bridge %s, port %s%s%s\n",
-		       b->netdev, b->state_path, b->bridge, b->port,
-		       b->antispoof ? ", antispoof" : "", started(b) ? "" : ", INCOMPLETE: run stop");
-		if (!hp_link_get(b->nl, b->bridge, &br))
-			ret |= show_link(b, &br);
-		if (!get(b, b->nic_ifindex, &nic) && nic.ifindex != br.ifindex)
-			ret |= show_link(b, &nic);
-		return ret ? 1 : 0;
+	if (rc) {
+		printf("%s: not bridged by network-bridge\n", b->st.netdev);
+		if ((rc = hp_link_get(b->nl, b->st.netdev, &nic)))
+			return check(rc, "unable to find '%s'", b->st.netdev);
+		return hp_show_link(stdout, b->nl, &nic) ? 1 : 0;
 	}
-	printf("%s: not bridged by network-bridge\n", b->netdev);
-	if ((rc = hp_link_get(b->nl, b->netdev, &nic)))
-		return fail(rc, "unable to find '%s'", b->netdev);
-	return show_link(b, &nic) ? 1 : 0;
+	printf("%s: bridged by network-bridge (state '%s'): bridge %s, port %s%s%s\n",
+	       b->st.netdev, b->path, b->st.bridge, b->st.port, b->st.antispoof ? ", antispoof" : "",
+	       started(b) ? "" : ", INCOMPLETE: run stop");
+	find_bridge(b, &br);
+	if (b->br && hp_show_link(stdout, b->nl, &br))
+		ret = 1;
+	if (look(b, b->nic, &nic) && nic.ifindex != b->br && hp_show_link(stdout, b->nl, &nic))
+		ret = 1;
+	return ret;
 }
 
 /* ---- parameters ------------------------------------------------------- */
 
-/* The NIC whose state file names this bridge, into b->netdev. */
-static void find_state_of_bridge(struct nb *b, const char *bridge)
+/* The link of the default route, IPv4 then IPv6. */
+static int default_dev(struct nb *b, struct hp_link *l)
 {
-	struct dirent *e;
-	DIR *d = opendir(hp_run_dir());
+	int ifindex, rc = hp_route_default_dev(b->nl, AF_INET, &ifindex);
 
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		struct nb t;
-
-		if (strncmp(e->d_name, "network-bridge.", 15) || len < 22 ||
-		    strcmp(e->d_name + len - 6, ".state"))
-			continue;
-		memset(&t, 0, sizeof(t));
-		if (hp_run_path(e->d_name, t.state_path, sizeof(t.state_path)) || state_read(&t)) {
-			hp_nm_snap_free(&t.snap);
-			continue;
-		}
-		hp_nm_snap_free(&t.snap);
-		if (!strcmp(t.bridge, bridge)) {
-			hp_dbg("bridge '%s' is the one network-bridge made for '%s'", bridge, t.netdev);
-			snprintf(b->netdev, sizeof(b->netdev), "%s", t.netdev);
-			break;
-		}
-	}
-	closedir(d);
+	if (rc == -ENOENT)
+		rc = hp_route_default_dev(b->nl, AF_INET6, &ifindex);
+	return rc ? rc : hp_link_get_index(b->nl, ifindex, l);
 }
 
 /* netdev: given, else the default route's device; when that is a bridge
- * network-bridge made, the NIC under it (its state file names it). */
+ * network-bridge made, the NIC under it (its state file names it); with
+ * no default route (a start killed after moving the routes), the NIC of
+ * the only state file. */
 static int resolve(struct nb *b)
 {
 	const char *netdev = hp_param_str(&b->params, "netdev");
 	const char *bridge = hp_param_str(&b->params, "bridge");
 	const char *as = hp_param_str(&b->params, "antispoof");
+	char *dev = b->st.netdev, found[HP_IFNAMSIZ];
 	struct hp_link l;
-	int ifindex, rc;
+	int rc;
 
 	if (*as && strcmp(as, "yes") && strcmp(as, "no")) {
 		hp_err("invalid antispoof '%s': expected yes or no", as);
 		return 2;
 	}
-	b->antispoof = !strcmp(as, "yes");
+	b->st.antispoof = !strcmp(as, "yes");
 	if (*bridge && strcmp(bridge, "null") && hp_parse_ifname(bridge)) {
 		hp_err("invalid bridge '%s': not a valid interface name", bridge);
 		return 2;
 	}
-	if (*netdev) {
-		if (hp_parse_ifname(netdev)) {
-			hp_err("invalid netdev '%s': not a valid interface name", netdev);
-			return 2;
-		}
-		snprintf(b->netdev, sizeof(b->netdev), "%s", netdev);
-	} else {
-		if ((rc = hp_nm_default_dev(b->nl, &ifindex)) || (rc = get(b, ifindex, &l))) {
-			fail(rc, "unable to find the device of the default route (give netdev=)");
-			return 1;
-		}
-		snprintf(b->netdev, sizeof(b->netdev), "%s", l.name);
-		/* after a start, the default route is on the bridge */
-		if (l.is_bridge)
-			find_state_of_bridge(b, l.name);
+	if (*netdev && hp_parse_ifname(netdev)) {
+		hp_err("invalid netdev '%s': not a valid interface name", netdev);
+		return 2;
 	}
-	snprintf(b->bridge, sizeof(b->bridge), "%s", *bridge ? bridge : b->netdev);
-	b->rename = !strcmp(b->bridge, b->netdev);
-	hp_log_set_dev(b->netdev);
+	if (*netdev) {
+		snprintf(dev, HP_IFNAMSIZ, "%s", netdev);
+	} else if ((rc = default_dev(b, &l)) == -ENOENT && !hp_nbstate_find(NULL, found)) {
+		hp_dbg("no default route: '%s' has the only state file", found);
+		snprintf(dev, HP_IFNAMSIZ, "%s", found);
+	} else if (rc) {
+		check(rc, "unable to find the device of the default route (give netdev=)");
+		return 1;
+	} else {
+		snprintf(dev, HP_IFNAMSIZ, "%s", l.name);
+		/* after a start, the default route is on the bridge */
+		if (l.is_bridge && !hp_nbstate_find(l.name, found)) {
+			hp_dbg("bridge '%s' is the one network-bridge made for '%s'", l.name, found);
+			snprintf(dev, HP_IFNAMSIZ, "%s", found);
+		}
+	}
+	snprintf(b->st.bridge, sizeof(b->st.bridge), "%s", *bridge ? bridge : dev);
+	b->rename = !strcmp(b->st.bridge, dev);
+	hp_log_set_dev(dev);
+	if ((rc = hp_nbstate_path(dev, b->path, sizeof(b->path))))
+		return check(rc, "unable to name the state file of '%s'", dev);
 	return 0;
 }
 
@@ -1050,6 +731,7 @@ int main(int argc, char **argv)
 	static struct nb b;
 	int rc, lock = -1;
 	size_t i;
+	char name[64];
 
 	hp_log_init("network-bridge");
 	if (hp_params_parse(&b.params, argc, argv) || !b.params.command) {
@@ -1060,32 +742,25 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(b.params.command, commands[i].name))
-			break;
-	if (i == sizeof(commands) / sizeof(commands[0])) {
+	for (i = 0; i < NELEMS(commands) && strcmp(b.params.command, commands[i].name); i++)
+		;
+	if (i == NELEMS(commands)) {
 		hp_err("unknown command '%s': expected start, stop or status", b.params.command);
 		fputs(usage, stderr);
 		return 2;
 	}
-	b.command = commands[i].name;
 	if ((rc = hp_nl_open(&b.nl))) {
 		hp_err("unable to open a netlink socket: %s", strerror(-rc));
 		return 1;
 	}
 	rc = resolve(&b);
-	if (!rc && commands[i].locked)
-		rc = lock_and_path(&b, &lock) ? 1 : 0;
-	else if (!rc) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "network-bridge.%s.state", b.netdev);
-		hp_run_path(name, b.state_path, sizeof(b.state_path));
-	}
+	snprintf(name, sizeof(name), "network-bridge.%s", b.st.netdev);
+	if (!rc && commands[i].locked && (rc = hp_lock_take(name, &lock)))
+		rc = check(rc, "unable to take the lock '%s/%s.lock'", hp_run_dir(), name);
 	if (!rc)
 		rc = commands[i].fn(&b);
 	hp_lock_release(lock);
-	hp_nm_snap_free(&b.snap);
+	hp_nbstate_free(&b.st);
 	hp_nm_snap_free(&b.cur);
 	hp_nl_close(b.nl);
 	hp_log_close();
