@@ -225,6 +225,7 @@ static int s_up(void *ctx)
 static const struct hp_step steps[] = {
 	{ "prepare-port", s_prepare, u_prepare },
 	{ "mtu", s_mtu, u_mtu },
+	HP_VIF_STEP_RATE,
 	{ "guard", s_guard, u_guard },
 	{ "enslave", s_enslave, u_enslave },
 	{ "up", s_up, u_down },
@@ -235,11 +236,11 @@ static int detach(struct hp_vif *v)
 {
 	const char *name = NULL;
 	struct hp_link *m = &bridge.br;
-	int rc;
+	int rc, rate = hp_vif_rate_del(v);
 
 	hp_vif_hook_var(v, "bridge", hp_param_str(&v->params, "bridge"));
 	if (!v->link.ifindex)
-		return 0;
+		return rate;
 	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) && rc != -ENODEV)
 		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
 	if (v->link.master) {
@@ -252,7 +253,7 @@ static int detach(struct hp_vif *v)
 					   name ?: "?", strerror(-rc));
 	}
 	hp_info("%s: detached%s%s", v->command, name ? " from bridge " : "", name ?: "");
-	return 0;
+	return rate;
 }
 
 static void cleanup(struct hp_vif *v)
