@@ -24,7 +24,7 @@ PREFIX=${PREFIX:-/usr/local}
 TOOLS="vif-bridge vif-route vif-nat network-bridge"
 
 BUILD_DEPS="gcc make pkg-config libnl-3-dev libnl-route-3-dev libxen-dev libnftnl-dev libmnl-dev"
-TEST_DEPS="bats busybox iproute2 jq xenstore-utils nftables iptables python3 python3-scapy git procps dnsmasq-base strace valgrind clang libclang-rt-14-dev gcc-multilib qemu-user"
+TEST_DEPS="bats busybox iproute2 jq xenstore-utils nftables iptables python3 python3-scapy git procps dnsmasq-base strace valgrind clang libclang-rt-14-dev gcc-multilib qemu-user iperf3"
 # make check-xen (tests/xen-vm): qemu boots Xen; the VM's own packages are
 # fetched by tests/xen-vm/world.sh with apt-get download into its cache,
 # never installed here

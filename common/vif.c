@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "process.h"
+#include "tc.h"
 #include "vif.h"
 
 #define DEFAULT_WAIT_MS 10000
@@ -197,6 +198,26 @@ void hp_vif_hook_var(struct hp_vif *v, const char *name, const char *value)
 		v->hook_vars[v->n_hook_vars++] = (struct hp_hook_var){ name, value };
 }
 
+/* A tap's `rate`: netback's own parse, without its silent fallback to no
+ * limit (a guest that was meant to be limited is not run unlimited). */
+static int read_rate(struct hp_vif *v)
+{
+	int rc;
+
+	if (hp_vif_read_opt(v, "rate", &v->rate_s))
+		return -1;
+	if (!v->rate_s)
+		return 0;
+	rc = hp_parse_rate(v->rate_s, &v->rate);
+	if (rc == -ERANGE)
+		return hp_vif_bad(v, "rate", v->rate_s, "below the lowest limit, 656 bytes/s");
+	if (rc)
+		return hp_vif_bad(v, "rate", v->rate_s,
+				  "not <bytes>,<microseconds> with both above 0, as libxl "
+				  "writes it");
+	return 0;
+}
+
 /* Everything every vif script reads, validated before any change. */
 static int read_config(struct hp_vif *v)
 {
@@ -234,6 +255,8 @@ static int read_config(struct hp_vif *v)
 	}
 	if (v->mtu_s && hp_parse_mtu(v->mtu_s, &v->mtu))
 		return hp_vif_bad(v, "mtu", v->mtu_s, "not a number from 68 to 65535");
+	if (v->is_tap && read_rate(v))
+		return -1;
 
 	if (v->frontend && (strncmp(v->frontend, "/local/domain/", 14) ||
 			    strlen(v->frontend) > 128 || strstr(v->frontend, "..")))
@@ -382,6 +405,73 @@ void hp_vif_guard_del(struct hp_vif *v)
 	if (rc)
 		hp_err("unable to remove the anti-spoofing guard of '%s': %s", v->dev,
 		       strerror(-rc));
+}
+
+/* ---- a tap's rate limit (vif.h) ------------------------------------------ */
+
+/* Named after XENBUS_PATH, not the tap: found again by remove, even when
+ * the tap is gone or was renamed. */
+static int ifb_name(struct hp_vif *v)
+{
+	unsigned int domid, devid;
+
+	if (hp_parse_backend_path(v->xb_path, &domid, &devid))
+		return -EINVAL;
+	snprintf(v->ifb, sizeof(v->ifb), "ifb%u.%u", domid, devid);
+	return 0;
+}
+
+int hp_vif_rate_add(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if (!v->is_tap || !v->rate_s)
+		return HP_STEP_KEPT;
+	if (ifb_name(v))
+		return hp_vif_fail(v, "unable to limit the rate of '%s': XENBUS_PATH '%s' is not "
+				      "backend/vif/<domid>/<devid>", v->dev, v->xb_path);
+	if (v->rate.clamped)
+		hp_warn("rate '%s' is above what tbf takes: limited to %u bytes/s", v->rate_s,
+			v->rate.rate);
+	rc = hp_tc_limit(v->nl, v->link.ifindex, v->dev, v->ifb, &v->rate, &v->rate_created);
+	if (rc == -EEXIST)
+		return hp_vif_fail(v, "unable to limit the rate of '%s': an interface named '%s' "
+				      "exists and is not a rate limit of ours", v->dev, v->ifb);
+	if (rc)
+		return hp_vif_fail(v, "unable to limit the rate of '%s' to '%s': %s", v->dev,
+				   v->rate_s, strerror(-rc));
+	hp_info("%s: '%s' limited to %u bytes/s (%.1f Mbit/s) both ways", v->command, v->dev,
+		v->rate.rate, v->rate.rate * 8.0 / 1e6);
+	return v->rate_created ? 0 : HP_STEP_KEPT;
+}
+
+void hp_vif_rate_undo(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if (v->rate_created && (rc = hp_tc_unlimit(v->nl, v->link.ifindex, v->ifb, NULL)))
+		hp_err("unable to remove the rate limit of '%s': %s", v->dev, strerror(-rc));
+}
+
+int hp_vif_rate_del(struct hp_vif *v)
+{
+	int rc, found;
+
+	if (!v->is_tap)
+		return 0;
+	if (ifb_name(v)) {
+		hp_warn("XENBUS_PATH '%s' is not backend/vif/<domid>/<devid>: no rate limit to "
+			"look for", v->xb_path);
+		return 0;
+	}
+	if ((rc = hp_tc_unlimit(v->nl, v->link.ifindex, v->ifb, &found)))
+		return hp_vif_fail(v, "unable to remove the rate limit of '%s' ('%s'): %s", v->dev,
+				   v->ifb, strerror(-rc));
+	if (found)
+		hp_info("%s: rate limit of '%s' removed", v->command, v->dev);
+	return 0;
 }
 
 static int run_hooks(struct hp_vif *v)
@@ -602,6 +692,7 @@ static void cleanup(struct hp_vif *v)
 	free(v->mac_s);
 	free(v->mtu_s);
 	free(v->frontend);
+	free(v->rate_s);
 	free(v->ips);
 	hp_log_close();
 }

@@ -15,7 +15,11 @@
  *      steps, the hooks, hotplug-status=connected.  A failure undoes every
  *      step that ran, in reverse, then reports hotplug-error.
  * offline/remove: the tool's detach(), the guard removed (by name, even
- * when the interface is gone), the hooks. */
+ * when the interface is gone), the hooks.
+ *
+ * A tap's `rate` (read and validated in step 1 for taps only: netback
+ * limits the PV vif itself) is applied by a step the tools list,
+ * HP_VIF_STEP_RATE, and removed by hp_vif_rate_del() in their detach. */
 #ifndef HP_VIF_H
 #define HP_VIF_H
 
@@ -26,6 +30,7 @@
 #include "link.h"
 #include "params.h"
 #include "parse.h"
+#include "rate.h"
 #include "txn.h"
 #include "xs.h"
 
@@ -69,6 +74,10 @@ struct hp_vif {
 	unsigned char mac[6];
 	int has_mac;
 	unsigned int mtu; /* 0 when no `mtu` key */
+	char *rate_s;	  /* a tap's `rate` key, NULL when absent (or not a tap) */
+	struct hp_rate rate;
+	int rate_created;	 /* this run made the tap's ifb */
+	char ifb[HP_IFNAMSIZ]; /* ifb<domid>.<devid>: what the tap receives, limited */
 
 	struct hp_xs *xs;
 	struct hp_nl *nl;
@@ -104,5 +113,19 @@ int hp_vif_set_ips(struct hp_vif *v, const struct hp_prefix *p, size_t n);
 int hp_vif_guard_add(struct hp_vif *v);
 /* The undo of hp_vif_guard_add. */
 void hp_vif_guard_del(struct hp_vif *v);
+
+/* The step that limits a tap both ways to its `rate` (common/tc.h): what
+ * netback does for the guest's PV vif, for its emulated NIC, which has no
+ * limit otherwise until the guest's PV drivers take over.  List it before
+ * `up`: a limit set later lets the first frames through at line rate.
+ * KEPT for a vif, a tap without `rate`, and a second add (the limit is
+ * then updated in place, never removed by this run's undo). */
+int hp_vif_rate_add(void *ctx);
+void hp_vif_rate_undo(void *ctx);
+#define HP_VIF_STEP_RATE { "rate", hp_vif_rate_add, hp_vif_rate_undo }
+/* For detach: a tap's limit and its ifb removed, also when the tap is
+ * gone (the ifb is named after XENBUS_PATH); nothing for a vif.  0, or
+ * the return of hp_vif_fail(). */
+int hp_vif_rate_del(struct hp_vif *v);
 
 #endif

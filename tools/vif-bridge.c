@@ -10,7 +10,8 @@
  * Parameters: environment < key=value arguments < xenstore, for `bridge`
  * and `ip`; `vifname`, `mtu`, `mac`, `frontend` come from xenstore only.
  *
- * xenstore read under XENBUS_PATH: bridge, vifname, mtu, mac, ip, frontend.
+ * xenstore read under XENBUS_PATH: bridge, vifname, mtu, mac, ip, frontend,
+ * rate (taps), type (with port_lock=yes).
  * Written: <frontend>/mtu, then hotplug-status=connected last (online), or
  * hotplug-error and hotplug-status=error (online failure).  Nothing is
  * written for offline, add or remove.
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "brport.h"
 #include "link.h"
 #include "log.h"
 #include "vif.h"
@@ -92,11 +94,37 @@ static struct bridge bridge;
 static int attached; /* a second online: the port is in the bridge already */
 static unsigned int mtu;
 static struct hp_link found; /* the vif as netback made it, for the undo */
+static struct hp_brport_policy policy;
+static char *type_xs;
 
-/* Every check before any change: the bridge, the MTU. */
+/* The host's port policy for this bridge (common/brport.h).  The lock
+ * needs the guest's one MAC on one port: not an HVM guest's NIC, whose
+ * vif and tap share it. */
+static int find_policy(struct hp_vif *v)
+{
+	char err[512];
+
+	if (hp_brport_policy(bridge.name, &policy, err, sizeof(err)))
+		return hp_vif_fail(v, "%s", err);
+	if (!policy.lock)
+		return 0;
+	if (!v->is_tap && hp_vif_read_opt(v, "type", &type_xs))
+		return -1;
+	if (v->is_tap || (type_xs && !strcmp(type_xs, "vif_ioemu"))) {
+		hp_info("port_lock: not for an emulated NIC's ports ('%s'): the vif and the tap "
+			"share the guest's MAC", v->dev);
+		policy.lock = 0;
+	} else if (!v->has_mac) {
+		return hp_vif_fail(v, "unable to lock the port '%s' (port_lock=yes): no mac key in "
+				      "'%s'", v->dev, v->xb_path);
+	}
+	return 0;
+}
+
+/* Every check before any change: the bridge, the MTU, the port policy. */
 static int check(struct hp_vif *v)
 {
-	if (find_bridge(v, &bridge))
+	if (find_bridge(v, &bridge) || find_policy(v))
 		return -1;
 	attached = v->link.master == bridge.br.ifindex;
 	found = v->link;
@@ -210,6 +238,40 @@ static void u_enslave(void *ctx)
 	hp_link_set_master(v->nl, v->link.ifindex, 0);
 }
 
+/* After enslave (flags and entries belong to the port), before up. */
+static int s_policy(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct hp_brport_flags f = HP_BRPORT_FLAGS_LEAVE;
+	int rc;
+
+	if (!policy.lock && !policy.isolated)
+		return HP_STEP_KEPT;
+	if (policy.lock)
+		f.learning = f.unicast_flood = 0, f.locked = 1;
+	if (policy.isolated)
+		f.isolated = 1;
+	if ((rc = hp_brport_set(v->nl, v->link.ifindex, &f)))
+		return hp_vif_fail(v, "unable to set the port policy of '%s' on bridge '%s'%s%s: %s",
+				   v->dev, bridge.name, policy.lock ? " (locked)" : "",
+				   policy.isolated ? " (isolated)" : "", strerror(-rc));
+	if (policy.lock && (rc = hp_brport_fdb_add(v->nl, v->link.ifindex, v->mac)))
+		return hp_vif_fail(v, "unable to add the forwarding entry of '%s' for %s on bridge "
+				      "'%s': %s", v->dev, v->mac_s, bridge.name, strerror(-rc));
+	return attached ? HP_STEP_KEPT : 0;
+}
+
+/* What a port gets when it joins a bridge. */
+static void u_policy(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct hp_brport_flags f = { 1, 1, 0, 0 };
+
+	if (policy.lock)
+		hp_brport_fdb_del(v->nl, v->link.ifindex, v->mac);
+	hp_brport_set(v->nl, v->link.ifindex, &f);
+}
+
 static int s_up(void *ctx)
 {
 	struct hp_vif *v = ctx;
@@ -217,16 +279,19 @@ static int s_up(void *ctx)
 
 	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
 		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
-	hp_info("%s: attached to bridge '%s', mtu %u%s", v->command, bridge.name, mtu,
-		v->nips ? ", guarded" : "");
+	hp_info("%s: attached to bridge '%s', mtu %u%s%s%s", v->command, bridge.name, mtu,
+		v->nips ? ", guarded" : "", policy.lock ? ", locked" : "",
+		policy.isolated ? ", isolated" : "");
 	return attached ? HP_STEP_KEPT : 0;
 }
 
 static const struct hp_step steps[] = {
 	{ "prepare-port", s_prepare, u_prepare },
 	{ "mtu", s_mtu, u_mtu },
+	HP_VIF_STEP_RATE,
 	{ "guard", s_guard, u_guard },
 	{ "enslave", s_enslave, u_enslave },
+	{ "port-policy", s_policy, u_policy },
 	{ "up", s_up, u_down },
 };
 
@@ -235,11 +300,11 @@ static int detach(struct hp_vif *v)
 {
 	const char *name = NULL;
 	struct hp_link *m = &bridge.br;
-	int rc;
+	int rc, rate = hp_vif_rate_del(v);
 
 	hp_vif_hook_var(v, "bridge", hp_param_str(&v->params, "bridge"));
 	if (!v->link.ifindex)
-		return 0;
+		return rate;
 	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) && rc != -ENODEV)
 		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
 	if (v->link.master) {
@@ -252,12 +317,13 @@ static int detach(struct hp_vif *v)
 					   name ?: "?", strerror(-rc));
 	}
 	hp_info("%s: detached%s%s", v->command, name ? " from bridge " : "", name ?: "");
-	return 0;
+	return rate;
 }
 
 static void cleanup(struct hp_vif *v)
 {
 	free(bridge.bridge_xs);
+	free(type_xs);
 }
 
 static const struct hp_vif_tool tool = {

@@ -297,6 +297,7 @@ static void u_dhcp(void *ctx)
 
 static const struct hp_step steps[] = {
 	{ "guard", s_guard, u_guard },
+	HP_VIF_STEP_RATE,
 	{ "router-address", s_router, u_router },
 	{ "up", s_up, u_up },
 	{ "route", s_route, u_route },
@@ -351,19 +352,20 @@ static int forget_dhcp(struct hp_vif *v)
 
 static int detach(struct hp_vif *v)
 {
-	int rc;
+	int rc, rate = hp_vif_rate_del(v);
 
 	/* An `ip` edited into nonsense since online: the default rule would
 	 * name another address, so only what is keyed by name goes: the
-	 * guard (by the caller) and the DHCP entry (vif name, hostname). */
+	 * guard (by the caller), a tap's rate limit and the DHCP entry (vif
+	 * name, hostname). */
 	if (v->ips_invalid)
-		return forget_dhcp(v);
+		return forget_dhcp(v) ? -1 : rate;
 	if (resolve(v))
 		return -1;
 	if ((rc = remove_all(v)))
 		return hp_vif_fail(v, "unable to clean up after '%s': %s", v->dev, strerror(-rc));
 	hp_info("%s: guest %s via '%s' removed", v->command, st.ip, v->dev);
-	return 0;
+	return rate;
 }
 
 static const struct hp_vif_tool tool = {

@@ -510,6 +510,7 @@ static void u_routes(void *ctx)
 
 static const struct hp_step steps[] = {
 	{ "guard", s_guard, u_guard },
+	HP_VIF_STEP_RATE,
 	{ "addresses", s_addrs, u_addrs },
 	{ "up", s_up, u_up },
 	{ "routes", s_routes, u_routes },
@@ -517,7 +518,7 @@ static const struct hp_step steps[] = {
 
 static int detach(struct hp_vif *v)
 {
-	int rc;
+	int rc, rate = hp_vif_rate_del(v);
 
 	count_ips(v);
 	/* for the proxy entries and the hooks' main_ip; not fatal here */
@@ -544,7 +545,7 @@ static int detach(struct hp_vif *v)
 		return hp_vif_fail(v, "unable to remove the routes of '%s': %s", v->dev,
 				   strerror(-rc));
 	hp_info("%s: routes via '%s' removed", v->command, v->dev);
-	return 0;
+	return rate;
 }
 
 static void cleanup(struct hp_vif *v)
