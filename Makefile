@@ -7,7 +7,7 @@ XEN_SCRIPT_DIR ?= /etc/xen/scripts
 BUILD          ?= build
 
 CC       ?= cc
-PKGS     := libnl-3.0 libnl-route-3.0 xenstore libnftnl libmnl
+PKGS     := libnl-3.0 libnl-route-3.0 xenstore libnftnl libmnl yajl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
