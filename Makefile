@@ -24,7 +24,7 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 LDLIBS   += $(PKG_LIBS)
 
-TOOLS    := vif-bridge vif-route vif-nat network-bridge
+TOOLS    := vif-bridge vif-route vif-nat network-bridge vif-openvswitch
 LIB_SRC  := $(wildcard common/*.c)
 LIB_OBJ  := $(LIB_SRC:common/%.c=$(BUILD)/common/%.o)
 LIB      := $(BUILD)/libhotplug.a

@@ -20,7 +20,7 @@ cd "$(dirname "$0")"
 XEN_SCRIPT_DIR=${XEN_SCRIPT_DIR:-/etc/xen/scripts}
 DESTDIR=${DESTDIR:-}
 PREFIX=${PREFIX:-/usr/local}
-TOOLS="vif-bridge vif-route vif-nat network-bridge"
+TOOLS="vif-bridge vif-route vif-nat network-bridge vif-openvswitch"
 
 BUILD_DEPS="gcc make pkg-config libnl-3-dev libnl-route-3-dev libxen-dev libnftnl-dev libmnl-dev"
 TEST_DEPS="bats busybox iproute2 jq xenstore-utils nftables iptables python3 procps dnsmasq-base strace valgrind clang libclang-rt-14-dev gcc-multilib qemu-user"

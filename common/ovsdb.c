@@ -89,6 +89,11 @@ const char *hp_ovsdb_error(const struct hp_ovsdb *db)
 	return db->err;
 }
 
+int hp_ovs_value_check(const char *s)
+{
+	return hp_json_utf8_check(s, strlen(s));
+}
+
 /* ------------------------------------------------------------ transactions */
 
 /* A transaction is JSON text, ["Open_vSwitch", op...], written from
@@ -346,7 +351,8 @@ static int finish(struct hp_ovsdb *db, struct txn *t, int eagain_at, int enodev_
 
 /* ------------------------------------------------------------ the port */
 
-int hp_ovs_port_get(struct hp_ovsdb *db, const char *name, struct hp_ovs_port_state *st)
+int hp_ovs_port_get(struct hp_ovsdb *db, const char *name, const char *want,
+		    struct hp_ovs_port_state *st)
 {
 	yajl_val reply = NULL, res, port, iface, ifs, ids, br;
 	const char *pu, *iu;
@@ -362,12 +368,16 @@ int hp_ovs_port_get(struct hp_ovsdb *db, const char *name, struct hp_ovs_port_st
 	       "'columns':['_uuid','interfaces']}", name);
 	op(&t, "{'op':'select','table':'Interface','where':[['name','==',%s]],"
 	       "'columns':['_uuid','external_ids']}", name);
+	if (want)
+		op(&t, "{'op':'select','table':'Bridge','where':[['name','==',%s]],"
+		       "'columns':['name']}", want);
 	if ((rc = txn_commit(db, &t, db->timeout_ms, &reply, &res)))
 		return rc;
 	if (failed_op(db, res) >= 0) {
 		rc = -EIO;
 		goto out;
 	}
+	st->want_exists = want && row(res, 2, 0);
 	port = row(res, 0, 0);
 	iface = row(res, 1, 0);
 	if (!port && !iface)

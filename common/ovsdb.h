@@ -39,15 +39,22 @@ struct hp_ovs_port_state {
 	char bridge[HP_OVS_NAMESIZ]; /* the bridge that has it */
 	int xen;		     /* its interface has external_ids:xen-vm-uuid: a vif script made it */
 	char port_uuid[HP_OVS_UUIDSIZ], iface_uuid[HP_OVS_UUIDSIZ], bridge_uuid[HP_OVS_UUIDSIZ];
+	int want_exists; /* the bridge asked about exists */
 };
 
-/* The port named name.  -EBUSY when an interface of that name belongs to
- * another port (a bond): not ours to change. */
-int hp_ovs_port_get(struct hp_ovsdb *db, const char *name, struct hp_ovs_port_state *st);
+/* The port named name, and whether bridge want (NULL: none asked) exists,
+ * so that a caller can refuse before it changes anything.  -EBUSY when
+ * an interface of that name belongs to another port (a bond): not ours
+ * to change. */
+int hp_ovs_port_get(struct hp_ovsdb *db, const char *name, const char *want,
+		    struct hp_ovs_port_state *st);
 
 struct hp_ovs_id {
 	const char *key, *value;
 };
+
+/* 0 when s can be a value in the database (valid UTF-8), -EINVAL. */
+int hp_ovs_value_check(const char *s);
 
 /* A port of one interface of the same name. */
 struct hp_ovs_port {
