@@ -107,6 +107,10 @@ $(BUILD)/bench-floor: tests/bench/floor.c | $(BUILD)
 bench: all $(BUILD)/hp-bench-run $(BUILD)/bench-floor
 	HP_BUILD=$(abspath $(BUILD)) tests/bench/bench.sh
 
+# vif-openvswitch against upstream's (tests/bench/ovs.sh): needs openvswitch-switch.
+bench-ovs: all $(BUILD)/hp-bench-run $(BUILD)/bench-floor
+	HP_BUILD=$(abspath $(BUILD)) tests/bench/ovs.sh
+
 stress: all
 	@HP_BUILD=$(abspath $(BUILD)) bats --tap tests/stress/stress.bats >$(BUILD)/stress.tap; \
 	rc=$$?; cat $(BUILD)/stress.tap; \
@@ -151,7 +155,7 @@ check-asan:
 check-valgrind: all $(UNITS)
 	HP_VALGRIND=1 HP_BUILD=$(abspath $(BUILD)) tests/run.sh
 
-.PHONY: bench stress fuzz check-asan check-valgrind
+.PHONY: bench bench-ovs stress fuzz check-asan check-valgrind
 
 # ---------------------------------------------------------------- check-xen
 # A real Xen host under qemu's software emulation (no KVM), the real
