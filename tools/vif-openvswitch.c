@@ -340,9 +340,11 @@ static int attach(struct hp_vif *v)
 	if (connect_db(v) || look(v))
 		return 1;
 
-	/* A second online finds the port in place: leave its traffic alone,
-	 * and do not tear it down if this run fails. */
-	attached = o.was.exists && !strcmp(o.was.bridge, o.bridge);
+	/* A second online finds the port in place and the link up: leave its
+	 * traffic alone, and do not tear it down if this run fails.  A port
+	 * in place on a link that is down is a stale one (OVS keeps its
+	 * database across reboots) on a new vif: set the link up as new. */
+	attached = o.was.exists && !strcmp(o.was.bridge, o.bridge) && (v->link.flags & IFF_UP);
 	if (!attached && setup_link(v))
 		return 1;
 	if (guard(v) || add_port(v))

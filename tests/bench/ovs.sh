@@ -165,6 +165,24 @@ cg_off=$(cg off "${W[@]}") || die "callgrind offline failed"
 cg_floor=$(cg floor valgrind --tool=callgrind -q "--callgrind-out-file=$W_DIR/cg.floor" \
 	"$HP_BUILD/bench-floor") || die "callgrind floor failed"
 
+# launches WHO D TOOL CMD: processes started (execve) by one run, the tool's own included
+launches() {
+	local d=$2 tool=$3 cmd=$4 out=$W_DIR/strace.$1.$4
+	words "$d" "$tool" "$cmd"
+	W=("${W[@]:0:${#W[@]}-3}" ASAN_OPTIONS=detect_leaks=0 "$(command -v strace)" -f -qq
+		-e trace=execve -o "$out" "$tool" "$cmd" type_if=vif)
+	ip netns exec "$DOM0" env -i "${W[@]}" </dev/null >/dev/null 2>>"$W_DIR/runner.err" || return 1
+	grep -c 'execve(' "$out"
+}
+if command -v strace >/dev/null 2>&1; then
+	l_up_on=$(launches up 1 "$UP/vif-openvswitch" online)
+	l_up_off=$(launches up 1 "$UP/vif-openvswitch" offline)
+	l_ng_on=$(launches ng 2 "$HP_BUILD/vif-openvswitch" online)
+	l_ng_off=$(launches ng 2 "$HP_BUILD/vif-openvswitch" offline)
+else
+	l_up_on=- l_up_off=- l_ng_on=- l_ng_off=-
+fi
+
 row() {
 	local s
 	read -r -a s <<<"$(stats "$2")"
@@ -187,6 +205,11 @@ table=$(
 	echo "| upstream offline / ours offline | $(ratio upstream-offline ours-offline) |"
 	echo "| ovs-vsctl add-port alone / ours online | $(ratio vsctl-add-port ours-online) |"
 	echo "| ours online / floor | $(ratio ours-online floor) |"
+	echo
+	echo "| processes started (execve, the tool's own included) | online | offline |"
+	echo "|---|---|---|"
+	echo "| upstream | $l_up_on | $l_up_off |"
+	echo "| ours | $l_ng_on | $l_ng_off |"
 	echo
 	echo "| callgrind, instructions in user space | |"
 	echo "|---|---|"
