@@ -376,12 +376,15 @@ EOF
 	[ "$(world_state)" = "$before" ]
 }
 
-@test "offline: Open vSwitch absent: exit 1 with a clear message" {
+@test "offline: Open vSwitch absent: exit 1 with a clear message, the link down all the same" {
 	ovs_guest 1 0 bridge=ovsbr0
+	online 1
+	link_up vif1.0
 	XEN_HOTPLUG_OVSDB="$W_DIR/none.sock" run run_vif vif-openvswitch 1 0 offline type_if=vif
 	echo "$output"
 	[ "$status" -eq 1 ]
 	grep -q "unable to connect to Open vSwitch at '$W_DIR/none.sock'" <<<"$output"
+	! link_up vif1.0
 }
 
 # ---------------------------------------------------------------- failures

@@ -209,7 +209,12 @@ static int connect_db(struct hp_vif *v)
 /* The port as the database has it now, and whether this run may use it. */
 static int look(struct hp_vif *v)
 {
-	int rc = hp_ovs_port_get(o.db, v->dev, o.bridge, &o.was);
+	int rc, i;
+
+	/* -EAGAIN: the port went between the two reads */
+	for (i = 0; (rc = hp_ovs_port_get(o.db, v->dev, o.bridge, &o.was)) == -EAGAIN && i < TRIES;
+	     i++)
+		;
 
 	if (rc == -EBUSY)
 		return hp_vif_fail(v, "unable to add port '%s': %s", v->dev, hp_ovsdb_error(o.db));
@@ -370,14 +375,13 @@ static void undo(struct hp_vif *v)
 		hp_link_set_up(v->nl, &v->link, 0);
 }
 
-/* Upstream: del-port, whichever bridge has it, and the link down; the
- * port goes also when the vif is gone (netback removed it first). */
-static int detach(struct hp_vif *v)
+/* The port out of Open vSwitch, whichever bridge has it: 0, or 1 with
+ * the failure reported. */
+static int remove_port(struct hp_vif *v)
 {
 	long long cfg;
 	int rc, i;
 
-	hp_vif_hook_var(v, "bridge", hp_param_str(&v->params, "bridge"));
 	if (connect_db(v))
 		return 1;
 	for (i = 0;; i++) {
@@ -397,13 +401,25 @@ static int detach(struct hp_vif *v)
 	if (o.was.exists && (rc = hp_ovs_wait(o.db, cfg, apply_ms(), NULL, NULL, 0)))
 		hp_warn("ovs-vswitchd has not applied the removal of '%s' yet: %s", v->dev,
 			strerror(-rc));
-	if (v->link.ifindex && (rc = hp_link_set_up(v->nl, &v->link, 0)))
-		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
 	if (o.was.exists)
 		hp_info("%s: removed from Open vSwitch bridge '%s'", v->command, o.was.bridge);
 	else
 		hp_info("%s: no Open vSwitch port '%s'", v->command, v->dev);
 	return 0;
+}
+
+/* Upstream: del-port and the link down, each whatever the other did; the
+ * port goes also when the vif is gone (netback removed it first). */
+static int detach(struct hp_vif *v)
+{
+	int failed, rc;
+
+	hp_vif_hook_var(v, "bridge", hp_param_str(&v->params, "bridge"));
+	failed = remove_port(v);
+	if (v->link.ifindex && (rc = hp_link_set_up(v->nl, &v->link, 0)))
+		return failed ? 1 : hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev,
+						strerror(-rc));
+	return failed;
 }
 
 static void cleanup(struct hp_vif *v)
