@@ -32,6 +32,10 @@ void hp_ovsdb_close(struct hp_ovsdb *db);
  * "" when it gave none. */
 const char *hp_ovsdb_error(const struct hp_ovsdb *db);
 
+#define HP_OVS_MAX_IDS 16
+#define HP_OVS_KEYSIZ 64
+#define HP_OVS_VALSIZ 256
+
 /* A port as hp_ovs_port_get() found it. */
 struct hp_ovs_port_state {
 	char name[HP_OVS_NAMESIZ];
@@ -40,6 +44,18 @@ struct hp_ovs_port_state {
 	int xen;		     /* its interface has external_ids:xen-vm-uuid: a vif script made it */
 	char port_uuid[HP_OVS_UUIDSIZ], iface_uuid[HP_OVS_UUIDSIZ], bridge_uuid[HP_OVS_UUIDSIZ];
 	int want_exists; /* the bridge asked about exists */
+	/* what a vif script changes, for hp_ovs_port_same() and
+	 * hp_ovs_port_restore(): the VLAN columns (trunks ascending) and the
+	 * interface's external_ids */
+	unsigned int tag;
+	unsigned short trunks[4095];
+	size_t ntrunks;
+	char vlan_mode[24]; /* "" when unset */
+	struct {
+		char key[HP_OVS_KEYSIZ], value[HP_OVS_VALSIZ];
+	} ids[HP_OVS_MAX_IDS];
+	size_t nids;
+	int ids_cut; /* more external_ids, or longer ones, than kept here */
 };
 
 /* The port named name, and whether bridge want (NULL: none asked) exists,
@@ -66,13 +82,14 @@ struct hp_ovs_port {
 	const char *vlan_mode; /* NULL: OVS's default (access with a tag, else trunk) */
 	const struct hp_ovs_id *ids; /* the interface's external_ids to set */
 	size_t nids;
+	int replace_ids; /* the interface's external_ids become exactly ids */
 };
 
 /* Makes the port as described, in one transaction, from the state st
  * that hp_ovs_port_get() returned: created when absent; updated in place
  * when in p->bridge already (its traffic is not interrupted: external_ids
- * given are replaced, others kept); moved when in another bridge (the
- * caller decides whether it may).  -ENODEV when p->bridge does not
+ * given are replaced, others kept unless p->replace_ids); moved when in
+ * another bridge (the caller decides whether it may).  -ENODEV when p->bridge does not
  * exist, -EAGAIN when the port changed since st was read, -EINVAL when a
  * value is not valid UTF-8, -EIO with hp_ovsdb_error() when the server
  * refused.  *cfg is what to pass to hp_ovs_wait(). */
@@ -82,6 +99,18 @@ int hp_ovs_port_set(struct hp_ovsdb *db, const struct hp_ovs_port *p,
 /* Removes the port st names from its bridge, its interface with it.
  * Absent (st->exists 0) is a success with *cfg 0.  -EAGAIN as above. */
 int hp_ovs_port_del(struct hp_ovsdb *db, const struct hp_ovs_port_state *st, long long *cfg);
+
+/* 1 when the port st is p already (bridge, VLAN columns, the values of
+ * p's external_ids): setting it would change nothing. */
+int hp_ovs_port_same(const struct hp_ovs_port *p, const struct hp_ovs_port_state *st);
+
+/* The undo of hp_ovs_port_set: from now (a fresh hp_ovs_port_get), the
+ * port put back as was found it: removed when it did not exist, else in
+ * was->bridge with its VLAN columns and external_ids (its other columns
+ * stay as they are; a port moved here from another bridge lost them in
+ * the move).  Returns as hp_ovs_port_set. */
+int hp_ovs_port_restore(struct hp_ovsdb *db, const struct hp_ovs_port_state *was,
+			const struct hp_ovs_port_state *now, long long *cfg);
 
 /* Waits up to timeout_ms for ovs-vswitchd to apply cfg (0: returns at
  * once); then, for iface (NULL: none), the interface's error column into

@@ -206,7 +206,7 @@ compare() {
 	! ovs_ping 3 10.0.20.1
 }
 
-@test "differs: a second online: upstream re-creates the port (del-port + add-port), ours updates it in place" {
+@test "differs: a second online: upstream re-creates the port (del-port + add-port), ours keeps it in place" {
 	two_guests bridge=ovsbr0.10
 	both online type_if=vif
 	local u1 u2

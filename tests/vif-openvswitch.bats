@@ -254,6 +254,12 @@ sniff() {
 	local got
 	got=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' "$W_DIR/ping.out")
 	[ "$got" -ge 57 ]
+	# a third with another VLAN: the same port, updated in place
+	xs_write "$(be_path 2 0)/bridge" ovsbr0.20
+	online 2
+	[ "$(ovs_col Port vif2.0 _uuid)" = "$uuid" ]
+	assert_vlan vif2.0 20 "[]" "[]"
+	! ovs_ping 1 10.0.0.2
 }
 
 @test "online: a stale port in the same bridge (from before a reboot) on a new vif: the link is set up as new" {
@@ -484,16 +490,35 @@ EOF
 	! link_up vif1.0
 }
 
-@test "error: a failed second online leaves the working port alone" {
+@test "error: a failed second online leaves the working port alone, its VLAN put back" {
 	ovs_guest 1 0 bridge=ovsbr0.10 ip4=10.0.0.1/24
 	ovs_guest 2 0 bridge=ovsbr0.10 ip4=10.0.0.2/24
 	online 1
 	online 2
+	local before
 	ovs_stop vswitchd
+	# the database and the port's link (the bridge's own tap loses its
+	# carrier when ovs-vswitchd stops, in its own time)
+	port_state() {
+		ovs_snapshot | jq -S -c 'del(.. | .uuid?)'
+		in_dom0 ip -j link show dev vif2.0
+	}
+	before=$(port_state)
+	# the same configuration: nothing to write, nothing to wait for
 	XEN_HOTPLUG_OVS_WAIT_MS=300 run run_vif vif-openvswitch 2 0 online type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$before" = "$(port_state)" ]
+	# another VLAN: written, not applied by ovs-vswitchd, put back
+	xs_write "$(be_path 2 0)/bridge" ovsbr0.20
+	XEN_HOTPLUG_OVS_WAIT_MS=300 run run_vif vif-openvswitch 2 0 online type_if=vif
+	echo "$output"
 	[ "$status" -eq 1 ]
+	[[ "$output" == *"did not apply the change within 300 ms"* ]]
 	[ "$(ovs_port_bridge vif2.0)" = ovsbr0 ]
+	[ "$(ovs_col Port vif2.0 tag)" = 10 ]
 	link_up vif2.0
+	[ "$before" = "$(port_state)" ] || { echo "before: $before"; echo "after:  $(port_state)"; return 1; }
 	ovs_start_vswitchd
 	ovs_ping_ok 1 10.0.0.2
 }

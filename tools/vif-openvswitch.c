@@ -25,6 +25,20 @@
  * vlan_mode from the VLANs, the interface's external_ids xen-vm-name,
  * xen-vm-uuid and attached-mac, as upstream's.
  *
+ * online/add: check() reads and validates every key, connects to the
+ * database and looks the port and the bridge up, before any change; then
+ * the steps (common/txn.h), each undone on a later failure:
+ *   prepare-port  link down, MAC fe:ff:ff:ff:ff:ff, addresses flushed
+ *   mtu           the `mtu` key on the link and in the frontend
+ *   guard         a placeholder: Open vSwitch ports are not guarded yet
+ *   add-port      the port created, updated or moved; ovs-vswitchd waited
+ *                 for (undo: removed, or put back as it was)
+ *   up            the link up
+ * A second online (the port in place, the link up) keeps what it finds:
+ * only a changed VLAN or id is written, and put back on a failure.
+ * offline/remove: the port removed from whichever bridge has it, also
+ * when the vif is gone; the link down.
+ *
  * Exit: 0 success, 1 failure, 2 usage.
  */
 #include <errno.h>
@@ -57,8 +71,11 @@ static struct ovs {
 	struct hp_ovs_id ids[3];
 	char sock[128];
 	struct hp_ovsdb *db;
-	struct hp_ovs_port_state was; /* the port before this run */
-	int made;		      /* this run created or moved the port */
+	struct hp_ovs_port_state was, now; /* the port before this run; for the undo */
+	struct hp_link found;		    /* the vif as netback made it, for the undo */
+	int attached; /* a second online: the port in place, the link up */
+	int changed;  /* add-port committed a change */
+	int late;     /* ovs-vswitchd did not apply it in time */
 } o;
 
 static unsigned int apply_ms(void)
@@ -93,7 +110,7 @@ static int read_vlans(struct hp_vif *v, const char *want)
 	hp_vif_hook_var(v, "bridge", o.bridge);
 
 	if (hp_vif_read_opt(v, "vlan", &o.vlan_xs))
-		return 1;
+		return -1;
 	if (o.vlan_xs) {
 		rc = hp_vlan_parse(o.vlan_xs, &key, err, sizeof(err));
 		if (rc == -ENOMEM)
@@ -241,31 +258,78 @@ static int look(struct hp_vif *v)
 	return 0;
 }
 
+/* Everything before any change: the keys, the external ids, the
+ * database reachable, the bridge there, the port as it is. */
+static int check(struct hp_vif *v)
+{
+	const char *want;
+
+	if (hp_vif_read_opt(v, "bridge", &o.bridge_xs))
+		return -1;
+	want = o.bridge_xs ? o.bridge_xs : hp_param_str(&v->params, "bridge");
+	hp_vif_hook_var(v, "bridge", want);
+	if (!*want)
+		return hp_vif_fail(v, "unable to choose a bridge: none was specified; set bridge= "
+				      "in the guest's vif configuration");
+	if (read_vlans(v, want))
+		return -1;
+	o.port.name = v->dev;
+	o.port.bridge = o.bridge;
+	read_ids(v);
+	if (connect_db(v) || look(v))
+		return -1;
+	o.found = v->link;
+	/* A second online finds the port in place and the link up: its
+	 * traffic is left alone, and a failure of this run does not tear it
+	 * down.  A port in place on a link that is down is a stale one (OVS
+	 * keeps its database across reboots) on a new vif: set up as new. */
+	o.attached = o.was.exists && !strcmp(o.was.bridge, o.bridge) && (v->link.flags & IFF_UP);
+	return 0;
+}
+
 /* ------------------------------------------------------------ steps */
 
-/* Upstream's setup_bridge_port, and the mtu key (which upstream's
- * vif-openvswitch ignored): on the link, as vif-bridge does, so that a
- * bad value fails here rather than in ovs-vswitchd's log. */
-static int setup_link(struct hp_vif *v)
+/* Upstream's setup_bridge_port. */
+static int s_prepare(void *ctx)
 {
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if (o.attached)
+		return HP_STEP_KEPT;
+	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)))
+		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
+	if ((rc = hp_link_set_mac(v->nl, v->link.ifindex, port_mac)))
+		hp_dbg("unable to set the MAC of '%s': %s", v->dev, strerror(-rc));
+	if ((rc = hp_addr_flush(v->nl, v->link.ifindex)))
+		return hp_vif_fail(v, "unable to flush the addresses of '%s': %s", v->dev,
+				   strerror(-rc));
+	if ((rc = hp_link_set_addrgen_none(v->nl, v->link.ifindex)))
+		hp_dbg("unable to turn off IPv6 addresses on '%s': %s", v->dev, strerror(-rc));
+	return 0;
+}
+
+static void u_prepare(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	hp_link_set_up(v->nl, v->link.ifindex, 0);
+	hp_link_set_mac(v->nl, v->link.ifindex, o.found.mac);
+}
+
+/* The mtu key (which upstream's vif-openvswitch ignored), on the link as
+ * vif-bridge does, so that a bad value fails here rather than in
+ * ovs-vswitchd's log; no key, the MTU is left alone. */
+static int s_mtu(void *ctx)
+{
+	struct hp_vif *v = ctx;
 	const char *fe;
 	char buf[16];
 	int rc;
 
-	v->touched = 1;
-	if ((rc = hp_link_set_up(v->nl, &v->link, 0)))
-		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
-	v->link.flags &= ~(unsigned int)IFF_UP;
-	if ((rc = hp_link_set_mac(v->nl, &v->link, port_mac)))
-		hp_dbg("unable to set the MAC of '%s': %s", v->dev, strerror(-rc));
-	if ((rc = hp_addr_flush(v->nl, &v->link)))
-		return hp_vif_fail(v, "unable to flush the addresses of '%s': %s", v->dev,
-				   strerror(-rc));
-	if ((rc = hp_link_set_addrgen_none(v->nl, &v->link)))
-		hp_dbg("unable to turn off IPv6 addresses on '%s': %s", v->dev, strerror(-rc));
 	if (!v->mtu)
-		return 0;
-	if ((rc = hp_link_set_mtu(v->nl, &v->link, v->mtu)))
+		return HP_STEP_KEPT;
+	if ((rc = hp_link_set_mtu(v->nl, v->link.ifindex, v->mtu)))
 		return hp_vif_fail(v, "unable to set the MTU of '%s' to %u: %s", v->dev, v->mtu,
 				   strerror(-rc));
 	if (!v->is_tap && (fe = hp_vif_frontend_path(v))) {
@@ -274,35 +338,47 @@ static int setup_link(struct hp_vif *v)
 			return hp_vif_fail(v, "unable to write mtu %s to '%s/mtu': %s", buf, fe,
 					   strerror(-rc));
 	}
-	return 0;
+	return o.attached ? HP_STEP_KEPT : 0;
+}
+
+static void u_mtu(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	hp_link_set_mtu(v->nl, v->link.ifindex, o.found.mtu);
 }
 
 /* The anti-spoofing guard for Open vSwitch ports is a later change; it
  * goes here, before the port is added and can forward anything. */
-static int guard(struct hp_vif *v)
+static int s_guard(void *ctx)
 {
+	struct hp_vif *v = ctx;
+
 	if (v->nips)
 		hp_warn("the anti-spoofing guard does not cover Open vSwitch ports yet: 'ip' is not "
 			"enforced on '%s'", v->dev);
-	return 0;
+	return HP_STEP_KEPT;
 }
 
-static int add_port(struct hp_vif *v)
+/* One transaction (o.was is what it changed, for the undo), then the
+ * bounded wait for ovs-vswitchd to open the port. */
+static int s_add_port(void *ctx)
 {
+	struct hp_vif *v = ctx;
 	long long cfg = 0;
 	char err[256];
 	int rc, i;
 
+	if (o.attached && hp_ovs_port_same(&o.port, &o.was))
+		return HP_STEP_KEPT;
 	for (i = 0;; i++) {
 		rc = hp_ovs_port_set(o.db, &o.port, &o.was, &cfg);
 		if (rc != -EAGAIN || i + 1 == TRIES)
 			break;
 		hp_dbg("port '%s' changed meanwhile, looking again", v->dev);
 		if (look(v))
-			return 1;
+			return -1;
 	}
-	if (rc == 0 && (!o.was.exists || strcmp(o.was.bridge, o.bridge)))
-		o.made = v->touched = 1;
 	if (rc == -ENODEV)
 		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': no such Open vSwitch "
 				      "bridge", v->dev, o.bridge);
@@ -310,12 +386,15 @@ static int add_port(struct hp_vif *v)
 		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': %s%s%s", v->dev,
 				   o.bridge, strerror(-rc), *hp_ovsdb_error(o.db) ? ": " : "",
 				   hp_ovsdb_error(o.db));
+	o.changed = 1;
 
 	rc = hp_ovs_wait(o.db, cfg, apply_ms(), v->dev, err, sizeof(err));
-	if (rc == -ETIMEDOUT)
+	if (rc == -ETIMEDOUT) {
+		o.late = 1;
 		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': ovs-vswitchd did not "
 				      "apply the change within %u ms (is it running?)", v->dev,
 				   o.bridge, apply_ms());
+	}
 	if (rc)
 		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': waiting for "
 				      "ovs-vswitchd: %s", v->dev, o.bridge, strerror(-rc));
@@ -325,57 +404,70 @@ static int add_port(struct hp_vif *v)
 	return 0;
 }
 
-static int attach(struct hp_vif *v)
+/* The port as this run found it: gone when it made it, else its bridge,
+ * VLANs and ids back; and ovs-vswitchd given the time to apply that
+ * (unless it did not answer already), so that the link is as it was when
+ * the undo ends.  A port someone else moved meanwhile is left alone. */
+static void u_add_port(void *ctx)
 {
-	const char *want;
-	int rc, attached;
+	struct hp_vif *v = ctx;
+	long long cfg = 0;
+	int rc, i;
 
-	if (hp_vif_read_opt(v, "bridge", &o.bridge_xs))
-		return 1;
-	want = o.bridge_xs ? o.bridge_xs : hp_param_str(&v->params, "bridge");
-	hp_vif_hook_var(v, "bridge", want);
-	if (!*want)
-		return hp_vif_fail(v, "unable to choose a bridge: none was specified; set bridge= "
-				      "in the guest's vif configuration");
-	if (read_vlans(v, want))
-		return 1;
-	o.port.name = v->dev;
-	o.port.bridge = o.bridge;
-	read_ids(v);
-	if (connect_db(v) || look(v))
-		return 1;
+	if (!o.changed)
+		return;
+	for (i = 0; i < TRIES; i++) {
+		rc = hp_ovs_port_get(o.db, v->dev, NULL, &o.now);
+		if (!rc && o.now.exists && strcmp(o.now.bridge, o.bridge)) {
+			hp_warn("port '%s' is in bridge '%s' now: left as it is", v->dev,
+				o.now.bridge);
+			return;
+		}
+		if (!rc)
+			rc = hp_ovs_port_restore(o.db, &o.was, &o.now, &cfg);
+		if (rc != -EAGAIN)
+			break;
+	}
+	if (rc) {
+		hp_err("unable to %s port '%s' again: %s%s%s",
+		       o.was.exists ? "put back" : "remove", v->dev, strerror(-rc),
+		       *hp_ovsdb_error(o.db) ? ": " : "", hp_ovsdb_error(o.db));
+		return;
+	}
+	if (!o.late && (rc = hp_ovs_wait(o.db, cfg, apply_ms(), NULL, NULL, 0)))
+		hp_warn("ovs-vswitchd has not applied the undo for '%s' yet: %s", v->dev,
+			strerror(-rc));
+}
 
-	/* A second online finds the port in place and the link up: leave its
-	 * traffic alone, and do not tear it down if this run fails.  A port
-	 * in place on a link that is down is a stale one (OVS keeps its
-	 * database across reboots) on a new vif: set the link up as new. */
-	attached = o.was.exists && !strcmp(o.was.bridge, o.bridge) && (v->link.flags & IFF_UP);
-	if (!attached && setup_link(v))
-		return 1;
-	if (guard(v) || add_port(v))
-		return 1;
-	if ((rc = hp_link_set_up(v->nl, &v->link, 1)))
+static int s_up(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
 		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
 	hp_info("%s: %s port of Open vSwitch bridge '%s'%s%s", v->command,
-		attached ? "still a" : "now a", o.bridge, o.port.tag ? ", tagged" : "",
+		o.attached ? "still a" : "now a", o.bridge, o.port.tag ? ", tagged" : "",
 		o.port.ntrunks ? ", trunks" : "");
-	return 0;
+	return o.attached ? HP_STEP_KEPT : 0;
 }
 
-/* A failed online leaves no port this run made, and the link down. */
-static void undo(struct hp_vif *v)
+static void u_down(void *ctx)
 {
-	struct hp_ovs_port_state st;
-	long long cfg;
+	struct hp_vif *v = ctx;
 
-	if (o.made && o.db && !hp_ovs_port_get(o.db, v->dev, NULL, &st) &&
-	    !strcmp(st.bridge, o.bridge) && hp_ovs_port_del(o.db, &st, &cfg))
-		hp_warn("unable to remove port '%s' again: %s", v->dev, hp_ovsdb_error(o.db));
-	if (v->link.ifindex)
-		hp_link_set_up(v->nl, &v->link, 0);
+	hp_link_set_up(v->nl, v->link.ifindex, 0);
 }
 
-/* The port out of Open vSwitch, whichever bridge has it: 0, or 1 with
+static const struct hp_step steps[] = {
+	{ "prepare-port", s_prepare, u_prepare },
+	{ "mtu", s_mtu, u_mtu },
+	{ "guard", s_guard, NULL },
+	{ "add-port", s_add_port, u_add_port },
+	{ "up", s_up, u_down },
+};
+
+/* The port out of Open vSwitch, whichever bridge has it: 0, or -1 with
  * the failure reported. */
 static int remove_port(struct hp_vif *v)
 {
@@ -383,7 +475,7 @@ static int remove_port(struct hp_vif *v)
 	int rc, i;
 
 	if (connect_db(v))
-		return 1;
+		return -1;
 	for (i = 0;; i++) {
 		rc = hp_ovs_port_get(o.db, v->dev, NULL, &o.was);
 		if (!rc && o.was.exists)
@@ -416,9 +508,9 @@ static int detach(struct hp_vif *v)
 
 	hp_vif_hook_var(v, "bridge", hp_param_str(&v->params, "bridge"));
 	failed = remove_port(v);
-	if (v->link.ifindex && (rc = hp_link_set_up(v->nl, &v->link, 0)))
-		return failed ? 1 : hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev,
-						strerror(-rc));
+	if (v->link.ifindex && (rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) && rc != -ENODEV)
+		return failed ? -1 : hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev,
+						 strerror(-rc));
 	return failed;
 }
 
@@ -442,9 +534,10 @@ static const struct hp_vif_tool tool = {
 		 "Adds the Xen vif named by $vif (or the tap named by $INTERFACE) to an Open\n"
 		 "vSwitch bridge, as described under $XENBUS_PATH in xenstore.  Run by libxl.\n",
 	.fw_family = HP_FW_BRIDGE,
-	.attach = attach,
+	.check = check,
+	.steps = steps,
+	.nsteps = sizeof(steps) / sizeof(steps[0]),
 	.detach = detach,
-	.undo = undo,
 	.cleanup = cleanup,
 };
 
