@@ -84,7 +84,7 @@ nic_on_bridge() {
 @test "vif-bridge: a failure at any step of online (with vifname) leaves dom0 as it was" {
 	nic_on_bridge
 	guest_create 1 0 ip="10.0.0.1 fd00::1" mtu=1400 vifname=web
-	inject_each_step vif-bridge 1 rename prepare-port mtu guard enslave up hooks connected
+	inject_each_step vif-bridge 1 rename prepare-port mtu guard enslave vlan up hooks connected
 	[ "$(link_master web)" = xenbr0 ]
 }
 
