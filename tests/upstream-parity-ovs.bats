@@ -220,6 +220,25 @@ compare() {
 	[ "$(ovs_col Port vif2.0 _uuid)" = "$u2" ]
 }
 
+@test "differs: vif-post.d hooks: upstream's vif-openvswitch runs none, ours runs them (as every vif script)" {
+	two_guests bridge=ovsbr0
+	local d
+	# the same hook where each looks for hooks
+	for d in "$XEN_SCRIPT_DIR/vif-post.d" "$W_DIR/upstream-hooks/vif-post.d"; do
+		mkdir -p "$d"
+		printf 'echo "$dev" >>%s/hooked\n' "$W_DIR" >"$d/10-rec.hook"
+		chmod 0755 "$d/10-rec.hook"
+	done
+	both online type_if=vif
+	[ "$up_status" -eq 0 ]
+	[ "$ng_status" -eq 0 ]
+	cat "$W_DIR/hooked"
+	[ "$(cat "$W_DIR/hooked")" = vif2.0 ]
+	# upstream's script has no call_hooks (vif-bridge has)
+	! grep -q call_hooks "$UP/vif-openvswitch"
+	grep -q call_hooks "$UP/vif-bridge"
+}
+
 @test "differs: the vlan key: upstream ignores it (a port of every VLAN), ours tags" {
 	two_guests bridge=ovsbr0 vlan=10p/20
 	both online type_if=vif

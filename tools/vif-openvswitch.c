@@ -379,6 +379,10 @@ static int s_add_port(void *ctx)
 		if (look(v))
 			return -1;
 	}
+	/* refused (-EAGAIN, -ENODEV, -EIO), the transaction changed nothing;
+	 * lost on its way (a timeout, the connection), the undo looks */
+	if (rc != -EAGAIN && rc != -ENODEV && rc != -EIO)
+		o.changed = 1;
 	if (rc == -ENODEV)
 		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': no such Open vSwitch "
 				      "bridge", v->dev, o.bridge);
@@ -386,7 +390,6 @@ static int s_add_port(void *ctx)
 		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': %s%s%s", v->dev,
 				   o.bridge, strerror(-rc), *hp_ovsdb_error(o.db) ? ": " : "",
 				   hp_ovsdb_error(o.db));
-	o.changed = 1;
 
 	rc = hp_ovs_wait(o.db, cfg, apply_ms(), v->dev, err, sizeof(err));
 	if (rc == -ETIMEDOUT) {

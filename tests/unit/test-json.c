@@ -326,6 +326,55 @@ static void test_socket_path(void)
 	unsetenv("XEN_HOTPLUG_OVSDB");
 }
 
+/* hp_ovs_port_same: what add-port compares before it writes anything. */
+static void test_port_same(void)
+{
+	static struct hp_ovs_port_state st;
+	static const unsigned short t10[] = { 10 }, t20[] = { 20 }, t1020[] = { 10, 20 };
+	struct hp_ovs_id ids[] = { { "xen-vm-name", "g1" }, { "attached-mac", "00:16:3e:00:00:01" } };
+	struct hp_ovs_port p = { .name = "vif1.0", .bridge = "br0", .tag = 20, .trunks = t10,
+				 .ntrunks = 1, .vlan_mode = "native-untagged", .ids = ids, .nids = 2 };
+
+	memset(&st, 0, sizeof(st));
+	CHECK(!hp_ovs_port_same(&p, &st)); /* absent */
+	st.exists = 1;
+	snprintf(st.bridge, sizeof(st.bridge), "br0");
+	st.tag = 20;
+	st.trunks[0] = 10;
+	st.ntrunks = 1;
+	snprintf(st.vlan_mode, sizeof(st.vlan_mode), "native-untagged");
+	snprintf(st.ids[0].key, HP_OVS_KEYSIZ, "attached-mac");
+	snprintf(st.ids[0].value, HP_OVS_VALSIZ, "00:16:3e:00:00:01");
+	snprintf(st.ids[1].key, HP_OVS_KEYSIZ, "xen-vm-name");
+	snprintf(st.ids[1].value, HP_OVS_VALSIZ, "g1");
+	snprintf(st.ids[2].key, HP_OVS_KEYSIZ, "iface-id"); /* someone else's: kept, not compared */
+	snprintf(st.ids[2].value, HP_OVS_VALSIZ, "x");
+	st.nids = 3;
+	CHECK(hp_ovs_port_same(&p, &st));
+	p.bridge = "br1";
+	CHECK(!hp_ovs_port_same(&p, &st)); /* another bridge: a move */
+	p.bridge = "br0";
+	p.tag = 10;
+	CHECK(!hp_ovs_port_same(&p, &st));
+	p.tag = 20;
+	p.trunks = t20;
+	CHECK(!hp_ovs_port_same(&p, &st));
+	p.trunks = t1020;
+	p.ntrunks = 2;
+	CHECK(!hp_ovs_port_same(&p, &st));
+	p.trunks = t10;
+	p.ntrunks = 1;
+	p.vlan_mode = NULL;
+	CHECK(!hp_ovs_port_same(&p, &st)); /* native-untagged in place, default wanted */
+	p.vlan_mode = "native-untagged";
+	ids[0].value = "g2";
+	CHECK(!hp_ovs_port_same(&p, &st)); /* the guest renamed */
+	ids[0] = (struct hp_ovs_id){ "xen-vm-uuid", "u" };
+	CHECK(!hp_ovs_port_same(&p, &st)); /* an id the port lacks */
+	p.nids = 0;
+	CHECK(hp_ovs_port_same(&p, &st)); /* no ids to set */
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -334,6 +383,7 @@ int main(void)
 	test_frame();
 	test_rpc();
 	test_socket_path();
+	test_port_same();
 	printf("test-json: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
