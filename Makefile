@@ -7,7 +7,7 @@ XEN_SCRIPT_DIR ?= /etc/xen/scripts
 BUILD          ?= build
 
 CC       ?= cc
-PKGS     := libnl-3.0 libnl-route-3.0 xenstore libnftnl libmnl
+PKGS     := libnl-3.0 libnl-route-3.0 xenstore libnftnl libmnl yajl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
@@ -24,7 +24,7 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 LDLIBS   += $(PKG_LIBS)
 
-TOOLS    := vif-bridge vif-route vif-nat network-bridge
+TOOLS    := vif-bridge vif-route vif-nat network-bridge vif-openvswitch
 LIB_SRC  := $(wildcard common/*.c)
 LIB_OBJ  := $(LIB_SRC:common/%.c=$(BUILD)/common/%.o)
 LIB      := $(BUILD)/libhotplug.a
@@ -121,6 +121,10 @@ $(BUILD)/bench-floor: tests/bench/floor.c | $(BUILD)
 bench: all $(BUILD)/hp-bench-run $(BUILD)/bench-floor
 	HP_BUILD=$(abspath $(BUILD)) tests/bench/bench.sh
 
+# vif-openvswitch against upstream's (tests/bench/ovs.sh): needs openvswitch-switch.
+bench-ovs: all $(BUILD)/hp-bench-run $(BUILD)/bench-floor
+	HP_BUILD=$(abspath $(BUILD)) tests/bench/ovs.sh
+
 stress: all
 	@HP_BUILD=$(abspath $(BUILD)) bats --tap tests/stress/stress.bats >$(BUILD)/stress.tap; \
 	rc=$$?; cat $(BUILD)/stress.tap; \
@@ -165,7 +169,7 @@ check-asan:
 check-valgrind: all $(UNITS)
 	HP_VALGRIND=1 HP_BUILD=$(abspath $(BUILD)) tests/run.sh
 
-.PHONY: bench stress fuzz check-asan check-valgrind
+.PHONY: bench bench-ovs stress fuzz check-asan check-valgrind
 
 # ---------------------------------------------------------------- check-xen
 # A real Xen host under qemu's software emulation (no KVM), the real

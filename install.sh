@@ -21,10 +21,12 @@ cd "$(dirname "$0")"
 XEN_SCRIPT_DIR=${XEN_SCRIPT_DIR:-/etc/xen/scripts}
 DESTDIR=${DESTDIR:-}
 PREFIX=${PREFIX:-/usr/local}
-TOOLS="vif-bridge vif-route vif-nat network-bridge"
+TOOLS="vif-bridge vif-route vif-nat network-bridge vif-openvswitch"
 
-BUILD_DEPS="gcc make pkg-config libnl-3-dev libnl-route-3-dev libxen-dev libnftnl-dev libmnl-dev"
+BUILD_DEPS="gcc make pkg-config libnl-3-dev libnl-route-3-dev libxen-dev libnftnl-dev libmnl-dev libyajl-dev"
 TEST_DEPS="bats busybox iproute2 jq xenstore-utils nftables iptables python3 python3-scapy git procps dnsmasq-base strace valgrind clang libclang-rt-14-dev gcc-multilib qemu-user iperf3"
+# vif-openvswitch's tests run their own private Open vSwitch (tests/ovs.bash)
+TEST_DEPS="$TEST_DEPS openvswitch-switch ethtool tcpdump"
 # make check-xen (tests/xen-vm): qemu boots Xen; the VM's own packages are
 # fetched by tests/xen-vm/world.sh with apt-get download into its cache,
 # never installed here
@@ -32,12 +34,31 @@ XEN_VM_DEPS="qemu-system-x86 cpio python3 perl binutils"
 
 say() { echo "install.sh: $*"; }
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
+
+# openvswitch-switch is a test dependency only: when this run installed
+# it, the system-wide daemons its package starts (on a host with systemd
+# and no policy-rc.d) are stopped and disabled again.  No kernel module
+# is needed, nothing else is touched.
+ovs_quiet() {
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		systemctl disable --now openvswitch-switch.service ovs-vswitchd.service \
+			ovsdb-server.service >/dev/null 2>&1 || true
+	fi
+	if [ -x /usr/share/openvswitch/scripts/ovs-ctl ]; then
+		OVS_RUNDIR=/var/run/openvswitch /usr/share/openvswitch/scripts/ovs-ctl stop \
+			>/dev/null 2>&1 || true
+	fi
+	say "openvswitch-switch is for the tests: its system-wide daemons are not left running"
+}
+
 deps() {
-	local missing=() p
+	local missing=() p ovs_was=0
 	for p in $BUILD_DEPS $TEST_DEPS $XEN_VM_DEPS; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
+	installed openvswitch-switch && ovs_was=1
 	if ! command -v apt-get >/dev/null; then
 		say "please install: ${missing[*]}" >&2
 		return 1
@@ -46,6 +67,9 @@ deps() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	if [ "$ovs_was" = 0 ] && installed openvswitch-switch; then
+		ovs_quiet
+	fi
 }
 
 # The test world and the demo run Debian's real xenstored and xl, from

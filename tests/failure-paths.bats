@@ -13,6 +13,7 @@ setup() {
 }
 
 teardown() {
+	! declare -F ovs_teardown >/dev/null || ovs_teardown
 	world_teardown
 }
 
@@ -25,6 +26,7 @@ dom0_state() {
 	} | jq -S -c 'walk(if type == "object" then del(.qdisc) else . end)'
 	in_dom0 nft -j list ruleset 2>/dev/null |
 		jq -S -c '[.nftables[]? | select(.set) | .set | select(.elem) | {family, name, elem}]'
+	${STATE_EXTRA:-true}
 }
 
 # assert_same BEFORE AFTER WHAT
@@ -82,7 +84,7 @@ nic_on_bridge() {
 @test "vif-bridge: a failure at any step of online (with vifname) leaves dom0 as it was" {
 	nic_on_bridge
 	guest_create 1 0 ip="10.0.0.1 fd00::1" mtu=1400 vifname=web
-	inject_each_step vif-bridge 1 rename prepare-port mtu guard enslave up hooks connected
+	inject_each_step vif-bridge 1 rename prepare-port mtu guard enslave vlan up hooks connected
 	[ "$(link_master web)" = xenbr0 ]
 }
 
@@ -101,6 +103,21 @@ nic_on_bridge() {
 	inject_each_step vif-nat 1 rename guard router-address up route dhcp hooks connected
 	# the DHCP entry is file state: gone after every failure, there now
 	[ -e "$W_DIR/hosts/n1" ]
+}
+
+# The same for Open vSwitch (tests/ovs.bash: a private OVS, userspace
+# datapath): the kernel and the whole database as they were.
+@test "vif-openvswitch: a failure at any step of online (with vifname, VLANs, mtu) leaves dom0 and OVS as they were" {
+	load ovs
+	ovs_start
+	ovs_br_add ovsbr0
+	STATE_EXTRA=ovs_snapshot
+	ovs_guest 1 0 bridge=ovsbr0 ip=10.0.0.1 mtu=1400 vifname=web
+	xs_write "$(be_path 1 0)/vlan" 10p/20/30
+	inject_each_step vif-openvswitch 1 rename prepare-port mtu guard add-port up hooks connected
+	[ "$(ovs_port_bridge web)" = ovsbr0 ]
+	[ "$(ovs_col Port web tag)" = 10 ]
+	link_up web
 }
 
 @test "vif-nat: a failed online removes the DHCP entry it wrote" {
@@ -235,6 +252,26 @@ nic_on_bridge() {
 		run in_dom0 nft -j list ruleset
 		[ "$(jq '[.nftables[] | select(.set) | .set.elem // [] | length] | add // 0' <<<"$output")" = 0 ] ||
 			{ echo "guard left after a kill at $s: $output"; return 1; }
+	done
+}
+
+@test "vif-openvswitch: killed at any step, the offline that follows removes the port" {
+	load ovs
+	ovs_start
+	ovs_br_add ovsbr0
+	ovs_guest 1 0 bridge=ovsbr0.10 vifname=web
+	local s dev
+	for s in rename prepare-port mtu guard add-port up hooks connected; do
+		VIF_ENV=("XEN_HOTPLUG_KILL_STEP=$s")
+		run run_vif vif-openvswitch 1 0 online type_if=vif
+		[ "$status" -eq 137 ] || { echo "step $s: $status $output"; return 1; }
+		VIF_ENV=()
+		run run_vif vif-openvswitch 1 0 offline type_if=vif
+		[ "$status" -eq 0 ] || { echo "offline after step $s: $output"; return 1; }
+		dev=vif1.0
+		link_exists web && dev=web
+		! link_up "$dev"
+		[ -z "$(ovs_vsctl list-ports ovsbr0)" ] || { echo "ports left after a kill at $s"; return 1; }
 	done
 }
 

@@ -11,7 +11,8 @@
  * and `ip`; `vifname`, `mtu`, `mac`, `frontend` come from xenstore only.
  *
  * xenstore read under XENBUS_PATH: bridge, vifname, mtu, mac, ip, frontend,
- * rate (taps), type (with port_lock=yes).
+ * rate (taps), type (with port_lock=yes), vlan (xl-network-configuration(5):
+ * the port's VLANs, on a bridge with vlan_filtering on; common/brvlan.h).
  * Written: <frontend>/mtu, then hotplug-status=connected last (online), or
  * hotplug-error and hotplug-status=error (online failure).  Nothing is
  * written for offline, add or remove.
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include "brport.h"
+#include "brvlan.h"
 #include "link.h"
 #include "log.h"
 #include "vif.h"
@@ -121,10 +123,40 @@ static int find_policy(struct hp_vif *v)
 	return 0;
 }
 
-/* Every check before any change: the bridge, the MTU, the port policy. */
+/* libxl's `vlan` key: the port's VLANs, on a bridge that filters them. */
+static char *vlan_xs;
+static struct hp_vlans vlans;
+static struct hp_brvlan_bridge brv;
+
+static int check_vlan(struct hp_vif *v)
+{
+	char err[160];
+	int rc;
+
+	if (hp_vif_read_opt(v, "vlan", &vlan_xs))
+		return -1;
+	if (!vlan_xs || !*vlan_xs)
+		return 0;
+	if ((rc = hp_vlan_parse(vlan_xs, &vlans, err, sizeof(err))))
+		return rc == -ENOMEM ? hp_vif_fail(v, "unable to parse vlan: %s", strerror(ENOMEM))
+				     : hp_vif_bad(v, "vlan", vlan_xs, err);
+	if ((rc = hp_brvlan_bridge_get(v->nl, bridge.br.ifindex, &brv)))
+		return hp_vif_fail(v, "unable to read the VLAN settings of bridge '%s': %s",
+				   bridge.name, strerror(-rc));
+	if (!brv.filtering)
+		return hp_vif_fail(v, "unable to put '%s' on VLANs '%s' of bridge '%s': %s", v->dev,
+				   vlan_xs, bridge.name, brv.supported
+				   ? "its vlan_filtering is off (ip link set BRIDGE type bridge "
+				     "vlan_filtering 1)"
+				   : "this kernel's bridges do not filter VLANs "
+				     "(CONFIG_BRIDGE_VLAN_FILTERING)");
+	return 0;
+}
+
+/* Every check before any change: the bridge, the VLANs, the port policy, the MTU. */
 static int check(struct hp_vif *v)
 {
-	if (find_bridge(v, &bridge) || find_policy(v))
+	if (find_bridge(v, &bridge) || check_vlan(v) || find_policy(v))
 		return -1;
 	attached = v->link.master == bridge.br.ifindex;
 	found = v->link;
@@ -238,6 +270,27 @@ static void u_enslave(void *ctx)
 	hp_link_set_master(v->nl, v->link.ifindex, 0);
 }
 
+/* In the bridge and still down: no frame crosses on the wrong VLAN. */
+static int s_vlan(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if (attached || !vlans.n)
+		return HP_STEP_KEPT;
+	if ((rc = hp_brvlan_port_set(v->nl, v->link.ifindex, &vlans, brv.default_pvid)))
+		return hp_vif_fail(v, "unable to put '%s' on VLANs '%s': %s", v->dev, vlan_xs,
+				   strerror(-rc));
+	return 0;
+}
+
+static void u_vlan(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	hp_brvlan_port_unset(v->nl, v->link.ifindex, &vlans, brv.default_pvid);
+}
+
 /* After enslave (flags and entries belong to the port), before up. */
 static int s_policy(void *ctx)
 {
@@ -291,6 +344,7 @@ static const struct hp_step steps[] = {
 	HP_VIF_STEP_RATE,
 	{ "guard", s_guard, u_guard },
 	{ "enslave", s_enslave, u_enslave },
+	{ "vlan", s_vlan, u_vlan },
 	{ "port-policy", s_policy, u_policy },
 	{ "up", s_up, u_down },
 };
@@ -324,6 +378,8 @@ static void cleanup(struct hp_vif *v)
 {
 	free(bridge.bridge_xs);
 	free(type_xs);
+	free(vlan_xs);
+	hp_vlans_free(&vlans);
 }
 
 static const struct hp_vif_tool tool = {

@@ -297,7 +297,7 @@ ln -s ../run "$root/var/run"
 unpack "$root" "${DOM0_PKGS[@]}"
 busybox_links "$root"
 modules "$root" dom0 "$kmods" "$kver"
-for t in vif-bridge vif-route vif-nat; do
+for t in vif-bridge vif-route vif-nat vif-openvswitch; do
 	[ -f "$root/etc/xen/scripts/$t" ] || die "xen-utils-common has no $t"
 	mv "$root/etc/xen/scripts/$t" "$root/etc/xen/scripts/$t.upstream"
 done

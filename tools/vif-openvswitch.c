@@ -1,0 +1,550 @@
+/*
+ * vif-openvswitch: attach a Xen guest's network interface to an Open
+ * vSwitch bridge.
+ *
+ * Usage (as libxl runs it, with script=vif-openvswitch in the vif spec):
+ *   vif-openvswitch online|offline [type_if=vif] [bridge=BR] [key=value...]
+ *   vif-openvswitch add|remove type_if=tap [bridge=BR] [key=value...]   (emulated NICs)
+ *
+ * Environment (libxl): vif=vif<domid>.<devid>, XENBUS_PATH (relative),
+ * INTERFACE=vif<domid>.<devid>-emu for taps.  XEN_HOTPLUG_OVSDB: the
+ * OVSDB socket (else ovsdb_socket in xen-hotplug.conf, else
+ * /var/run/openvswitch/db.sock); XEN_HOTPLUG_OVS_WAIT_MS: how long to
+ * wait for ovs-vswitchd to apply a change (default 10000).
+ *
+ * xenstore read under XENBUS_PATH: bridge (NAME[.TAG][:TRUNK[:TRUNK...]],
+ * upstream's syntax), vlan (xl-network-configuration(5)), vifname, mtu,
+ * mac, ip, frontend, frontend-id; /local/domain/<frontend-id>/vm, and
+ * name and uuid under it.  Written: <frontend>/mtu when `mtu` is set,
+ * then hotplug-status=connected (online), or hotplug-error and
+ * hotplug-status=error (online failure).  Nothing for offline, add or
+ * remove.
+ *
+ * OVSDB, one transaction per change (common/ovsdb.h), no ovs-vsctl:
+ * Port and Interface named as the vif in the bridge, tag, trunks and
+ * vlan_mode from the VLANs, the interface's external_ids xen-vm-name,
+ * xen-vm-uuid and attached-mac, as upstream's.
+ *
+ * online/add: check() reads and validates every key, connects to the
+ * database and looks the port and the bridge up, before any change; then
+ * the steps (common/txn.h), each undone on a later failure:
+ *   prepare-port  link down, MAC fe:ff:ff:ff:ff:ff, addresses flushed
+ *   mtu           the `mtu` key on the link and in the frontend
+ *   guard         a placeholder: Open vSwitch ports are not guarded yet
+ *   add-port      the port created, updated or moved; ovs-vswitchd waited
+ *                 for (undo: removed, or put back as it was)
+ *   up            the link up
+ * A second online (the port in place, the link up) keeps what it finds:
+ * only a changed VLAN or id is written, and put back on a failure.
+ * offline/remove: the port removed from whichever bridge has it, also
+ * when the vif is gone; the link down.
+ *
+ * Exit: 0 success, 1 failure, 2 usage.
+ */
+#include <errno.h>
+#include <linux/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "link.h"
+#include "log.h"
+#include "ovsdb.h"
+#include "parse.h"
+#include "vif.h"
+#include "vlan.h"
+#include "xs.h"
+
+#define CONNECT_MS 5000
+#define DEFAULT_APPLY_MS 10000
+#define TRIES 3 /* a port changed by someone else meanwhile: look again */
+
+static const unsigned char port_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* One run, one vif: the tool's state can be static. */
+static struct ovs {
+	char *bridge_xs, *vlan_xs, *fe_id, *vm, *vm_name, *vm_uuid;
+	char bridge[HP_IFNAMSIZ];
+	struct hp_vlans vlans;
+	unsigned short trunks[HP_VLAN_MAX];
+	struct hp_ovs_port port;
+	struct hp_ovs_id ids[3];
+	char sock[128];
+	struct hp_ovsdb *db;
+	struct hp_ovs_port_state was, now; /* the port before this run; for the undo */
+	struct hp_link found;		    /* the vif as netback made it, for the undo */
+	int attached; /* a second online: the port in place, the link up */
+	int changed;  /* add-port committed a change */
+	int late;     /* ovs-vswitchd did not apply it in time */
+} o;
+
+static unsigned int apply_ms(void)
+{
+	const char *s = getenv("XEN_HOTPLUG_OVS_WAIT_MS");
+	unsigned long ms;
+
+	if (s && !hp_parse_uint(s, 60000, &ms))
+		return (unsigned int)ms;
+	return DEFAULT_APPLY_MS;
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* VLANs from the bridge suffix or the vlan key (not both), as Open
+ * vSwitch columns: the PVID is the tag, the others trunks.  With a tag
+ * and trunks the port is native-untagged: OVS's default for that pair
+ * is an access port that drops the trunks ("ignoring trunks in favor of
+ * implicit vlan"), which is what upstream's bridge=BR.TAG:TRUNK gets. */
+static int read_vlans(struct hp_vif *v, const char *want)
+{
+	struct hp_vlans key = { 0 };
+	char err[160];
+	size_t i;
+	int rc;
+
+	rc = hp_vlan_parse_ovs_bridge(want, o.bridge, sizeof(o.bridge), &o.vlans, err, sizeof(err));
+	if (rc == -ENOMEM)
+		return hp_vif_fail(v, "unable to parse bridge '%s': %s", want, strerror(ENOMEM));
+	if (rc)
+		return hp_vif_bad(v, "bridge", want, err);
+	hp_vif_hook_var(v, "bridge", o.bridge);
+
+	if (hp_vif_read_opt(v, "vlan", &o.vlan_xs))
+		return -1;
+	if (o.vlan_xs) {
+		rc = hp_vlan_parse(o.vlan_xs, &key, err, sizeof(err));
+		if (rc == -ENOMEM)
+			return hp_vif_fail(v, "unable to parse vlan: %s", strerror(ENOMEM));
+		if (rc)
+			return hp_vif_bad(v, "vlan", o.vlan_xs, err);
+		if (key.n && o.vlans.n) {
+			hp_vlans_free(&key);
+			return hp_vif_bad(v, "vlan", o.vlan_xs,
+					  "the bridge key gives VLANs already; use one of the two");
+		}
+		if (key.n) {
+			hp_vlans_free(&o.vlans);
+			o.vlans = key;
+		}
+	}
+
+	o.port.tag = o.vlans.pvid;
+	for (i = 0; i < o.vlans.n; i++) {
+		const struct hp_vlan *x = &o.vlans.v[i];
+
+		if (x->id == o.vlans.pvid)
+			continue;
+		if (x->flags & HP_VLAN_UNTAGGED) {
+			char why[128];
+
+			snprintf(why, sizeof(why), "VLAN %u is untagged (u) but not the PVID: Open "
+						   "vSwitch sends only the PVID untagged", x->id);
+			return hp_vif_bad(v, "vlan", o.vlan_xs ? o.vlan_xs : "", why);
+		}
+		o.trunks[o.port.ntrunks++] = x->id;
+	}
+	o.port.trunks = o.trunks;
+	o.port.vlan_mode = o.port.tag && o.port.ntrunks ? "native-untagged" : NULL;
+	return 0;
+}
+
+/* An optional xenstore node; NULL when missing or unreadable (the
+ * external ids are informative: their absence fails nothing). */
+static char *read_info(struct hp_vif *v, const char *path)
+{
+	char *val = NULL;
+	int rc = hp_xs_read(v->xs, path, &val);
+
+	if (rc) {
+		hp_dbg("no '%s': %s", path, strerror(-rc));
+		return NULL;
+	}
+	if (hp_ovs_value_check(val)) {
+		hp_warn("ignoring '%s': not valid UTF-8", path);
+		free(val);
+		return NULL;
+	}
+	return val;
+}
+
+static void add_id(const char *key, const char *value)
+{
+	if (value)
+		o.ids[o.port.nids++] = (struct hp_ovs_id){ key, value };
+}
+
+/* Upstream's openvswitch_external_id_all: the guest's name and uuid from
+ * its vm directory, its MAC. */
+static void read_ids(struct hp_vif *v)
+{
+	unsigned long domid;
+	unsigned int d, n;
+	char path[160];
+
+	if (!hp_xs_read_key(v->xs, v->xb_path, "frontend-id", &o.fe_id) &&
+	    !hp_parse_uint(o.fe_id, 0x7fef, &domid))
+		d = (unsigned int)domid;
+	else if (hp_parse_backend_path(v->xb_path, &d, &n))
+		return;
+	snprintf(path, sizeof(path), "/local/domain/%u/vm", d);
+	o.vm = read_info(v, path);
+	if (o.vm && (strncmp(o.vm, "/vm/", 4) || strlen(o.vm) > 100 || strstr(o.vm, ".."))) {
+		hp_warn("ignoring '%s' = '%s': not a /vm/ path", path, o.vm);
+		free(o.vm);
+		o.vm = NULL;
+	}
+	if (o.vm) {
+		snprintf(path, sizeof(path), "%s/name", o.vm);
+		o.vm_name = read_info(v, path);
+		snprintf(path, sizeof(path), "%s/uuid", o.vm);
+		o.vm_uuid = read_info(v, path);
+	}
+	add_id("xen-vm-name", o.vm_name);
+	add_id("xen-vm-uuid", o.vm_uuid);
+	add_id("attached-mac", v->mac_s);
+	o.port.ids = o.ids;
+}
+
+static int connect_db(struct hp_vif *v)
+{
+	char err[256];
+	int rc;
+
+	if (hp_ovsdb_socket(o.sock, sizeof(o.sock), err, sizeof(err)))
+		return hp_vif_fail(v, "%s", err);
+	rc = hp_ovsdb_open(&o.db, o.sock, CONNECT_MS);
+	if (rc == -ENOENT || rc == -ECONNREFUSED)
+		return hp_vif_fail(v, "unable to connect to Open vSwitch at '%s': %s (is "
+				      "openvswitch-switch installed and running?)", o.sock,
+				   strerror(-rc));
+	if (rc)
+		return hp_vif_fail(v, "unable to connect to Open vSwitch at '%s': %s", o.sock,
+				   strerror(-rc));
+	return 0;
+}
+
+/* The port as the database has it now, and whether this run may use it. */
+static int look(struct hp_vif *v)
+{
+	int rc, i;
+
+	/* -EAGAIN: the port went between the two reads */
+	for (i = 0; (rc = hp_ovs_port_get(o.db, v->dev, o.bridge, &o.was)) == -EAGAIN && i < TRIES;
+	     i++)
+		;
+
+	if (rc == -EBUSY)
+		return hp_vif_fail(v, "unable to add port '%s': %s", v->dev, hp_ovsdb_error(o.db));
+	if (rc)
+		return hp_vif_fail(v, "unable to look up port '%s' in Open vSwitch: %s%s%s", v->dev,
+				   strerror(-rc), *hp_ovsdb_error(o.db) ? ": " : "",
+				   hp_ovsdb_error(o.db));
+	if (!o.was.want_exists)
+		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': no such Open vSwitch "
+				      "bridge", v->dev, o.bridge);
+	/* The name is our device's (common/vif.c found it, a name another
+	 * guest held would have failed there): a port of that name in
+	 * another bridge is stale, typically from before a host crash.
+	 * Made by a vif script, it moves; made by someone else, we stop. */
+	if (o.was.exists && strcmp(o.was.bridge, o.bridge)) {
+		if (!o.was.xen)
+			return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': it is a port "
+					      "of bridge '%s' that no Xen vif script made; remove "
+					      "it or choose another vifname", v->dev, o.bridge,
+					   o.was.bridge);
+		hp_warn("moving port '%s' from bridge '%s' (a stale port of a Xen guest) to '%s'",
+			v->dev, o.was.bridge, o.bridge);
+	}
+	return 0;
+}
+
+/* Everything before any change: the keys, the external ids, the
+ * database reachable, the bridge there, the port as it is. */
+static int check(struct hp_vif *v)
+{
+	const char *want;
+
+	if (hp_vif_read_opt(v, "bridge", &o.bridge_xs))
+		return -1;
+	want = o.bridge_xs ? o.bridge_xs : hp_param_str(&v->params, "bridge");
+	hp_vif_hook_var(v, "bridge", want);
+	if (!*want)
+		return hp_vif_fail(v, "unable to choose a bridge: none was specified; set bridge= "
+				      "in the guest's vif configuration");
+	if (read_vlans(v, want))
+		return -1;
+	o.port.name = v->dev;
+	o.port.bridge = o.bridge;
+	read_ids(v);
+	if (connect_db(v) || look(v))
+		return -1;
+	o.found = v->link;
+	/* A second online finds the port in place and the link up: its
+	 * traffic is left alone, and a failure of this run does not tear it
+	 * down.  A port in place on a link that is down is a stale one (OVS
+	 * keeps its database across reboots) on a new vif: set up as new. */
+	o.attached = o.was.exists && !strcmp(o.was.bridge, o.bridge) && (v->link.flags & IFF_UP);
+	return 0;
+}
+
+/* ------------------------------------------------------------ steps */
+
+/* Upstream's setup_bridge_port. */
+static int s_prepare(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if (o.attached)
+		return HP_STEP_KEPT;
+	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)))
+		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
+	if ((rc = hp_link_set_mac(v->nl, v->link.ifindex, port_mac)))
+		hp_dbg("unable to set the MAC of '%s': %s", v->dev, strerror(-rc));
+	if ((rc = hp_addr_flush(v->nl, v->link.ifindex)))
+		return hp_vif_fail(v, "unable to flush the addresses of '%s': %s", v->dev,
+				   strerror(-rc));
+	if ((rc = hp_link_set_addrgen_none(v->nl, v->link.ifindex)))
+		hp_dbg("unable to turn off IPv6 addresses on '%s': %s", v->dev, strerror(-rc));
+	return 0;
+}
+
+static void u_prepare(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	hp_link_set_up(v->nl, v->link.ifindex, 0);
+	hp_link_set_mac(v->nl, v->link.ifindex, o.found.mac);
+}
+
+/* The mtu key (which upstream's vif-openvswitch ignored), on the link as
+ * vif-bridge does, so that a bad value fails here rather than in
+ * ovs-vswitchd's log; no key, the MTU is left alone. */
+static int s_mtu(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	const char *fe;
+	char buf[16];
+	int rc;
+
+	if (!v->mtu)
+		return HP_STEP_KEPT;
+	if ((rc = hp_link_set_mtu(v->nl, v->link.ifindex, v->mtu)))
+		return hp_vif_fail(v, "unable to set the MTU of '%s' to %u: %s", v->dev, v->mtu,
+				   strerror(-rc));
+	if (!v->is_tap && (fe = hp_vif_frontend_path(v))) {
+		snprintf(buf, sizeof(buf), "%u", v->mtu);
+		if ((rc = hp_xs_write_key(v->xs, fe, "mtu", buf)))
+			return hp_vif_fail(v, "unable to write mtu %s to '%s/mtu': %s", buf, fe,
+					   strerror(-rc));
+	}
+	return o.attached ? HP_STEP_KEPT : 0;
+}
+
+static void u_mtu(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	hp_link_set_mtu(v->nl, v->link.ifindex, o.found.mtu);
+}
+
+/* The anti-spoofing guard for Open vSwitch ports is a later change; it
+ * goes here, before the port is added and can forward anything. */
+static int s_guard(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	if (v->nips)
+		hp_warn("the anti-spoofing guard does not cover Open vSwitch ports yet: 'ip' is not "
+			"enforced on '%s'", v->dev);
+	return HP_STEP_KEPT;
+}
+
+/* One transaction (o.was is what it changed, for the undo), then the
+ * bounded wait for ovs-vswitchd to open the port. */
+static int s_add_port(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	long long cfg = 0;
+	char err[256];
+	int rc, i;
+
+	if (o.attached && hp_ovs_port_same(&o.port, &o.was))
+		return HP_STEP_KEPT;
+	for (i = 0;; i++) {
+		rc = hp_ovs_port_set(o.db, &o.port, &o.was, &cfg);
+		if (rc != -EAGAIN || i + 1 == TRIES)
+			break;
+		hp_dbg("port '%s' changed meanwhile, looking again", v->dev);
+		if (look(v))
+			return -1;
+	}
+	/* refused (-EAGAIN, -ENODEV, -EIO), the transaction changed nothing;
+	 * lost on its way (a timeout, the connection), the undo looks */
+	if (rc != -EAGAIN && rc != -ENODEV && rc != -EIO)
+		o.changed = 1;
+	if (rc == -ENODEV)
+		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': no such Open vSwitch "
+				      "bridge", v->dev, o.bridge);
+	if (rc)
+		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': %s%s%s", v->dev,
+				   o.bridge, strerror(-rc), *hp_ovsdb_error(o.db) ? ": " : "",
+				   hp_ovsdb_error(o.db));
+
+	rc = hp_ovs_wait(o.db, cfg, apply_ms(), v->dev, err, sizeof(err));
+	if (rc == -ETIMEDOUT) {
+		o.late = 1;
+		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': ovs-vswitchd did not "
+				      "apply the change within %u ms (is it running?)", v->dev,
+				   o.bridge, apply_ms());
+	}
+	if (rc)
+		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': waiting for "
+				      "ovs-vswitchd: %s", v->dev, o.bridge, strerror(-rc));
+	if (*err)
+		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': ovs-vswitchd: %s",
+				   v->dev, o.bridge, err);
+	return 0;
+}
+
+/* The port as this run found it: gone when it made it, else its bridge,
+ * VLANs and ids back; and ovs-vswitchd given the time to apply that
+ * (unless it did not answer already), so that the link is as it was when
+ * the undo ends.  A port someone else moved meanwhile is left alone. */
+static void u_add_port(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	long long cfg = 0;
+	int rc, i;
+
+	if (!o.changed)
+		return;
+	for (i = 0; i < TRIES; i++) {
+		rc = hp_ovs_port_get(o.db, v->dev, NULL, &o.now);
+		if (!rc && o.now.exists && strcmp(o.now.bridge, o.bridge)) {
+			hp_warn("port '%s' is in bridge '%s' now: left as it is", v->dev,
+				o.now.bridge);
+			return;
+		}
+		if (!rc)
+			rc = hp_ovs_port_restore(o.db, &o.was, &o.now, &cfg);
+		if (rc != -EAGAIN)
+			break;
+	}
+	if (rc) {
+		hp_err("unable to %s port '%s' again: %s%s%s",
+		       o.was.exists ? "put back" : "remove", v->dev, strerror(-rc),
+		       *hp_ovsdb_error(o.db) ? ": " : "", hp_ovsdb_error(o.db));
+		return;
+	}
+	if (!o.late && (rc = hp_ovs_wait(o.db, cfg, apply_ms(), NULL, NULL, 0)))
+		hp_warn("ovs-vswitchd has not applied the undo for '%s' yet: %s", v->dev,
+			strerror(-rc));
+}
+
+static int s_up(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
+		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
+	hp_info("%s: %s port of Open vSwitch bridge '%s'%s%s", v->command,
+		o.attached ? "still a" : "now a", o.bridge, o.port.tag ? ", tagged" : "",
+		o.port.ntrunks ? ", trunks" : "");
+	return o.attached ? HP_STEP_KEPT : 0;
+}
+
+static void u_down(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	hp_link_set_up(v->nl, v->link.ifindex, 0);
+}
+
+static const struct hp_step steps[] = {
+	{ "prepare-port", s_prepare, u_prepare },
+	{ "mtu", s_mtu, u_mtu },
+	{ "guard", s_guard, NULL },
+	{ "add-port", s_add_port, u_add_port },
+	{ "up", s_up, u_down },
+};
+
+/* The port out of Open vSwitch, whichever bridge has it: 0, or -1 with
+ * the failure reported. */
+static int remove_port(struct hp_vif *v)
+{
+	long long cfg;
+	int rc, i;
+
+	if (connect_db(v))
+		return -1;
+	for (i = 0;; i++) {
+		rc = hp_ovs_port_get(o.db, v->dev, NULL, &o.was);
+		if (!rc && o.was.exists)
+			hp_vif_hook_var(v, "bridge", o.was.bridge);
+		if (!rc)
+			rc = hp_ovs_port_del(o.db, &o.was, &cfg);
+		if (rc != -EAGAIN || i + 1 == TRIES)
+			break;
+	}
+	if (rc)
+		return hp_vif_fail(v, "unable to remove port '%s' from Open vSwitch: %s%s%s", v->dev,
+				   strerror(-rc), *hp_ovsdb_error(o.db) ? ": " : "",
+				   hp_ovsdb_error(o.db));
+	/* committed: ovs-vswitchd applies it when it runs */
+	if (o.was.exists && (rc = hp_ovs_wait(o.db, cfg, apply_ms(), NULL, NULL, 0)))
+		hp_warn("ovs-vswitchd has not applied the removal of '%s' yet: %s", v->dev,
+			strerror(-rc));
+	if (o.was.exists)
+		hp_info("%s: removed from Open vSwitch bridge '%s'", v->command, o.was.bridge);
+	else
+		hp_info("%s: no Open vSwitch port '%s'", v->command, v->dev);
+	return 0;
+}
+
+/* Upstream: del-port and the link down, each whatever the other did; the
+ * port goes also when the vif is gone (netback removed it first). */
+static int detach(struct hp_vif *v)
+{
+	int failed, rc;
+
+	hp_vif_hook_var(v, "bridge", hp_param_str(&v->params, "bridge"));
+	failed = remove_port(v);
+	if (v->link.ifindex && (rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) && rc != -ENODEV)
+		return failed ? -1 : hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev,
+						 strerror(-rc));
+	return failed;
+}
+
+static void cleanup(struct hp_vif *v)
+{
+	hp_ovsdb_close(o.db);
+	hp_vlans_free(&o.vlans);
+	free(o.bridge_xs);
+	free(o.vlan_xs);
+	free(o.fe_id);
+	free(o.vm);
+	free(o.vm_name);
+	free(o.vm_uuid);
+}
+
+static const struct hp_vif_tool tool = {
+	.name = "vif-openvswitch",
+	.usage = "usage: vif-openvswitch online|offline [type_if=vif] [bridge=BR[.TAG][:TRUNK...]] "
+		 "[key=value...]\n"
+		 "       vif-openvswitch add|remove type_if=tap [bridge=BR] [key=value...]\n"
+		 "Adds the Xen vif named by $vif (or the tap named by $INTERFACE) to an Open\n"
+		 "vSwitch bridge, as described under $XENBUS_PATH in xenstore.  Run by libxl.\n",
+	.fw_family = HP_FW_BRIDGE,
+	.check = check,
+	.steps = steps,
+	.nsteps = sizeof(steps) / sizeof(steps[0]),
+	.detach = detach,
+	.cleanup = cleanup,
+};
+
+int main(int argc, char **argv)
+{
+	return hp_vif_main(argc, argv, &tool);
+}
