@@ -33,9 +33,12 @@ static const char *const commands[] = { "online", "offline", "add", "remove" };
  * exits 1.
  *
  * Once hotplug-status=connected is being written (the last step), the
- * outcome is success: the request is on its way to xenstored and will land
- * when it answers, so the run is never undone and never exits 1 after it
- * (status and exit status always agree). */
+ * first stage does not cancel: xenstored gets LAST_WORD_S more to confirm
+ * it.  Unconfirmed by then, the run fails like any other: the interface
+ * is taken down and the exit status is 1.  A request still queued on the
+ * socket dies with it: the C xenstored (4.17, socket_can_process) frees a
+ * connection whose peer has closed without reading what it holds, so
+ * connected does not land after a failure (tests/xenstore.bats). */
 static struct hp_vif *watched;
 static volatile sig_atomic_t dog_stage, dog_ifindex, committing;
 static char dog_msg[200];
@@ -67,13 +70,11 @@ static void watchdog(int sig)
 		alarm(LAST_WORD_S);
 		return;
 	}
-	if (committing) {
-		say("  (hotplug-status=connected sent; xenstored still not answering)\n");
-		_exit(0);
-	}
 	if (dog_ifindex > 0)
 		hp_link_down_now(dog_ifindex);
-	say("  (undo did not finish: the interface was taken down)\n");
+	say(committing ? "  (xenstored did not confirm hotplug-status=connected: the interface "
+			 "was taken down)\n"
+		       : "  (undo did not finish: the interface was taken down)\n");
 	_exit(1);
 }
 
@@ -520,7 +521,7 @@ static int s_hooks(void *ctx)
 	return run_hooks(ctx);
 }
 
-/* The last step, the point of no return (see the watchdog). */
+/* The last step: the watchdog waits for its answer (see above). */
 static int s_connected(void *ctx)
 {
 	struct hp_vif *v = ctx;
@@ -534,11 +535,6 @@ static int s_connected(void *ctx)
 		return hp_vif_fail(v, "%s timed out", v->command);
 	}
 	if ((rc = hp_xs_report_connected(v->xs, v->xb_path))) {
-		if (rc == -ECONNABORTED || hp_txn_cancelled()) {
-			hp_warn("hotplug-status=connected was sent; xenstored did not confirm it "
-				"in time");
-			return 0;
-		}
 		committing = 0;
 		return hp_vif_fail(v, "unable to write hotplug-status to '%s': %s", v->xb_path,
 				   strerror(-rc));
