@@ -123,6 +123,13 @@ int hp_fw_filters(void)
 	return rc ? rc : conf.backend == FW_NFT;
 }
 
+int hp_fw_guards(size_t naddrs)
+{
+	int rc = hp_fw_filters();
+
+	return rc < 0 ? rc : rc && (naddrs || conf.strict);
+}
+
 const char *fw_backend_name(void)
 {
 	return backend_names[conf.backend];

@@ -46,6 +46,9 @@ const char *hp_fw_config_error(void);
  * br_netfilter), -EINVAL on a bad configuration.  A vif is guarded when
  * this is 1 and it has `ip` entries (or antispoof_strict=yes). */
 int hp_fw_filters(void);
+/* Whether a vif with naddrs `ip` entries is filtered (1) or not (0), as
+ * hp_fw_guard_add will do it; -EINVAL on a bad configuration. */
+int hp_fw_guards(size_t naddrs);
 
 /* Idempotent: a second add leaves exactly one copy, and any stale entries
  * for the same interface name (a reused vif name, a changed `ip`) are

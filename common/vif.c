@@ -399,6 +399,11 @@ int hp_vif_guard_add(struct hp_vif *v)
 	return 0;
 }
 
+int hp_vif_guarded(const struct hp_vif *v)
+{
+	return hp_fw_guards(v->nips) == 1;
+}
+
 void hp_vif_guard_del(struct hp_vif *v)
 {
 	int rc = hp_fw_guard_del(v->dev, v->tool->fw_family);

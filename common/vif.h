@@ -113,6 +113,9 @@ int hp_vif_set_ips(struct hp_vif *v, const struct hp_prefix *p, size_t n);
 int hp_vif_guard_add(struct hp_vif *v);
 /* The undo of hp_vif_guard_add. */
 void hp_vif_guard_del(struct hp_vif *v);
+/* 1 when the host's guard filters this vif (the backend filters, and it
+ * has ip entries or the host is strict), else 0. */
+int hp_vif_guarded(const struct hp_vif *v);
 
 /* The step that limits a tap both ways to its `rate` (common/tc.h): what
  * netback does for the guest's PV vif, for its emulated NIC, which has no

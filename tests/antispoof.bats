@@ -335,6 +335,28 @@ udhcpd_conf() {
 		'-A FORWARD -m physdev --physdev-in vif3.0 --physdev-is-bridged -j ACCEPT')" ]
 }
 
+# The log line of a successful online says "guarded" only when the guard
+# filters this vif: never with a backend that drops nothing.
+@test "the online's log says guarded only when the vif is filtered" {
+	local conf want
+	guest_online 1 ip4=10.0.0.1/24 ip="10.0.0.1"
+	guest_online 2 ip4=10.0.0.2/24
+	for conf in "antispoof=nft:1" "antispoof=nft:2" "antispoof=none:1" "antispoof=iptables:1" \
+		"antispoof_strict=yes:2"; do
+		echo "${conf%:*}" >"$XEN_HOTPLUG_CONF"
+		run run_vif vif-bridge "${conf#*:}" 0 online type_if=vif
+		echo "$conf: $output"
+		[ "$status" -eq 0 ]
+		want=no
+		case $conf in "antispoof=nft:1" | "antispoof_strict=yes:2") want=yes ;; esac
+		if [ "$want" = yes ]; then
+			[[ "$output" == *"attached to bridge"*", guarded"* ]]
+		else
+			[[ "$output" == *"attached to bridge"* && "$output" != *"guarded"* ]]
+		fi
+	done
+}
+
 @test "antispoof=none installs nothing" {
 	printf '# host policy\nantispoof = "none"\n' >"$XEN_HOTPLUG_CONF"
 	observer_create

@@ -333,7 +333,7 @@ static int s_up(void *ctx)
 	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
 		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
 	hp_info("%s: attached to bridge '%s', mtu %u%s%s%s", v->command, bridge.name, mtu,
-		v->nips ? ", guarded" : "", policy.lock ? ", locked" : "",
+		hp_vif_guarded(v) ? ", guarded" : "", policy.lock ? ", locked" : "",
 		policy.isolated ? ", isolated" : "");
 	return attached ? HP_STEP_KEPT : 0;
 }
