@@ -7,24 +7,18 @@
  * the addresses any more.  iptables filters IPv4 only: IPv6 entries of
  * `ip` are skipped, as upstream's rules failed on them. */
 #include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include "fw-priv.h"
 #include "log.h"
+#include "process.h"
 
 #define IPT_WAIT "10" /* seconds; libxl kills the script after 40 */
 #define IPT_MAX_ARGS 32
-#define IPT_MAX_OUT (1024 * 1024)
-
-extern char **environ;
 
 /* iptables lives in /usr/sbin, which a hotplug PATH may lack. */
 static int ipt_path(char *buf, size_t size)
@@ -50,60 +44,19 @@ static int ipt_path(char *buf, size_t size)
  * and stderr are returned in *out (NUL-terminated, malloc'd). */
 static int ipt_run(char **argv, char **out)
 {
-	posix_spawn_file_actions_t fa;
-	char path[512], *buf = NULL, *nb;
-	size_t len = 0, cap = 0;
-	int pfd[2], status, rc;
-	ssize_t r;
-	pid_t pid;
+	char path[512];
+	struct hp_process p = { .path = path, .argv = argv, .own_group = 1, .out = out };
+	int status, rc;
 
 	*out = NULL;
 	if ((rc = ipt_path(path, sizeof(path)))) {
 		hp_err("unable to find the iptables program");
 		return rc;
 	}
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
 	argv[0] = path;
-	rc = posix_spawn(&pid, path, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pfd[1]);
-	if (rc) {
-		close(pfd[0]);
-		return -rc;
-	}
-	for (;;) {
-		if (cap - len < 4096) {
-			if (cap >= IPT_MAX_OUT || !(nb = realloc(buf, cap + 65536))) {
-				rc = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		r = read(pfd[0], buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			rc = rc ? rc : -errno;
-			break;
-		}
-	if (buf)
-		buf[len] = '\0';
-	*out = buf;
-	if (!rc && (!WIFEXITED(status) || WEXITSTATUS(status)))
-		rc = -EIO;
-	return rc;
+	if ((rc = hp_process_run(&p, &status)))
+		return rc;
+	return status ? -EIO : 0;
 }
 
 static void first_line(const char *s, char *buf, size_t size)
@@ -131,12 +84,6 @@ static int ipt(char **argv)
 	return rc;
 }
 
-/* posix_spawn() takes char *const argv[] but never writes to it. */
-static char *unconst(const char *s)
-{
-	return (char *)(uintptr_t)s;
-}
-
 /* One upstream frob_iptable pair: ACCEPT from dev (with extra matches)
  * and ACCEPT to dev. */
 static int frob(const char *dev, const char *const *extra)
@@ -146,9 +93,9 @@ static int frob(const char *dev, const char *const *extra)
 	size_t n = 9, i;
 	int rc;
 
-	argv[n++] = unconst(dev);
+	argv[n++] = hp_unconst(dev);
 	for (i = 0; extra && extra[i]; i++)
-		argv[n++] = unconst(extra[i]);
+		argv[n++] = hp_unconst(extra[i]);
 	argv[n++] = "-j";
 	argv[n++] = "ACCEPT";
 	argv[n] = NULL;
