@@ -24,7 +24,7 @@ PREFIX=${PREFIX:-/usr/local}
 TOOLS="vif-bridge vif-route vif-nat network-bridge vif-openvswitch"
 
 BUILD_DEPS="gcc make pkg-config libnl-3-dev libnl-route-3-dev libxen-dev libnftnl-dev libmnl-dev libyajl-dev"
-TEST_DEPS="bats busybox iproute2 jq xenstore-utils nftables iptables python3 python3-scapy git procps dnsmasq-base strace valgrind clang libclang-rt-14-dev gcc-multilib qemu-user iperf3"
+TEST_DEPS="bats clang-format busybox iproute2 jq xenstore-utils nftables iptables python3 python3-scapy git procps dnsmasq-base strace valgrind clang libclang-rt-14-dev gcc-multilib qemu-user iperf3"
 # vif-openvswitch's tests run their own private Open vSwitch (tests/ovs.bash)
 TEST_DEPS="$TEST_DEPS openvswitch-switch ethtool tcpdump"
 # make check-xen (tests/xen-vm): qemu boots Xen; the VM's own packages are
