@@ -11,7 +11,6 @@
 
 #include "log.h"
 #include "process.h"
-#include "tc.h"
 #include "vif.h"
 
 #define DEFAULT_WAIT_MS 10000
@@ -385,101 +384,6 @@ int hp_vif_set_ips(struct hp_vif *v, const struct hp_prefix *p, size_t n)
 	return 0;
 }
 
-int hp_vif_guard_add(struct hp_vif *v)
-{
-	struct hp_guard g = { .ifname = v->dev, .family = v->tool->fw_family,
-			      .has_mac = v->has_mac, .addrs = v->ips, .naddrs = v->nips };
-	int rc;
-
-	memcpy(g.mac, v->mac, sizeof(g.mac));
-	rc = hp_fw_guard_add(&g);
-	if (rc)
-		return hp_vif_fail(v, "unable to install the anti-spoofing guard for '%s': %s",
-				   v->dev, strerror(-rc));
-	return 0;
-}
-
-int hp_vif_guarded(const struct hp_vif *v)
-{
-	return hp_fw_guards(v->nips) == 1;
-}
-
-void hp_vif_guard_del(struct hp_vif *v)
-{
-	int rc = hp_fw_guard_del(v->dev, v->tool->fw_family);
-
-	if (rc)
-		hp_err("unable to remove the anti-spoofing guard of '%s': %s", v->dev,
-		       strerror(-rc));
-}
-
-/* ---- a tap's rate limit (vif.h) ------------------------------------------ */
-
-/* Named after XENBUS_PATH, not the tap: found again by remove, even when
- * the tap is gone or was renamed. */
-static int ifb_name(struct hp_vif *v)
-{
-	unsigned int domid, devid;
-
-	if (hp_parse_backend_path(v->xb_path, &domid, &devid))
-		return -EINVAL;
-	snprintf(v->ifb, sizeof(v->ifb), "ifb%u.%u", domid, devid);
-	return 0;
-}
-
-int hp_vif_rate_add(void *ctx)
-{
-	struct hp_vif *v = ctx;
-	int rc;
-
-	if (!v->is_tap || !v->rate_s)
-		return HP_STEP_KEPT;
-	if (ifb_name(v))
-		return hp_vif_fail(v, "unable to limit the rate of '%s': XENBUS_PATH '%s' is not "
-				      "backend/vif/<domid>/<devid>", v->dev, v->xb_path);
-	if (v->rate.clamped)
-		hp_warn("rate '%s' is above what tbf takes: limited to %u bytes/s", v->rate_s,
-			v->rate.rate);
-	rc = hp_tc_limit(v->nl, v->link.ifindex, v->dev, v->ifb, &v->rate, &v->rate_created);
-	if (rc == -EEXIST)
-		return hp_vif_fail(v, "unable to limit the rate of '%s': an interface named '%s' "
-				      "exists and is not a rate limit of ours", v->dev, v->ifb);
-	if (rc)
-		return hp_vif_fail(v, "unable to limit the rate of '%s' to '%s': %s", v->dev,
-				   v->rate_s, strerror(-rc));
-	hp_info("%s: '%s' limited to %u bytes/s (%.1f Mbit/s) both ways", v->command, v->dev,
-		v->rate.rate, v->rate.rate * 8.0 / 1e6);
-	return v->rate_created ? 0 : HP_STEP_KEPT;
-}
-
-void hp_vif_rate_undo(void *ctx)
-{
-	struct hp_vif *v = ctx;
-	int rc;
-
-	if (v->rate_created && (rc = hp_tc_unlimit(v->nl, v->link.ifindex, v->ifb, NULL)))
-		hp_err("unable to remove the rate limit of '%s': %s", v->dev, strerror(-rc));
-}
-
-int hp_vif_rate_del(struct hp_vif *v)
-{
-	int rc, found;
-
-	if (!v->is_tap)
-		return 0;
-	if (ifb_name(v)) {
-		hp_warn("XENBUS_PATH '%s' is not backend/vif/<domid>/<devid>: no rate limit to "
-			"look for", v->xb_path);
-		return 0;
-	}
-	if ((rc = hp_tc_unlimit(v->nl, v->link.ifindex, v->ifb, &found)))
-		return hp_vif_fail(v, "unable to remove the rate limit of '%s' ('%s'): %s", v->dev,
-				   v->ifb, strerror(-rc));
-	if (found)
-		hp_info("%s: rate limit of '%s' removed", v->command, v->dev);
-	return 0;
-}
-
 static int run_hooks(struct hp_vif *v)
 {
 	char mtu[16] = "";
@@ -554,7 +458,10 @@ static int do_attach(struct hp_vif *v)
 	struct hp_step steps[MAX_STEPS];
 	size_t n = 0, i;
 
-	if (read_config(v) || locate(v) || (v->tool->check && v->tool->check(v)))
+	if (read_config(v) || locate(v))
+		return report_failure(v);
+	v->found = v->link;
+	if (v->tool->check && v->tool->check(v))
 		return report_failure(v);
 	if (v->tool->nsteps + 3 > MAX_STEPS)
 		return hp_vif_fail(v, "too many steps"), report_failure(v);

@@ -82,6 +82,8 @@ struct hp_vif {
 	struct hp_xs *xs;
 	struct hp_nl *nl;
 	struct hp_link link; /* read when found, renamed by the rename step */
+	struct hp_link found; /* the vif as netback made it, before any step (undo) */
+	int again;	      /* a second online: check() found the vif in place */
 	int renamed;	     /* this run renamed the interface */
 
 	/* tool-specific hook variables (bridge, main_ip...) */
@@ -116,6 +118,26 @@ void hp_vif_guard_del(struct hp_vif *v);
 /* 1 when the host's guard filters this vif (the backend filters, and it
  * has ip entries or the host is strict), else 0. */
 int hp_vif_guarded(const struct hp_vif *v);
+
+/* Steps the tools share (vif-steps.c), each KEPT when v->again:
+ * prepare-port, upstream's setup_bridge_port (down, MAC fe:ff:ff:ff:ff:ff,
+ * addresses flushed, no IPv6 link-local; undone: down, netback's MAC);
+ * mtu, v->mtu on the link and in the frontend's `mtu` (KEPT when 0;
+ * undone: netback's MTU); up (undone: down). */
+int hp_vif_s_prepare_port(void *ctx);
+void hp_vif_u_prepare_port(void *ctx);
+int hp_vif_s_mtu(void *ctx);
+void hp_vif_u_mtu(void *ctx);
+int hp_vif_s_up(void *ctx);
+void hp_vif_u_down(void *ctx);
+#define HP_VIF_STEP_PREPARE_PORT { "prepare-port", hp_vif_s_prepare_port, hp_vif_u_prepare_port }
+#define HP_VIF_STEP_MTU { "mtu", hp_vif_s_mtu, hp_vif_u_mtu }
+#define HP_VIF_STEP_UP { "up", hp_vif_s_up, hp_vif_u_down }
+/* guard: hp_vif_guard_add, before the vif can forward anything (undone:
+ * hp_vif_guard_del). */
+int hp_vif_s_guard(void *ctx);
+void hp_vif_u_guard(void *ctx);
+#define HP_VIF_STEP_GUARD { "guard", hp_vif_s_guard, hp_vif_u_guard }
 
 /* The step that limits a tap both ways to its `rate` (common/tc.h): what
  * netback does for the guest's PV vif, for its emulated NIC, which has no

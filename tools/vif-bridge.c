@@ -34,7 +34,6 @@
 
 #define MAX_BRIDGES 8
 
-static const unsigned char port_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 struct bridge {
 	char *bridge_xs;
@@ -93,9 +92,6 @@ static int find_bridge(struct hp_vif *v, struct bridge *b)
 
 /* One run, one vif: the tool's state can be static. */
 static struct bridge bridge;
-static int attached; /* a second online: the port is in the bridge already */
-static unsigned int mtu;
-static struct hp_link found; /* the vif as netback made it, for the undo */
 static struct hp_brport_policy policy;
 static char *type_xs;
 
@@ -158,94 +154,12 @@ static int check(struct hp_vif *v)
 {
 	if (find_bridge(v, &bridge) || check_vlan(v) || find_policy(v))
 		return -1;
-	attached = v->link.master == bridge.br.ifindex;
-	found = v->link;
-	mtu = v->mtu ? v->mtu : bridge.br.mtu;
-	v->mtu = mtu;
+	/* a second online: the port is in the bridge already; its traffic is
+	 * left alone, and a failure of this run does not tear it down */
+	v->again = v->link.master == bridge.br.ifindex;
+	if (!v->mtu)
+		v->mtu = bridge.br.mtu;
 	return 0;
-}
-
-/* Upstream's setup_bridge_port.  A second online finds the port
- * attached: its traffic is left alone, and a failure of this run does
- * not tear it down (every step below is then KEPT). */
-static int s_prepare(void *ctx)
-{
-	struct hp_vif *v = ctx;
-	int rc;
-
-	if (attached)
-		return HP_STEP_KEPT;
-	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)))
-		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
-	/* The highest unicast MAC never becomes the bridge's own address
-	 * (xen-network-common.sh); failure is harmless, as upstream. */
-	if ((rc = hp_link_set_mac(v->nl, v->link.ifindex, port_mac)))
-		hp_dbg("unable to set the MAC of '%s': %s", v->dev, strerror(-rc));
-	if ((rc = hp_addr_flush(v->nl, v->link.ifindex)))
-		return hp_vif_fail(v, "unable to flush the addresses of '%s': %s", v->dev,
-				   strerror(-rc));
-	if ((rc = hp_link_set_addrgen_none(v->nl, v->link.ifindex)))
-		hp_dbg("unable to turn off IPv6 addresses on '%s': %s", v->dev, strerror(-rc));
-	return 0;
-}
-
-static void u_down(void *ctx)
-{
-	struct hp_vif *v = ctx;
-
-	hp_link_set_up(v->nl, v->link.ifindex, 0);
-}
-
-/* The vif as it was found (its IPv6 addresses stay off: it is no use
- * to a vif that is not in a bridge either). */
-static void u_prepare(void *ctx)
-{
-	struct hp_vif *v = ctx;
-
-	hp_link_set_up(v->nl, v->link.ifindex, 0);
-	hp_link_set_mac(v->nl, v->link.ifindex, found.mac);
-}
-
-/* Upstream's set_mtu, with the frontend's path from the `frontend` key. */
-static int s_mtu(void *ctx)
-{
-	struct hp_vif *v = ctx;
-	const char *fe;
-	char buf[16];
-	int rc;
-
-	if ((rc = hp_link_set_mtu(v->nl, v->link.ifindex, mtu)))
-		return hp_vif_fail(v, "unable to set the MTU of '%s' to %u: %s", v->dev, mtu,
-				   strerror(-rc));
-	if (!v->is_tap && (fe = hp_vif_frontend_path(v))) {
-		snprintf(buf, sizeof(buf), "%u", mtu);
-		if ((rc = hp_xs_write_key(v->xs, fe, "mtu", buf)))
-			return hp_vif_fail(v, "unable to write mtu %s to '%s/mtu': %s", buf, fe,
-					   strerror(-rc));
-	}
-	return attached ? HP_STEP_KEPT : 0;
-}
-
-static void u_mtu(void *ctx)
-{
-	struct hp_vif *v = ctx;
-
-	hp_link_set_mtu(v->nl, v->link.ifindex, found.mtu);
-}
-
-/* The guard goes in before the port can forward anything. */
-static int s_guard(void *ctx)
-{
-	struct hp_vif *v = ctx;
-
-	if (hp_vif_guard_add(v))
-		return -1;
-	return attached ? HP_STEP_KEPT : 0;
-}
-
-static void u_guard(void *ctx)
-{
-	hp_vif_guard_del(ctx);
 }
 
 /* Upstream's add_to_bridge. */
@@ -254,7 +168,7 @@ static int s_enslave(void *ctx)
 	struct hp_vif *v = ctx;
 	int rc;
 
-	if (attached)
+	if (v->again)
 		return HP_STEP_KEPT;
 	if ((rc = hp_link_set_master(v->nl, v->link.ifindex, bridge.br.ifindex)))
 		return hp_vif_fail(v, "unable to attach '%s' to bridge '%s': %s", v->dev,
@@ -276,7 +190,7 @@ static int s_vlan(void *ctx)
 	struct hp_vif *v = ctx;
 	int rc;
 
-	if (attached || !vlans.n)
+	if (v->again || !vlans.n)
 		return HP_STEP_KEPT;
 	if ((rc = hp_brvlan_port_set(v->nl, v->link.ifindex, &vlans, brv.default_pvid)))
 		return hp_vif_fail(v, "unable to put '%s' on VLANs '%s': %s", v->dev, vlan_xs,
@@ -311,7 +225,7 @@ static int s_policy(void *ctx)
 	if (policy.lock && (rc = hp_brport_fdb_add(v->nl, v->link.ifindex, v->mac)))
 		return hp_vif_fail(v, "unable to add the forwarding entry of '%s' for %s on bridge "
 				      "'%s': %s", v->dev, v->mac_s, bridge.name, strerror(-rc));
-	return attached ? HP_STEP_KEPT : 0;
+	return v->again ? HP_STEP_KEPT : 0;
 }
 
 /* What a port gets when it joins a bridge. */
@@ -332,21 +246,21 @@ static int s_up(void *ctx)
 
 	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
 		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
-	hp_info("%s: attached to bridge '%s', mtu %u%s%s%s", v->command, bridge.name, mtu,
+	hp_info("%s: attached to bridge '%s', mtu %u%s%s%s", v->command, bridge.name, v->mtu,
 		hp_vif_guarded(v) ? ", guarded" : "", policy.lock ? ", locked" : "",
 		policy.isolated ? ", isolated" : "");
-	return attached ? HP_STEP_KEPT : 0;
+	return v->again ? HP_STEP_KEPT : 0;
 }
 
 static const struct hp_step steps[] = {
-	{ "prepare-port", s_prepare, u_prepare },
-	{ "mtu", s_mtu, u_mtu },
+	HP_VIF_STEP_PREPARE_PORT,
+	HP_VIF_STEP_MTU,
 	HP_VIF_STEP_RATE,
-	{ "guard", s_guard, u_guard },
+	HP_VIF_STEP_GUARD,
 	{ "enslave", s_enslave, u_enslave },
 	{ "vlan", s_vlan, u_vlan },
 	{ "port-policy", s_policy, u_policy },
-	{ "up", s_up, u_down },
+	{ "up", s_up, hp_vif_u_down },
 };
 
 /* Upstream's remove_from_bridge; the bridge itself need not exist. */

@@ -51,7 +51,6 @@ static struct {
 	unsigned int domid, devid, metric;
 	struct hp_nat nat;
 	struct hp_dhcp_conf dhcp;
-	int again;
 	char ip[INET_ADDRSTRLEN + 4], vif_ip[INET_ADDRSTRLEN], router_ip[INET_ADDRSTRLEN];
 } st;
 
@@ -189,22 +188,8 @@ static int check(struct hp_vif *v)
 	if (resolve(v) || check_conflicts(v))
 		return -1;
 	/* up already: a second online, not to be torn down on failure */
-	st.again = !!(v->link.flags & IFF_UP);
+	v->again = !!(v->link.flags & IFF_UP);
 	return 0;
-}
-
-static int s_guard(void *ctx)
-{
-	struct hp_vif *v = ctx;
-
-	if (hp_vif_guard_add(v))
-		return -1;
-	return st.again ? HP_STEP_KEPT : 0;
-}
-
-static void u_guard(void *ctx)
-{
-	hp_vif_guard_del(ctx);
 }
 
 static int s_router(void *ctx)
@@ -218,7 +203,7 @@ static int s_router(void *ctx)
 	if ((rc = hp_devconf_set_proxy_arp(v->nl, v->link.ifindex, 1)))
 		return hp_vif_fail(v, "unable to turn on proxy_arp on '%s': %s", v->dev,
 				   strerror(-rc));
-	return st.again ? HP_STEP_KEPT : 0;
+	return v->again ? HP_STEP_KEPT : 0;
 }
 
 static void u_router(void *ctx)
@@ -226,23 +211,6 @@ static void u_router(void *ctx)
 	struct hp_vif *v = ctx;
 
 	hp_addr_del(v->nl, v->link.ifindex, &st.nat.router);
-}
-
-static int s_up(void *ctx)
-{
-	struct hp_vif *v = ctx;
-	int rc;
-
-	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
-		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
-	return st.again ? HP_STEP_KEPT : 0;
-}
-
-static void u_up(void *ctx)
-{
-	struct hp_vif *v = ctx;
-
-	hp_link_set_up(v->nl, v->link.ifindex, 0);
 }
 
 static int s_route(void *ctx)
@@ -256,7 +224,7 @@ static int s_route(void *ctx)
 	if (rc)
 		return hp_vif_fail(v, "unable to add the route to %s via '%s': %s", st.vif_ip,
 				   v->dev, strerror(-rc));
-	return st.again ? HP_STEP_KEPT : 0;
+	return v->again ? HP_STEP_KEPT : 0;
 }
 
 static void u_route(void *ctx)
@@ -284,7 +252,7 @@ static int s_dhcp(void *ctx)
 			"net.ipv4.conf.all.forwarding=1", v->dev);
 	hp_info("%s: guest %s via '%s', router %s, dhcp %s", v->command, st.ip, v->dev,
 		st.router_ip, hp_dhcp_mode_name(st.dhcp.mode));
-	return st.again ? HP_STEP_KEPT : 0;
+	return v->again ? HP_STEP_KEPT : 0;
 }
 
 static void u_dhcp(void *ctx)
@@ -296,10 +264,10 @@ static void u_dhcp(void *ctx)
 }
 
 static const struct hp_step steps[] = {
-	{ "guard", s_guard, u_guard },
+	HP_VIF_STEP_GUARD,
 	HP_VIF_STEP_RATE,
 	{ "router-address", s_router, u_router },
-	{ "up", s_up, u_up },
+	HP_VIF_STEP_UP,
 	{ "route", s_route, u_route },
 	{ "dhcp", s_dhcp, u_dhcp },
 };

@@ -59,7 +59,6 @@
 #define DEFAULT_APPLY_MS 10000
 #define TRIES 3 /* a port changed by someone else meanwhile: look again */
 
-static const unsigned char port_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 /* One run, one vif: the tool's state can be static. */
 static struct ovs {
@@ -72,8 +71,6 @@ static struct ovs {
 	char sock[128];
 	struct hp_ovsdb *db;
 	struct hp_ovs_port_state was, now; /* the port before this run; for the undo */
-	struct hp_link found;		    /* the vif as netback made it, for the undo */
-	int attached; /* a second online: the port in place, the link up */
 	int changed;  /* add-port committed a change */
 	int late;     /* ovs-vswitchd did not apply it in time */
 } o;
@@ -278,75 +275,15 @@ static int check(struct hp_vif *v)
 	read_ids(v);
 	if (connect_db(v) || look(v))
 		return -1;
-	o.found = v->link;
 	/* A second online finds the port in place and the link up: its
 	 * traffic is left alone, and a failure of this run does not tear it
 	 * down.  A port in place on a link that is down is a stale one (OVS
 	 * keeps its database across reboots) on a new vif: set up as new. */
-	o.attached = o.was.exists && !strcmp(o.was.bridge, o.bridge) && (v->link.flags & IFF_UP);
+	v->again = o.was.exists && !strcmp(o.was.bridge, o.bridge) && (v->link.flags & IFF_UP);
 	return 0;
 }
 
 /* ------------------------------------------------------------ steps */
-
-/* Upstream's setup_bridge_port. */
-static int s_prepare(void *ctx)
-{
-	struct hp_vif *v = ctx;
-	int rc;
-
-	if (o.attached)
-		return HP_STEP_KEPT;
-	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)))
-		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
-	if ((rc = hp_link_set_mac(v->nl, v->link.ifindex, port_mac)))
-		hp_dbg("unable to set the MAC of '%s': %s", v->dev, strerror(-rc));
-	if ((rc = hp_addr_flush(v->nl, v->link.ifindex)))
-		return hp_vif_fail(v, "unable to flush the addresses of '%s': %s", v->dev,
-				   strerror(-rc));
-	if ((rc = hp_link_set_addrgen_none(v->nl, v->link.ifindex)))
-		hp_dbg("unable to turn off IPv6 addresses on '%s': %s", v->dev, strerror(-rc));
-	return 0;
-}
-
-static void u_prepare(void *ctx)
-{
-	struct hp_vif *v = ctx;
-
-	hp_link_set_up(v->nl, v->link.ifindex, 0);
-	hp_link_set_mac(v->nl, v->link.ifindex, o.found.mac);
-}
-
-/* The mtu key (which upstream's vif-openvswitch ignored), on the link as
- * vif-bridge does, so that a bad value fails here rather than in
- * ovs-vswitchd's log; no key, the MTU is left alone. */
-static int s_mtu(void *ctx)
-{
-	struct hp_vif *v = ctx;
-	const char *fe;
-	char buf[16];
-	int rc;
-
-	if (!v->mtu)
-		return HP_STEP_KEPT;
-	if ((rc = hp_link_set_mtu(v->nl, v->link.ifindex, v->mtu)))
-		return hp_vif_fail(v, "unable to set the MTU of '%s' to %u: %s", v->dev, v->mtu,
-				   strerror(-rc));
-	if (!v->is_tap && (fe = hp_vif_frontend_path(v))) {
-		snprintf(buf, sizeof(buf), "%u", v->mtu);
-		if ((rc = hp_xs_write_key(v->xs, fe, "mtu", buf)))
-			return hp_vif_fail(v, "unable to write mtu %s to '%s/mtu': %s", buf, fe,
-					   strerror(-rc));
-	}
-	return o.attached ? HP_STEP_KEPT : 0;
-}
-
-static void u_mtu(void *ctx)
-{
-	struct hp_vif *v = ctx;
-
-	hp_link_set_mtu(v->nl, v->link.ifindex, o.found.mtu);
-}
 
 /* The anti-spoofing guard for Open vSwitch ports is a later change; it
  * goes here, before the port is added and can forward anything. */
@@ -369,7 +306,7 @@ static int s_add_port(void *ctx)
 	char err[256];
 	int rc, i;
 
-	if (o.attached && hp_ovs_port_same(&o.port, &o.was))
+	if (v->again && hp_ovs_port_same(&o.port, &o.was))
 		return HP_STEP_KEPT;
 	for (i = 0;; i++) {
 		rc = hp_ovs_port_set(o.db, &o.port, &o.was, &cfg);
@@ -450,24 +387,17 @@ static int s_up(void *ctx)
 	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
 		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
 	hp_info("%s: %s port of Open vSwitch bridge '%s'%s%s", v->command,
-		o.attached ? "still a" : "now a", o.bridge, o.port.tag ? ", tagged" : "",
+		v->again ? "still a" : "now a", o.bridge, o.port.tag ? ", tagged" : "",
 		o.port.ntrunks ? ", trunks" : "");
-	return o.attached ? HP_STEP_KEPT : 0;
-}
-
-static void u_down(void *ctx)
-{
-	struct hp_vif *v = ctx;
-
-	hp_link_set_up(v->nl, v->link.ifindex, 0);
+	return v->again ? HP_STEP_KEPT : 0;
 }
 
 static const struct hp_step steps[] = {
-	{ "prepare-port", s_prepare, u_prepare },
-	{ "mtu", s_mtu, u_mtu },
+	HP_VIF_STEP_PREPARE_PORT,
+	HP_VIF_STEP_MTU,
 	{ "guard", s_guard, NULL },
 	{ "add-port", s_add_port, u_add_port },
-	{ "up", s_up, u_down },
+	{ "up", s_up, hp_vif_u_down },
 };
 
 /* The port out of Open vSwitch, whichever bridge has it: 0, or -1 with

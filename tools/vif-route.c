@@ -65,7 +65,6 @@ static struct {
 	struct hp_prefix main4, main6; /* dom0's addresses, as /32 and /128 */
 	char main_ip[INET_ADDRSTRLEN], main_ip6[INET6_ADDRSTRLEN];
 	unsigned int metric;
-	int again; /* a second online: the vif is up already */
 	struct hp_route *routes4, *routes6; /* dom0's main table, when needed */
 	size_t nroutes4, nroutes6;
 } st;
@@ -331,7 +330,7 @@ static int check(struct hp_vif *v)
 	if (st.n6)
 		check_forwarding("all", AF_INET6);
 	/* up already: a second online, not to be torn down on failure */
-	st.again = !!(v->link.flags & IFF_UP);
+	v->again = !!(v->link.flags & IFF_UP);
 	return 0;
 }
 
@@ -347,20 +346,6 @@ static struct hp_route route_of(struct hp_vif *v, const struct hp_prefix *dst)
 		r.src = st.main6;
 	}
 	return r;
-}
-
-static int s_guard(void *ctx)
-{
-	struct hp_vif *v = ctx;
-
-	if (hp_vif_guard_add(v))
-		return -1;
-	return st.again ? HP_STEP_KEPT : 0;
-}
-
-static void u_guard(void *ctx)
-{
-	hp_vif_guard_del(ctx);
 }
 
 static int s_addrs(void *ctx)
@@ -391,7 +376,7 @@ static int s_addrs(void *ctx)
 			return hp_vif_fail(v, "unable to turn on proxy_ndp on '%s': %s", st.up.name,
 					   strerror(-rc));
 	}
-	return st.again ? HP_STEP_KEPT : 0;
+	return v->again ? HP_STEP_KEPT : 0;
 }
 
 /* dom0's addresses on the vif (the proxy settings of the uplink stay:
@@ -407,23 +392,6 @@ static void u_addrs(void *ctx)
 		if (st.has6)
 			hp_addr_del(v->nl, v->link.ifindex, &st.main6);
 	}
-}
-
-static int s_up(void *ctx)
-{
-	struct hp_vif *v = ctx;
-	int rc;
-
-	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
-		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
-	return st.again ? HP_STEP_KEPT : 0;
-}
-
-static void u_up(void *ctx)
-{
-	struct hp_vif *v = ctx;
-
-	hp_link_set_up(v->nl, v->link.ifindex, 0);
 }
 
 static int s_routes(void *ctx)
@@ -452,7 +420,7 @@ static int s_routes(void *ctx)
 	}
 	hp_info("%s: routed %zu address(es) via '%s' (uplink '%s', metric %u)", v->command,
 		v->nips, v->dev, st.up.name, st.metric);
-	return st.again ? HP_STEP_KEPT : 0;
+	return v->again ? HP_STEP_KEPT : 0;
 }
 
 /* Is there still a route to exactly p, through another link? */
@@ -509,10 +477,10 @@ static void u_routes(void *ctx)
 }
 
 static const struct hp_step steps[] = {
-	{ "guard", s_guard, u_guard },
+	HP_VIF_STEP_GUARD,
 	HP_VIF_STEP_RATE,
 	{ "addresses", s_addrs, u_addrs },
-	{ "up", s_up, u_up },
+	HP_VIF_STEP_UP,
 	{ "routes", s_routes, u_routes },
 };
 
