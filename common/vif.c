@@ -1,5 +1,8 @@
 /* The shared part of the vif scripts (upstream's vif-common.sh and
- * xen-hotplug-common.sh), without a shell. */
+ * xen-hotplug-common.sh), without a shell: one run's whole life (the
+ * arguments and keys, finding and renaming the vif, the transaction, the
+ * hooks, the report, the watchdog) in one file, so that it reads in
+ * order; the steps the tools share are in vif-steps.c. */
 #include <errno.h>
 #include <linux/if.h>
 #include <signal.h>

@@ -31,6 +31,10 @@
  * kernel and does what is left to do.  status: the bridge, its ports,
  * addresses and routes, in words (show.h).
  *
+ * Longer than most files here: the steps of start and stop are its
+ * substance, each with its undo beside it, in upstream's order; what is
+ * not network-bridge's own (the state file, mounts, words) is in common/.
+ *
  * Files: $XEN_HOTPLUG_RUN_DIR (default /run/xen-hotplug)/
  *   network-bridge.<netdev>.lock   flock against a concurrent start/stop
  *   network-bridge.<netdev>.state  what stop needs (written atomically)

@@ -32,13 +32,17 @@
  *     and a proxy neighbour entry there for each single address (/128);
  *   - up; a route per `ip` entry via the vif, src dom0's address of that
  *     family, metric 1 for a tap and 2 for a vif (a guest's emulated and
- *     PV NICs coexist), replacing a stale one.
+ *     PV NICs coexist), added exclusively (a route of this vif's from an
+ *     earlier online is kept; anyone else's was refused above).
  * Forwarding is the administrator's: a warning when it is off.
  * offline/remove: the routes through the vif, dom0's addresses on it, the
  * proxy entries of addresses no other route leads to; down.  The routes
  * of a vif that netback has removed are gone with it.
  *
  * Exit: 0 success, 1 failure, 2 usage.
+ *
+ * Over 500 lines for the conflict checks, which must all run, against
+ * one reading of dom0's addresses and routes, before the first change.
  */
 #include <arpa/inet.h>
 #include <errno.h>
