@@ -286,7 +286,12 @@ compare() {
 @test "differs: no Open vSwitch: both fail; ours says what is missing" {
 	two_guests bridge=ovsbr0
 	local sock="$W_DIR/none"
-	VIF_ENV=("OVS_RUNDIR=$sock") run run_vif "$UP/vif-openvswitch" 1 0 online type_if=vif
+	# ovs.bash exports OVS_RUNDIR and friends for the private OVS, and
+	# run_vif passes the caller's environment on, as libxl does: point
+	# every one of them at the empty directory.
+	VIF_ENV=("OVS_RUNDIR=$sock" "OVS_DBDIR=$sock" "OVS_SYSCONFDIR=$sock")
+	run run_vif "$UP/vif-openvswitch" 1 0 online type_if=vif
+	VIF_ENV=()
 	echo "upstream: $status: $output"
 	[ "$status" -eq 1 ]
 	XEN_HOTPLUG_OVSDB="$sock/db.sock" run run_vif vif-openvswitch 2 0 online type_if=vif
