@@ -10,7 +10,7 @@
 #include "parse.h"
 
 /* flags for hp_addr_add (the kernel's IFA_F_* values) */
-#define HP_ADDR_NODAD 0x02	   /* IFA_F_NODAD: usable at once */
+#define HP_ADDR_NODAD 0x02 /* IFA_F_NODAD: usable at once */
 #define HP_ADDR_NOPREFIXROUTE 0x200 /* IFA_F_NOPREFIXROUTE: no route for the prefix */
 
 struct hp_addr {

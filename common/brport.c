@@ -78,7 +78,8 @@ static int conf_read(void)
 		conf.lock = 1;
 	else if (rc == 0 && strcmp(val, "no"))
 		return conf_fail("invalid value '%s' for 'port_lock' at line %u of '%s': expected "
-				 "yes or no", val, line, path);
+				 "yes or no",
+				 val, line, path);
 	else if (rc == -ENAMETOOLONG)
 		return conf_fail("invalid value for 'port_lock' in '%s': expected yes or no", path);
 	else if (rc && rc != -ENOENT)

@@ -47,7 +47,10 @@ int hp_brport_list_has(const char *list, const char *name);
 struct hp_brport_flags {
 	int learning, unicast_flood, locked, isolated;
 };
-#define HP_BRPORT_FLAGS_LEAVE { -1, -1, -1, -1 }
+#define HP_BRPORT_FLAGS_LEAVE  \
+	{                      \
+		-1, -1, -1, -1 \
+	}
 int hp_brport_set(struct hp_nl *nl, int ifindex, const struct hp_brport_flags *f);
 /* A static, sticky forwarding entry for mac on bridge port ifindex
  * (replacing a learned one, or one on another port).  Idempotent. */

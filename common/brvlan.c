@@ -28,7 +28,8 @@ static int parse_bridge(struct nl_msg *msg, void *arg)
 	if (h->nlmsg_type != RTM_NEWLINK ||
 	    nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0)
 		return 0;
-	if (!tb[IFLA_LINKINFO] || nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) < 0 ||
+	if (!tb[IFLA_LINKINFO] ||
+	    nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) < 0 ||
 	    !li[IFLA_INFO_KIND] || strcmp(nla_get_string(li[IFLA_INFO_KIND]), "bridge"))
 		return -EINVAL;
 	if (!li[IFLA_INFO_DATA] || nla_parse_nested(br, IFLA_BR_MAX, li[IFLA_INFO_DATA], NULL) < 0)
@@ -107,8 +108,7 @@ static int req_put(struct req *r, unsigned short vid, unsigned short flags)
 }
 
 /* vids first..last, all with flags: one entry or a range's two. */
-static int req_range(struct req *r, unsigned short first, unsigned short last,
-		     unsigned short flags)
+static int req_range(struct req *r, unsigned short first, unsigned short last, unsigned short flags)
 {
 	int rc;
 

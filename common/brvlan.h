@@ -14,9 +14,9 @@
 struct hp_nl;
 
 struct hp_brvlan_bridge {
-	int supported;		   /* the kernel filters VLANs on bridges at all
+	int supported; /* the kernel filters VLANs on bridges at all
 				    * (CONFIG_BRIDGE_VLAN_FILTERING) */
-	int filtering;		   /* vlan_filtering is on */
+	int filtering; /* vlan_filtering is on */
 	unsigned int default_pvid; /* what a new port gets; 0: nothing */
 };
 

@@ -72,31 +72,38 @@ static int isc_config(struct hp_dhcp_conf *c, char *err, size_t esize)
 {
 	static const char *const confs[] = { "/etc/dhcp/dhcpd.conf", "/etc/dhcp3/dhcpd.conf",
 					     "/etc/dhcpd.conf", NULL };
-	static const char *const inits[] = { "/etc/init.d/isc-dhcp-server",
-					     "/etc/init.d/dhcp-server", "/etc/init.d/dhcp3-server",
-					     "/etc/init.d/dhcp", "/etc/init.d/dhcpd", NULL };
+	static const char *const inits[] = {
+		"/etc/init.d/isc-dhcp-server", "/etc/init.d/dhcp-server",
+		"/etc/init.d/dhcp3-server",    "/etc/init.d/dhcp",
+		"/etc/init.d/dhcpd",	       NULL
+	};
 	const char *f;
 
 	if (setting(NULL, "nat_dhcp_isc_conf", c->isc_conf, sizeof(c->isc_conf))) {
 		if (!(f = first_file(confs, F_OK))) {
-			snprintf(err, esize, "unable to find dhcpd.conf for nat_dhcp=isc; set "
-					     "nat_dhcp_isc_conf in '%s'", hp_conf_path());
+			snprintf(err, esize,
+				 "unable to find dhcpd.conf for nat_dhcp=isc; set "
+				 "nat_dhcp_isc_conf in '%s'",
+				 hp_conf_path());
 			return -EINVAL;
 		}
 		snprintf(c->isc_conf, sizeof(c->isc_conf), "%s", f);
 	}
 	if (setting(NULL, "nat_dhcp_isc_restart", c->isc_restart, sizeof(c->isc_restart))) {
 		if (!(f = first_file(inits, X_OK))) {
-			snprintf(err, esize, "unable to find the dhcpd init script for nat_dhcp=isc; "
-					     "set nat_dhcp_isc_restart in '%s'", hp_conf_path());
+			snprintf(err, esize,
+				 "unable to find the dhcpd init script for nat_dhcp=isc; "
+				 "set nat_dhcp_isc_restart in '%s'",
+				 hp_conf_path());
 			return -EINVAL;
 		}
 		snprintf(c->isc_restart, sizeof(c->isc_restart), "%s restart", f);
 	}
 	if (c->isc_conf[0] != '/' || c->isc_restart[0] != '/') {
-		snprintf(err, esize, "invalid nat_dhcp_isc_conf '%s' or nat_dhcp_isc_restart '%s' "
-				     "in '%s': expected absolute paths", c->isc_conf, c->isc_restart,
-			 hp_conf_path());
+		snprintf(err, esize,
+			 "invalid nat_dhcp_isc_conf '%s' or nat_dhcp_isc_restart '%s' "
+			 "in '%s': expected absolute paths",
+			 c->isc_conf, c->isc_restart, hp_conf_path());
 		return -EINVAL;
 	}
 	return 0;
@@ -125,8 +132,10 @@ int hp_dhcp_config(const char *dhcp_param, struct hp_dhcp_conf *c, char *err, si
 		return rc;
 	}
 	if (!rc && parse_mode(mode, &c->mode)) {
-		snprintf(err, esize, "invalid nat_dhcp '%s' (XEN_HOTPLUG_NAT_DHCP or '%s'): "
-				     "expected none, dnsmasq or isc", mode, hp_conf_path());
+		snprintf(err, esize,
+			 "invalid nat_dhcp '%s' (XEN_HOTPLUG_NAT_DHCP or '%s'): "
+			 "expected none, dnsmasq or isc",
+			 mode, hp_conf_path());
 		return -EINVAL;
 	}
 	if (rc == -ENOENT)
@@ -135,12 +144,15 @@ int hp_dhcp_config(const char *dhcp_param, struct hp_dhcp_conf *c, char *err, si
 		c->mode = HP_DHCP_NONE;
 
 	if (c->mode == HP_DHCP_DNSMASQ) {
-		rc = setting("XEN_HOTPLUG_NAT_DHCP_DIR", "nat_dhcp_hostsdir", c->dir, sizeof(c->dir));
+		rc = setting("XEN_HOTPLUG_NAT_DHCP_DIR", "nat_dhcp_hostsdir", c->dir,
+			     sizeof(c->dir));
 		if (rc == -ENOENT)
 			snprintf(c->dir, sizeof(c->dir), "%s", DEFAULT_HOSTSDIR);
 		else if (rc || c->dir[0] != '/') {
-			snprintf(err, esize, "invalid nat_dhcp_hostsdir (XEN_HOTPLUG_NAT_DHCP_DIR or "
-					     "'%s'): expected an absolute path", hp_conf_path());
+			snprintf(err, esize,
+				 "invalid nat_dhcp_hostsdir (XEN_HOTPLUG_NAT_DHCP_DIR or "
+				 "'%s'): expected an absolute path",
+				 hp_conf_path());
 			return -EINVAL;
 		}
 		rc = setting("XEN_HOTPLUG_NAT_DHCP_PIDFILE", "nat_dhcp_dnsmasq_pidfile", c->pidfile,
@@ -148,9 +160,11 @@ int hp_dhcp_config(const char *dhcp_param, struct hp_dhcp_conf *c, char *err, si
 		if (rc == -ENOENT)
 			snprintf(c->pidfile, sizeof(c->pidfile), "%s", DEFAULT_DNSMASQ_PID);
 		else if (rc || c->pidfile[0] != '/') {
-			snprintf(err, esize, "invalid nat_dhcp_dnsmasq_pidfile "
-					     "(XEN_HOTPLUG_NAT_DHCP_PIDFILE or '%s'): expected an "
-					     "absolute path", hp_conf_path());
+			snprintf(err, esize,
+				 "invalid nat_dhcp_dnsmasq_pidfile "
+				 "(XEN_HOTPLUG_NAT_DHCP_PIDFILE or '%s'): expected an "
+				 "absolute path",
+				 hp_conf_path());
 			return -EINVAL;
 		}
 	} else if (c->mode == HP_DHCP_ISC) {
@@ -237,7 +251,8 @@ static void dnsmasq_forget(const struct hp_dhcp_conf *c)
 	    snprintf(proc, sizeof(proc), "/proc/%lu/comm", pid) < 0 ||
 	    (fd = open(proc, O_RDONLY | O_CLOEXEC)) < 0) {
 		hp_warn("unable to tell dnsmasq to forget the old entry: '%s' names no running "
-			"process", c->pidfile);
+			"process",
+			c->pidfile);
 		return;
 	}
 	n = read(fd, comm, sizeof(comm) - 1);

@@ -24,11 +24,10 @@ static const char hook_env[] =
 
 /* Sources each hook named by the first $1 arguments, with the rest as
  * the positional parameters the hooks see (the tool's own arguments). */
-static const char hook_main[] =
-	"_hp_n=$1; shift\n"
-	"_hp_hooks=(\"${@:1:_hp_n}\"); shift \"$_hp_n\"\n"
-	"for _hp_f in \"${_hp_hooks[@]}\"; do . \"$_hp_f\"; done\n"
-	"unset _hp_n _hp_hooks _hp_f\n";
+static const char hook_main[] = "_hp_n=$1; shift\n"
+				"_hp_hooks=(\"${@:1:_hp_n}\"); shift \"$_hp_n\"\n"
+				"for _hp_f in \"${_hp_hooks[@]}\"; do . \"$_hp_f\"; done\n"
+				"unset _hp_n _hp_hooks _hp_f\n";
 
 const char *hp_script_dir(void)
 {
@@ -65,7 +64,8 @@ static int find_hooks(const char *dir, char **out, int *n)
 		}
 		if (access(path, X_OK) || *n >= HP_MAX_HOOKS) {
 			if (*n >= HP_MAX_HOOKS)
-				hp_warn("ignoring hook '%s': more than %d hooks", path, HP_MAX_HOOKS);
+				hp_warn("ignoring hook '%s': more than %d hooks", path,
+					HP_MAX_HOOKS);
 			free(path);
 			continue;
 		}
@@ -79,8 +79,8 @@ static int find_hooks(const char *dir, char **out, int *n)
 /* The hooks' environment: ours, then the key=value arguments (each is
  * "key=value" already), then vars, a later name replacing an earlier one.
  * The strings of vars are malloc'd into *owned. */
-static int environment(const struct hp_params *params, const struct hp_hook_var *vars,
-		       size_t nvars, char ***envp, char ***owned)
+static int environment(const struct hp_params *params, const struct hp_hook_var *vars, size_t nvars,
+		       char ***envp, char ***owned)
 {
 	size_t n = 0, i, j, cap;
 	char **e, **own;

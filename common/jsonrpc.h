@@ -9,7 +9,7 @@
 #include <yajl/yajl_tree.h>
 
 #define HP_JSONRPC_MAX_MSG (4u << 20) /* a reply larger than this is refused */
-#define HP_JSONRPC_MAX_DEPTH 64	      /* and one nested deeper */
+#define HP_JSONRPC_MAX_DEPTH 64 /* and one nested deeper */
 
 struct hp_jsonrpc;
 

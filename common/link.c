@@ -108,8 +108,8 @@ static int look(struct hp_nl *nl, const char *const *names, size_t n, struct hp_
 
 /* Subscribe first, then look: a link created or renamed between the two
  * is seen either by the lookup or as a notification. */
-int hp_link_wait_any(struct hp_nl *nl, const char *const *names, size_t n,
-		     unsigned int timeout_ms, struct hp_link *out, size_t *which)
+int hp_link_wait_any(struct hp_nl *nl, const char *const *names, size_t n, unsigned int timeout_ms,
+		     struct hp_link *out, size_t *which)
 {
 	long deadline = now_ms() + (long)timeout_ms;
 	struct nl_sock *mon;
@@ -359,7 +359,8 @@ int hp_link_add_bridge(struct hp_nl *nl, const char *name, unsigned int mtu,
 	    nla_put(m, IFLA_ADDRESS, 6, mac) < 0 || !(info = nla_nest_start(m, IFLA_LINKINFO)) ||
 	    nla_put_string(m, IFLA_INFO_KIND, "bridge") < 0 ||
 	    !(data = nla_nest_start(m, IFLA_INFO_DATA)) ||
-	    nla_put_u32(m, IFLA_BR_STP_STATE, 0) < 0 || nla_put_u32(m, IFLA_BR_FORWARD_DELAY, 0) < 0) {
+	    nla_put_u32(m, IFLA_BR_STP_STATE, 0) < 0 ||
+	    nla_put_u32(m, IFLA_BR_FORWARD_DELAY, 0) < 0) {
 		nlmsg_free(m);
 		return -ENOMEM;
 	}
@@ -418,7 +419,8 @@ int hp_link_down_now(int ifindex)
 		struct nlmsghdr h;
 		struct ifinfomsg i;
 	} req = {
-		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_NEWLINK,
+		.h = { .nlmsg_len = sizeof(req),
+		       .nlmsg_type = RTM_NEWLINK,
 		       .nlmsg_flags = NLM_F_REQUEST },
 		.i = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex, .ifi_change = IFF_UP },
 	};

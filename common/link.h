@@ -18,9 +18,9 @@ struct hp_nl;
 struct hp_link {
 	int ifindex;
 	char name[HP_IFNAMSIZ];
-	char kind[16];	  /* rtnl kind ("bridge", "veth", "vif"...) or "" */
-	char alias[64];	  /* IFLA_IFALIAS or "" */
-	int master;	  /* ifindex of the master, 0 if none */
+	char kind[16]; /* rtnl kind ("bridge", "veth", "vif"...) or "" */
+	char alias[64]; /* IFLA_IFALIAS or "" */
+	int master; /* ifindex of the master, 0 if none */
 	unsigned int mtu;
 	unsigned int flags; /* IFF_* */
 	unsigned char mac[6];
@@ -36,8 +36,8 @@ int hp_link_get_index(struct hp_nl *nl, int ifindex, struct hp_link *out);
 /* Waits up to timeout_ms until a link named one of names[0..n-1] exists
  * (the first of them that does, looked for in that order each time);
  * *which is its index in names.  -ETIMEDOUT. */
-int hp_link_wait_any(struct hp_nl *nl, const char *const *names, size_t n,
-		     unsigned int timeout_ms, struct hp_link *out, size_t *which);
+int hp_link_wait_any(struct hp_nl *nl, const char *const *names, size_t n, unsigned int timeout_ms,
+		     struct hp_link *out, size_t *which);
 /* The same for one name. */
 int hp_link_wait(struct hp_nl *nl, const char *name, unsigned int timeout_ms, struct hp_link *out);
 

@@ -7,8 +7,9 @@
 
 int hp_mounts_root_netfs_in(FILE *f, char *desc, size_t size)
 {
-	static const char *const netfs[] = { "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p",
-					     "ceph", "glusterfs", "fuse.sshfs", "afs", NULL };
+	static const char *const netfs[] = { "nfs",	   "nfs4", "cifs", "smb3",
+					     "smbfs",	   "9p",   "ceph", "glusterfs",
+					     "fuse.sshfs", "afs",  NULL };
 	char *line = NULL, dev[256], mnt[256], type[64], opts[1024];
 	size_t cap = 0;
 	int found = 0, i;

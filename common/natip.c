@@ -9,8 +9,8 @@
 
 static uint32_t get4(const struct hp_prefix *p)
 {
-	return (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 |
-	       (uint32_t)p->addr[2] << 8 | p->addr[3];
+	return (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 | (uint32_t)p->addr[2] << 8 |
+	       p->addr[3];
 }
 
 static void set4(struct hp_prefix *p, uint32_t a, unsigned char len)
@@ -70,8 +70,8 @@ void hp_nat_hostname(unsigned int domid, unsigned int devid, char *buf, size_t s
 		snprintf(buf, size, "dom%u", domid);
 }
 
-int hp_nat_addrs(unsigned int domid, unsigned int devid, const struct hp_prefix *ips,
-		 size_t nips, struct hp_nat *out, const char **why)
+int hp_nat_addrs(unsigned int domid, unsigned int devid, const struct hp_prefix *ips, size_t nips,
+		 struct hp_nat *out, const char **why)
 {
 	int rc;
 
@@ -88,10 +88,10 @@ int hp_nat_addrs(unsigned int domid, unsigned int devid, const struct hp_prefix 
 		}
 		out->guest = ips[0];
 	} else if (hp_nat_default_ip(domid, devid, &out->guest)) {
-		*why = domid > HP_NAT_MAX_DOMID
-			       ? "the domain id is reserved; set ip"
-			       : "the default address rule 10.<domid/256>.<domid%256>.<devid+1> "
-				 "covers devids up to 126; set ip";
+		*why = domid > HP_NAT_MAX_DOMID ?
+			       "the domain id is reserved; set ip" :
+			       "the default address rule 10.<domid/256>.<domid%256>.<devid+1> "
+			       "covers devids up to 126; set ip";
 		return -ERANGE;
 	}
 	rc = hp_nat_router_ip(&out->guest, &out->router);

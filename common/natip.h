@@ -21,9 +21,9 @@
 #define HP_NAT_MAX_DEVID 126
 
 struct hp_nat {
-	struct hp_prefix guest;	 /* with the prefix length of `ip`, or /16 */
+	struct hp_prefix guest; /* with the prefix length of `ip`, or /16 */
 	struct hp_prefix router; /* /32 */
-	char hostname[24];	 /* dom<domid>[-<devid+1>], as upstream */
+	char hostname[24]; /* dom<domid>[-<devid+1>], as upstream */
 };
 
 /* The default guest address; -ERANGE when domid or devid is too large. */
@@ -36,7 +36,7 @@ int hp_nat_router_ip(const struct hp_prefix *guest, struct hp_prefix *router);
 void hp_nat_hostname(unsigned int domid, unsigned int devid, char *buf, size_t size);
 /* All of it from the parsed `ip` list (nips 0: the default rule).  On
  * error *why says what is wrong, for the message. */
-int hp_nat_addrs(unsigned int domid, unsigned int devid, const struct hp_prefix *ips,
-		 size_t nips, struct hp_nat *out, const char **why);
+int hp_nat_addrs(unsigned int domid, unsigned int devid, const struct hp_prefix *ips, size_t nips,
+		 struct hp_nat *out, const char **why);
 
 #endif

@@ -186,8 +186,8 @@ int hp_nbstate_read(FILE *f, struct hp_nbstate *st, unsigned int *lineno)
 		rc = strlen(line) != (size_t)len ? -EINVAL : read_line(st, line);
 	}
 	free(line);
-	if (!rc && (!*st->netdev || !*st->port || !*st->bridge || !*st->tmp ||
-		    st->nic_ifindex <= 0)) {
+	if (!rc &&
+	    (!*st->netdev || !*st->port || !*st->bridge || !*st->tmp || st->nic_ifindex <= 0)) {
 		*lineno = 0;
 		rc = -EINVAL;
 	}

@@ -26,7 +26,7 @@
 
 struct hp_nbstate {
 	char netdev[HP_IFNAMSIZ]; /* the NIC's own name */
-	char port[HP_IFNAMSIZ];	  /* its name as the bridge's port */
+	char port[HP_IFNAMSIZ]; /* its name as the bridge's port */
 	char bridge[HP_IFNAMSIZ];
 	char tmp[HP_IFNAMSIZ]; /* the bridge's name until the NIC frees its own */
 	int nic_ifindex;

@@ -27,8 +27,8 @@
 #endif
 
 /* Flags the kernel computes for an address: never sent back. */
-#define ADDR_COMPUTED_FLAGS                                                                   \
-	(IFA_F_SECONDARY | IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_DEPRECATED |             \
+#define ADDR_COMPUTED_FLAGS                                                       \
+	(IFA_F_SECONDARY | IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_DEPRECATED | \
 	 IFA_F_PERMANENT | IFA_F_TEMPORARY)
 /* Nexthop state the kernel reports and refuses on input. */
 #define NH_STATE_FLAGS (RTNH_F_DEAD | RTNH_F_LINKDOWN | RTNH_F_OFFLOAD | RTNH_F_TRAP | 0x80u)
@@ -115,7 +115,8 @@ static int route_oifs(struct nlmsghdr *nlh, int (*fn)(int *ifindex, void *), voi
 	struct nlattr *a;
 	int rem, rc;
 
-	nlmsg_for_each_attr(a, nlh, sizeof(struct rtmsg), rem) {
+	nlmsg_for_each_attr(a, nlh, sizeof(struct rtmsg), rem)
+	{
 		if (nla_type(a) == RTA_OIF) {
 			if ((rc = fn(nla_data(a), arg)))
 				return rc;
@@ -157,7 +158,8 @@ static int route_cb(struct nl_msg *msg, void *arg)
 		return 0;
 	if (nlmsg_parse(nlh, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
 		return -EPROTO;
-	if (d->all && (tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table) == RT_TABLE_LOCAL)
+	if (d->all &&
+	    (tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table) == RT_TABLE_LOCAL)
 		return 0;
 	if (!d->all && tb[RTA_NH_ID]) {
 		hp_nm_describe(&m, d->what, d->wsize);
@@ -216,7 +218,8 @@ void hp_nm_describe(const struct hp_nm_msg *m, char *buf, size_t size)
 			snprintf(buf, size, "?");
 			return;
 		}
-		ntop(ifa->ifa_family, tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS], a, sizeof(a));
+		ntop(ifa->ifa_family, tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS], a,
+		     sizeof(a));
 		snprintf(buf, size, "%s/%u", a, ifa->ifa_prefixlen);
 	} else {
 		struct rtmsg *rtm = nlmsg_data(nlh);
@@ -241,8 +244,9 @@ void hp_nm_describe(const struct hp_nm_msg *m, char *buf, size_t size)
 		g[0] = '\0';
 		if (tb[RTA_GATEWAY])
 			ntop(rtm->rtm_family, tb[RTA_GATEWAY], g, sizeof(g));
-		snprintf(buf, size, "%s%s%s%s table %u metric %u", rtm->rtm_family == AF_INET6 ? "-6 " : "",
-			 dst, *g ? " via " : "", g, table, metric);
+		snprintf(buf, size, "%s%s%s%s table %u metric %u",
+			 rtm->rtm_family == AF_INET6 ? "-6 " : "", dst, *g ? " via " : "", g, table,
+			 metric);
 	}
 }
 
@@ -269,7 +273,8 @@ static struct nl_msg *addr_msg(const struct hp_nm_msg *src, int type, int to, co
 	ifa.ifa_flags &= (unsigned char)~ADDR_COMPUTED_FLAGS;
 	if (!(m = msg_new(type, add ? NLM_F_CREATE | NLM_F_EXCL : 0, &ifa, sizeof(ifa))))
 		return NULL;
-	nlmsg_for_each_attr(a, nlh, sizeof(ifa), rem) {
+	nlmsg_for_each_attr(a, nlh, sizeof(ifa), rem)
+	{
 		int t = nla_type(a), rc = 0;
 
 		switch (t) {
@@ -284,7 +289,8 @@ static struct nl_msg *addr_msg(const struct hp_nm_msg *src, int type, int to, co
 		}
 		case IFA_FLAGS:
 			if (add)
-				rc = nla_put_u32(m, IFA_FLAGS, nla_get_u32(a) & ~ADDR_COMPUTED_FLAGS);
+				rc = nla_put_u32(m, IFA_FLAGS,
+						 nla_get_u32(a) & ~ADDR_COMPUTED_FLAGS);
 			break;
 		case IFA_ADDRESS:
 		case IFA_LOCAL:
@@ -341,7 +347,8 @@ static struct nl_msg *route_msg(const struct hp_nm_msg *src, int type, int from,
 	rtm.rtm_flags &= RTNH_F_ONLINK | RTNH_F_PERVASIVE;
 	if (!(m = msg_new(type, add ? NLM_F_CREATE | NLM_F_EXCL : 0, &rtm, sizeof(rtm))))
 		goto out;
-	nlmsg_for_each_attr(a, nlh, sizeof(rtm), rem) {
+	nlmsg_for_each_attr(a, nlh, sizeof(rtm), rem)
+	{
 		int t = nla_type(a), rc = 0;
 
 		switch (t) {
@@ -500,7 +507,8 @@ int hp_nm_routes_del(struct hp_nl *nl, const struct hp_nm_snap *s, int from, int
 int hp_nm_snap_add(struct hp_nm_snap *s, int route, const void *msg, size_t len)
 {
 	const struct nlmsghdr *nlh = msg;
-	size_t hdr = NLMSG_HDRLEN + NLMSG_ALIGN(route ? sizeof(struct rtmsg) : sizeof(struct ifaddrmsg));
+	size_t hdr =
+		NLMSG_HDRLEN + NLMSG_ALIGN(route ? sizeof(struct rtmsg) : sizeof(struct ifaddrmsg));
 	const unsigned char *p = (const unsigned char *)msg + hdr;
 	size_t left;
 
@@ -524,6 +532,6 @@ int hp_nm_snap_add(struct hp_nm_snap *s, int route, const void *msg, size_t len)
 		p += step;
 		left -= step;
 	}
-	return route ? msg_push(&s->routes, &s->nroutes, msg, len)
-		     : msg_push(&s->addrs, &s->naddrs, msg, len);
+	return route ? msg_push(&s->routes, &s->nroutes, msg, len) :
+		       msg_push(&s->addrs, &s->naddrs, msg, len);
 }

@@ -91,7 +91,7 @@ int hp_nl_errno(int nlerr)
 
 struct talk {
 	int error; /* the kernel's, negative; 0 with an ACK */
-	int perr;  /* the first error of parse */
+	int perr; /* the first error of parse */
 	int done;
 	int (*parse)(struct nl_msg *msg, void *arg);
 	void *arg;

@@ -13,22 +13,27 @@
  * is as the caller saw it (RFC 7047 5.2.6, "wait" with timeout 0). */
 static int wait_no_port(struct hp_ovs_txn *t, const char *name)
 {
-	return hp_ovs_op(t, "{'op':'wait','table':'Port','where':[['name','==',%s]],"
-			    "'columns':['name'],'until':'==','rows':[],'timeout':0}", name);
+	return hp_ovs_op(t,
+			 "{'op':'wait','table':'Port','where':[['name','==',%s]],"
+			 "'columns':['name'],'until':'==','rows':[],'timeout':0}",
+			 name);
 }
 
 static int wait_bridge(struct hp_ovs_txn *t, const char *name)
 {
-	return hp_ovs_op(t, "{'op':'wait','table':'Bridge','where':[['name','==',%s]],"
-			    "'columns':['name'],'until':'==','rows':[{'name':%s}],'timeout':0}",
+	return hp_ovs_op(t,
+			 "{'op':'wait','table':'Bridge','where':[['name','==',%s]],"
+			 "'columns':['name'],'until':'==','rows':[{'name':%s}],'timeout':0}",
 			 name, name);
 }
 
 static int wait_in_bridge(struct hp_ovs_txn *t, const struct hp_ovs_port_state *st)
 {
-	return hp_ovs_op(t, "{'op':'wait','table':'Bridge','where':[['_uuid','==',['uuid',%s]],"
-			    "['ports','includes',['uuid',%s]]],'columns':[],'until':'==',"
-			    "'rows':[{}],'timeout':0}", st->bridge_uuid, st->port_uuid);
+	return hp_ovs_op(t,
+			 "{'op':'wait','table':'Bridge','where':[['_uuid','==',['uuid',%s]],"
+			 "['ports','includes',['uuid',%s]]],'columns':[],'until':'==',"
+			 "'rows':[{}],'timeout':0}",
+			 st->bridge_uuid, st->port_uuid);
 }
 
 static void ids_map(struct hp_ovs_txn *t, const struct hp_ovs_port *p)
@@ -54,13 +59,17 @@ static void trunks_set(struct hp_ovs_txn *t, const struct hp_ovs_port *p)
 /* A new Interface and Port of p's name, in bridge p->bridge. */
 static void insert_port(struct hp_ovs_txn *t, const struct hp_ovs_port *p)
 {
-	hp_ovs_op(t, "{'op':'insert','table':'Interface','uuid-name':'iface','row':{'name':%s,"
-		     "'external_ids':", p->name);
+	hp_ovs_op(t,
+		  "{'op':'insert','table':'Interface','uuid-name':'iface','row':{'name':%s,"
+		  "'external_ids':",
+		  p->name);
 	ids_map(t, p);
 	hp_ovs_more(t, "}}");
 
-	hp_ovs_op(t, "{'op':'insert','table':'Port','uuid-name':'port','row':{'name':%s,"
-		     "'interfaces':['named-uuid','iface']", p->name);
+	hp_ovs_op(t,
+		  "{'op':'insert','table':'Port','uuid-name':'port','row':{'name':%s,"
+		  "'interfaces':['named-uuid','iface']",
+		  p->name);
 	if (p->tag)
 		hp_ovs_more(t, ",'tag':%u", p->tag);
 	if (p->ntrunks) {
@@ -71,8 +80,10 @@ static void insert_port(struct hp_ovs_txn *t, const struct hp_ovs_port *p)
 		hp_ovs_more(t, ",'vlan_mode':%s", p->vlan_mode);
 	hp_ovs_more(t, "}}");
 
-	hp_ovs_op(t, "{'op':'mutate','table':'Bridge','where':[['name','==',%s]],"
-		     "'mutations':[['ports','insert',['named-uuid','port']]]}", p->bridge);
+	hp_ovs_op(t,
+		  "{'op':'mutate','table':'Bridge','where':[['name','==',%s]],"
+		  "'mutations':[['ports','insert',['named-uuid','port']]]}",
+		  p->bridge);
 }
 
 /* The existing port st as p says: every VLAN column written (absent ones
@@ -84,8 +95,10 @@ static void update_port(struct hp_ovs_txn *t, const struct hp_ovs_port *p,
 {
 	size_t i;
 
-	hp_ovs_op(t, "{'op':'update','table':'Port','where':[['_uuid','==',['uuid',%s]]],"
-		     "'row':{", st->port_uuid);
+	hp_ovs_op(t,
+		  "{'op':'update','table':'Port','where':[['_uuid','==',['uuid',%s]]],"
+		  "'row':{",
+		  st->port_uuid);
 	if (p->tag)
 		hp_ovs_more(t, "'tag':%u", p->tag);
 	else
@@ -98,14 +111,18 @@ static void update_port(struct hp_ovs_txn *t, const struct hp_ovs_port *p,
 		hp_ovs_more(t, ",'vlan_mode':['set',[]]}}");
 
 	if (p->replace_ids) {
-		hp_ovs_op(t, "{'op':'update','table':'Interface','where':[['_uuid','==',"
-			     "['uuid',%s]]],'row':{'external_ids':", st->iface_uuid);
+		hp_ovs_op(t,
+			  "{'op':'update','table':'Interface','where':[['_uuid','==',"
+			  "['uuid',%s]]],'row':{'external_ids':",
+			  st->iface_uuid);
 		ids_map(t, p);
 		hp_ovs_more(t, "}}");
 		return;
 	}
-	hp_ovs_op(t, "{'op':'mutate','table':'Interface','where':[['_uuid','==',['uuid',%s]]],"
-		     "'mutations':[['external_ids','delete',['set',[", st->iface_uuid);
+	hp_ovs_op(t,
+		  "{'op':'mutate','table':'Interface','where':[['_uuid','==',['uuid',%s]]],"
+		  "'mutations':[['external_ids','delete',['set',[",
+		  st->iface_uuid);
 	for (i = 0; i < p->nids; i++)
 		hp_ovs_more(t, i ? ",%s" : "%s", p->ids[i].key);
 	hp_ovs_more(t, "]]],['external_ids','insert',");
@@ -116,9 +133,10 @@ static void update_port(struct hp_ovs_txn *t, const struct hp_ovs_port *p,
 /* Port st out of its bridge, its rows deleted (as ovs-vsctl del-port). */
 static void remove_port(struct hp_ovs_txn *t, const struct hp_ovs_port_state *st)
 {
-	hp_ovs_op(t, "{'op':'mutate','table':'Bridge','where':[['_uuid','==',['uuid',%s]]],"
-		     "'mutations':[['ports','delete',['uuid',%s]]]}", st->bridge_uuid,
-		  st->port_uuid);
+	hp_ovs_op(t,
+		  "{'op':'mutate','table':'Bridge','where':[['_uuid','==',['uuid',%s]]],"
+		  "'mutations':[['ports','delete',['uuid',%s]]]}",
+		  st->bridge_uuid, st->port_uuid);
 	hp_ovs_op(t, "{'op':'delete','table':'Port','where':[['_uuid','==',['uuid',%s]]]}",
 		  st->port_uuid);
 	hp_ovs_op(t, "{'op':'delete','table':'Interface','where':[['_uuid','==',['uuid',%s]]]}",
@@ -160,7 +178,8 @@ static void read_ids(yajl_val map, struct hp_ovs_port_state *st)
 	size_t i;
 
 	for (i = 0; i < hp_json_len(ids); i++) {
-		yajl_val kv = hp_json_at(hp_json_at(ids, i), 0), vv = hp_json_at(hp_json_at(ids, i), 1);
+		yajl_val kv = hp_json_at(hp_json_at(ids, i), 0),
+			 vv = hp_json_at(hp_json_at(ids, i), 1);
 		const char *k = YAJL_IS_STRING(kv) ? YAJL_GET_STRING(kv) : NULL;
 		const char *val = YAJL_IS_STRING(vv) ? YAJL_GET_STRING(vv) : NULL;
 
@@ -191,13 +210,19 @@ int hp_ovs_port_get(struct hp_ovsdb *db, const char *name, const char *want,
 	db->err[0] = '\0';
 	hp_ovs_copy(st->name, sizeof(st->name), name);
 	hp_ovs_txn_begin(&t);
-	hp_ovs_op(&t, "{'op':'select','table':'Port','where':[['name','==',%s]],"
-		      "'columns':['_uuid','interfaces','tag','trunks','vlan_mode']}", name);
-	hp_ovs_op(&t, "{'op':'select','table':'Interface','where':[['name','==',%s]],"
-		      "'columns':['_uuid','external_ids']}", name);
+	hp_ovs_op(&t,
+		  "{'op':'select','table':'Port','where':[['name','==',%s]],"
+		  "'columns':['_uuid','interfaces','tag','trunks','vlan_mode']}",
+		  name);
+	hp_ovs_op(&t,
+		  "{'op':'select','table':'Interface','where':[['name','==',%s]],"
+		  "'columns':['_uuid','external_ids']}",
+		  name);
 	if (want)
-		hp_ovs_op(&t, "{'op':'select','table':'Bridge','where':[['name','==',%s]],"
-			      "'columns':['name']}", want);
+		hp_ovs_op(&t,
+			  "{'op':'select','table':'Bridge','where':[['name','==',%s]],"
+			  "'columns':['name']}",
+			  want);
 	if ((rc = hp_ovs_commit(db, &t, db->timeout_ms, &reply, &res)))
 		return rc;
 	if (hp_ovs_failed_op(db, res) >= 0) {
@@ -216,8 +241,8 @@ int hp_ovs_port_get(struct hp_ovsdb *db, const char *name, const char *want,
 	if (!pu || !iu || hp_ovs_set_len(ifs) != 1 || !hp_ovs_uuid_of(hp_ovs_set_at(ifs, 0)) ||
 	    strcmp(hp_ovs_uuid_of(hp_ovs_set_at(ifs, 0)), iu)) {
 		hp_ovs_copy(db->err, sizeof(db->err),
-			    !pu ? "an interface of that name is in another port"
-				: "the port has other interfaces than one of its own name");
+			    !pu ? "an interface of that name is in another port" :
+				  "the port has other interfaces than one of its own name");
 		rc = -EBUSY;
 		goto out;
 	}
@@ -230,8 +255,10 @@ int hp_ovs_port_get(struct hp_ovsdb *db, const char *name, const char *want,
 
 	/* which bridge has it: a second look, with the port's uuid */
 	hp_ovs_txn_begin(&t);
-	hp_ovs_op(&t, "{'op':'select','table':'Bridge','where':[['ports','includes',"
-		      "['uuid',%s]]],'columns':['_uuid','name']}", st->port_uuid);
+	hp_ovs_op(&t,
+		  "{'op':'select','table':'Bridge','where':[['ports','includes',"
+		  "['uuid',%s]]],'columns':['_uuid','name']}",
+		  st->port_uuid);
 	if ((rc = hp_ovs_commit(db, &t, db->timeout_ms, &reply, &res)))
 		return rc;
 	if (hp_ovs_failed_op(db, res) >= 0) {
@@ -278,7 +305,10 @@ int hp_ovs_port_set(struct hp_ovsdb *db, const struct hp_ovs_port *p,
 		insert_port(&t, p);
 	}
 	snprintf(comment, sizeof(comment), "xen-hotplug: %s port %s in bridge %s",
-		 !st->exists ? "add" : moving ? "move" : "update", p->name, p->bridge);
+		 !st->exists ? "add" :
+		 moving	     ? "move" :
+			       "update",
+		 p->name, p->bridge);
 	cfg_at = hp_ovs_bump_cfg(&t, comment);
 	return hp_ovs_finish(db, &t, guard, enodev, cfg_at, cfg);
 }
@@ -326,10 +356,15 @@ int hp_ovs_port_restore(struct hp_ovsdb *db, const struct hp_ovs_port_state *was
 			const struct hp_ovs_port_state *now, long long *cfg)
 {
 	struct hp_ovs_id ids[HP_OVS_MAX_IDS];
-	struct hp_ovs_port p = { .name = was->name, .bridge = was->bridge, .tag = was->tag,
-				 .trunks = was->trunks, .ntrunks = was->ntrunks,
+	struct hp_ovs_port p = { .name = was->name,
+				 .bridge = was->bridge,
+				 .tag = was->tag,
+				 .trunks = was->trunks,
+				 .ntrunks = was->ntrunks,
 				 .vlan_mode = *was->vlan_mode ? was->vlan_mode : NULL,
-				 .ids = ids, .nids = was->nids, .replace_ids = !was->ids_cut };
+				 .ids = ids,
+				 .nids = was->nids,
+				 .replace_ids = !was->ids_cut };
 	size_t i;
 
 	if (!was->exists)

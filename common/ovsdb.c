@@ -35,11 +35,15 @@ int hp_ovsdb_socket(char *buf, size_t size, char *err, size_t errsize)
 		p += 5;
 	if (*p != '/') {
 		if (line)
-			snprintf(err, errsize, "invalid ovsdb_socket '%s' (%s line %u): not an "
-					       "absolute path or unix:PATH", conf, hp_conf_path(), line);
+			snprintf(err, errsize,
+				 "invalid ovsdb_socket '%s' (%s line %u): not an "
+				 "absolute path or unix:PATH",
+				 conf, hp_conf_path(), line);
 		else
-			snprintf(err, errsize, "invalid XEN_HOTPLUG_OVSDB '%s': not an absolute "
-					       "path or unix:PATH", p);
+			snprintf(err, errsize,
+				 "invalid XEN_HOTPLUG_OVSDB '%s': not an absolute "
+				 "path or unix:PATH",
+				 p);
 		return -EINVAL;
 	}
 	if (strlen(p) >= size || strlen(p) >= 108) {
@@ -128,9 +132,9 @@ int hp_ovs_bump_cfg(struct hp_ovs_txn *t, const char *comment)
 
 const char *hp_ovs_uuid_of(yajl_val v)
 {
-	return hp_json_len(v) == 2 && hp_json_is(hp_json_at(v, 0), "uuid")
-		       ? YAJL_GET_STRING(hp_json_at(v, 1))
-		       : NULL;
+	return hp_json_len(v) == 2 && hp_json_is(hp_json_at(v, 0), "uuid") ?
+		       YAJL_GET_STRING(hp_json_at(v, 1)) :
+		       NULL;
 }
 
 size_t hp_ovs_set_len(yajl_val v)
@@ -198,7 +202,8 @@ int hp_ovs_failed_op(struct hp_ovsdb *db, yajl_val res)
 			continue;
 		d = hp_json_get(hp_json_at(res, i), "details");
 		snprintf(db->err, sizeof(db->err), "%s%s%s", YAJL_GET_STRING(e),
-			 YAJL_IS_STRING(d) ? ": " : "", YAJL_IS_STRING(d) ? YAJL_GET_STRING(d) : "");
+			 YAJL_IS_STRING(d) ? ": " : "",
+			 YAJL_IS_STRING(d) ? YAJL_GET_STRING(d) : "");
 		return (int)i;
 	}
 	return -1;
@@ -241,11 +246,15 @@ int hp_ovs_wait(struct hp_ovsdb *db, long long cfg, unsigned int timeout_ms, con
 	hp_ovs_txn_begin(&t);
 	/* the server holds the transaction until the row matches or the
 	 * timeout passes (RFC 7047 5.2.6) */
-	w = hp_ovs_op(&t, "{'op':'wait','table':'" HP_OVS_DB "','where':[['cur_cfg','>=',%lld]],"
-			  "'columns':[],'until':'==','rows':[{}],'timeout':%u}", cfg, timeout_ms);
+	w = hp_ovs_op(&t,
+		      "{'op':'wait','table':'" HP_OVS_DB "','where':[['cur_cfg','>=',%lld]],"
+		      "'columns':[],'until':'==','rows':[{}],'timeout':%u}",
+		      cfg, timeout_ms);
 	if (iface)
-		sel = hp_ovs_op(&t, "{'op':'select','table':'Interface','where':[['name','==',%s]],"
-				"'columns':['error']}", iface);
+		sel = hp_ovs_op(&t,
+				"{'op':'select','table':'Interface','where':[['name','==',%s]],"
+				"'columns':['error']}",
+				iface);
 	if ((rc = hp_ovs_commit(db, &t, timeout_ms + db->timeout_ms, &reply, &res)))
 		return rc;
 	bad = hp_ovs_failed_op(db, res);

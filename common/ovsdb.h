@@ -41,7 +41,7 @@ struct hp_ovs_port_state {
 	char name[HP_OVS_NAMESIZ];
 	int exists;
 	char bridge[HP_OVS_NAMESIZ]; /* the bridge that has it */
-	int xen;		     /* its interface has external_ids:xen-vm-uuid: a vif script made it */
+	int xen; /* its interface has external_ids:xen-vm-uuid: a vif script made it */
 	char port_uuid[HP_OVS_UUIDSIZ], iface_uuid[HP_OVS_UUIDSIZ], bridge_uuid[HP_OVS_UUIDSIZ];
 	int want_exists; /* the bridge asked about exists */
 	/* what a vif script changes, for hp_ovs_port_same() and

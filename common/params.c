@@ -11,10 +11,17 @@
 static int refused(const char *key, size_t len)
 {
 	static const char *const names[] = {
-		"BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS4", "PROMPT_COMMAND", "IFS",
-		"CDPATH", "GLOBIGNORE", "POSIXLY_CORRECT", "EXECIGNORE", "FUNCNEST",
-		"BASH_XTRACEFD", "BASH_COMPAT", "INPUTRC", "TMOUT", "HOSTALIASES", "GCONV_PATH",
-		"MALLOC_CHECK_", "LOCPATH", "NLSPATH",
+		"BASH_ENV",	 "ENV",
+		"SHELLOPTS",	 "BASHOPTS",
+		"PS4",		 "PROMPT_COMMAND",
+		"IFS",		 "CDPATH",
+		"GLOBIGNORE",	 "POSIXLY_CORRECT",
+		"EXECIGNORE",	 "FUNCNEST",
+		"BASH_XTRACEFD", "BASH_COMPAT",
+		"INPUTRC",	 "TMOUT",
+		"HOSTALIASES",	 "GCONV_PATH",
+		"MALLOC_CHECK_", "LOCPATH",
+		"NLSPATH",
 	};
 	size_t i;
 

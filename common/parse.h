@@ -9,9 +9,9 @@
 #define HP_IFNAMSIZ 16 /* IFNAMSIZ, including the NUL */
 
 struct hp_prefix {
-	int family;		/* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	unsigned char addr[16]; /* network byte order; IPv4 in the first 4 */
-	unsigned char len;	/* prefix length; 32/128 when none was given */
+	unsigned char len; /* prefix length; 32/128 when none was given */
 };
 
 /* A Linux interface name: 1..15 bytes, no '/', ':', whitespace or control

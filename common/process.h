@@ -10,11 +10,11 @@
 #include <stddef.h>
 
 struct hp_process {
-	const char *path;   /* absolute */
-	char *const *argv;  /* argv[0] included, NULL-terminated */
-	char *const *envp;  /* NULL: the caller's environment */
-	int own_group;	    /* its own process group, for hp_process_abort */
-	char **out;	    /* non-NULL: stdout and stderr captured into a malloc'd,
+	const char *path; /* absolute */
+	char *const *argv; /* argv[0] included, NULL-terminated */
+	char *const *envp; /* NULL: the caller's environment */
+	int own_group; /* its own process group, for hp_process_abort */
+	char **out; /* non-NULL: stdout and stderr captured into a malloc'd,
 			     * NUL-terminated string (at most 1 MiB); else both go to
 			     * our stderr (stdout is libxl's: never written) */
 };

@@ -16,18 +16,18 @@
 /* What tbf takes through libnl (int rate and bucket, in bytes, and a
  * buffer of at most 2^32 scheduler ticks of 64 ns, 274 s). */
 #define HP_RATE_MAX 2147483647UL /* bytes/s, 17 Gbit/s */
-#define HP_RATE_MIN 656UL	 /* bytes/s: the 128 KiB bucket in 200 s */
+#define HP_RATE_MIN 656UL /* bytes/s: the 128 KiB bucket in 200 s */
 #define HP_RATE_BUCKET_MIN 131072UL /* netback's floor: a 128 KiB burst */
-#define HP_RATE_BUCKET_SECS 200UL   /* the longest bucket, in seconds of rate */
-#define HP_RATE_LATENCY_MS 50UL	    /* queue beyond the bucket, in time at the rate */
+#define HP_RATE_BUCKET_SECS 200UL /* the longest bucket, in seconds of rate */
+#define HP_RATE_LATENCY_MS 50UL /* queue beyond the bucket, in time at the rate */
 
 struct hp_rate {
-	uint64_t bytes;	 /* per interval, as written */
-	uint32_t usecs;	 /* the interval */
-	uint32_t rate;	 /* bytes per second */
+	uint64_t bytes; /* per interval, as written */
+	uint32_t usecs; /* the interval */
+	uint32_t rate; /* bytes per second */
 	uint32_t bucket; /* bytes */
-	uint32_t limit;	 /* tbf's queue, bytes: the bucket and 50 ms at the rate */
-	int clamped;	 /* the key asked for more than HP_RATE_MAX */
+	uint32_t limit; /* tbf's queue, bytes: the bucket and 50 ms at the rate */
+	int clamped; /* the key asked for more than HP_RATE_MAX */
 };
 
 /* "<bytes>,<usecs>": decimal digits only (netback's parse, without its

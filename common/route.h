@@ -11,15 +11,15 @@
 
 struct hp_route {
 	struct hp_prefix dst; /* dst.len 0: a default route */
-	int oif;	      /* output link; 0 in hp_route_del: any */
+	int oif; /* output link; 0 in hp_route_del: any */
 	int has_gw;
 	struct hp_prefix gw; /* next hop (address only) */
 	int has_src;
-	struct hp_prefix src;	/* preferred source (RTA_PREFSRC) */
-	unsigned int metric;	/* RTA_PRIORITY */
-	unsigned int table;	/* 0: main */
-	unsigned int protocol;	/* RTPROT_*; 0: static on add, any on del */
-	unsigned int scope;	/* RT_SCOPE_*; read by hp_route_list only */
+	struct hp_prefix src; /* preferred source (RTA_PREFSRC) */
+	unsigned int metric; /* RTA_PRIORITY */
+	unsigned int table; /* 0: main */
+	unsigned int protocol; /* RTPROT_*; 0: static on add, any on del */
+	unsigned int scope; /* RT_SCOPE_*; read by hp_route_list only */
 };
 
 /* -EEXIST when a route to dst with that metric exists in the table

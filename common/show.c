@@ -31,7 +31,9 @@ int hp_show_link(FILE *out, struct hp_nl *nl, const struct hp_link *l)
 	int n = 0, i, rc;
 
 	fprintf(out, "%s: %s, %s, mtu %u, mac %02x:%02x:%02x:%02x:%02x:%02x", l->name,
-		l->is_bridge ? "bridge" : *l->kind ? l->kind : "device",
+		l->is_bridge ? "bridge" :
+		*l->kind     ? l->kind :
+			       "device",
 		l->flags & IFF_UP ? "up" : "down", l->mtu, mac[0], mac[1], mac[2], mac[3], mac[4],
 		mac[5]);
 	if (l->master && !hp_link_get_index(nl, l->master, &m))
@@ -48,7 +50,8 @@ int hp_show_link(FILE *out, struct hp_nl *nl, const struct hp_link *l)
 		fprintf(out, "\n");
 	}
 	if ((rc = hp_nm_snapshot(nl, l->ifindex, 1, &s, what, sizeof(what)))) {
-		hp_err("unable to read the addresses and routes of '%s': %s", l->name, strerror(-rc));
+		hp_err("unable to read the addresses and routes of '%s': %s", l->name,
+		       strerror(-rc));
 		return rc;
 	}
 	show_objs(out, "addresses", s.addrs, s.naddrs);

@@ -18,7 +18,7 @@
 
 #define DEFAULT_WAIT_MS 10000
 #define DEFAULT_TIMEOUT_S 30 /* libxl kills a hotplug script at 40 s */
-#define LAST_WORD_S 3	     /* after the watchdog: the undo and the report */
+#define LAST_WORD_S 3 /* after the watchdog: the undo and the report */
 
 static const char *const commands[] = { "online", "offline", "add", "remove" };
 
@@ -75,8 +75,8 @@ static void watchdog(int sig)
 	if (dog_ifindex > 0)
 		hp_link_down_now(dog_ifindex);
 	say(committing ? "  (xenstored did not confirm hotplug-status=connected: the interface "
-			 "was taken down)\n"
-		       : "  (undo did not finish: the interface was taken down)\n");
+			 "was taken down)\n" :
+			 "  (undo did not finish: the interface was taken down)\n");
 	_exit(1);
 }
 
@@ -263,10 +263,12 @@ static int read_config(struct hp_vif *v)
 
 	if (v->frontend && (strncmp(v->frontend, "/local/domain/", 14) ||
 			    strlen(v->frontend) > 128 || strstr(v->frontend, "..")))
-		return hp_vif_bad(v, "frontend", v->frontend, "not a /local/domain/<domid>/... path");
+		return hp_vif_bad(v, "frontend", v->frontend,
+				  "not a /local/domain/<domid>/... path");
 
 	if (hp_fw_init())
-		return hp_vif_fail(v, "%s", hp_fw_config_error() ?: "invalid firewall configuration");
+		return hp_vif_fail(v, "%s",
+				   hp_fw_config_error() ?: "invalid firewall configuration");
 	return 0;
 }
 
@@ -304,8 +306,10 @@ static int locate(struct hp_vif *v)
 		return hp_vif_fail(v, "unable to find interface '%s': %s", v->libxl_name,
 				   strerror(-rc));
 	if (n == 2 && which == 0 && strcmp(l.alias, v->libxl_name))
-		return hp_vif_fail(v, "unable to rename '%s' to vifname '%s': an interface with "
-				      "that name already exists", v->libxl_name, v->dev);
+		return hp_vif_fail(v,
+				   "unable to rename '%s' to vifname '%s': an interface with "
+				   "that name already exists",
+				   v->libxl_name, v->dev);
 	found(v, &l);
 	if (n == 2 && which == 0)
 		hp_log_set_dev(v->dev);
@@ -333,8 +337,10 @@ static int s_rename(void *ctx)
 	    (rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) ||
 	    (rc = hp_link_rename(v->nl, v->link.ifindex, v->dev))) {
 		if (rc == -EEXIST)
-			return hp_vif_fail(v, "unable to rename '%s' to vifname '%s': an interface "
-					      "with that name already exists", v->libxl_name, v->dev);
+			return hp_vif_fail(v,
+					   "unable to rename '%s' to vifname '%s': an interface "
+					   "with that name already exists",
+					   v->libxl_name, v->dev);
 		return hp_vif_fail(v, "unable to rename '%s' to vifname '%s': %s", v->libxl_name,
 				   v->dev, strerror(-rc));
 	}
@@ -417,7 +423,8 @@ static int run_hooks(struct hp_vif *v)
 	if (rc == -ECHILD) {
 		/* A hook that called fatal has reported its own message. */
 		if (v->online && !v->is_tap &&
-		    !hp_xs_read_key(v->xs, v->xb_path, "hotplug-status", &st) && !strcmp(st, "error"))
+		    !hp_xs_read_key(v->xs, v->xb_path, "hotplug-status", &st) &&
+		    !strcmp(st, "error"))
 			v->reported = 1;
 		free(st);
 		return hp_vif_fail(v, "a vif-post.d hook in '%s' failed with status %d",
@@ -523,8 +530,9 @@ static int do_detach(struct hp_vif *v)
 	/* the guard goes whatever else failed: it is keyed by name */
 	failed = v->tool->detach(v);
 	if ((rc = hp_fw_guard_del(v->dev, v->tool->fw_family)))
-		return hp_vif_fail(v, "unable to remove the anti-spoofing guard of '%s': %s", v->dev,
-				   strerror(-rc)), 1;
+		return hp_vif_fail(v, "unable to remove the anti-spoofing guard of '%s': %s",
+				   v->dev, strerror(-rc)),
+		       1;
 	if (failed || run_hooks(v))
 		return 1;
 	return 0;
@@ -566,21 +574,24 @@ static int run(struct hp_vif *v)
 	v->libxl_name = hp_param(&v->params, v->is_tap ? "INTERFACE" : "vif");
 	if (!v->libxl_name || hp_parse_ifname(v->libxl_name))
 		return hp_vif_fail(v, "invalid %s '%s': not an interface name",
-				   v->is_tap ? "INTERFACE" : "vif", v->libxl_name ?: ""), 1;
+				   v->is_tap ? "INTERFACE" : "vif", v->libxl_name ?: ""),
+		       1;
 	hp_log_set_dev(v->libxl_name);
 	snprintf(v->dev, sizeof(v->dev), "%s", v->libxl_name);
 	rc = find_xenbus_path(v);
 	if (rc)
 		return hp_vif_fail(v, "invalid XENBUS_PATH '%s': %s",
 				   hp_param_str(&v->params, "XENBUS_PATH"),
-				   rc == -ENOENT ? "not set" : "not a xenstore path"), 1;
+				   rc == -ENOENT ? "not set" : "not a xenstore path"),
+		       1;
 	v->online = !strcmp(v->command, "online") || !strcmp(v->command, "add");
 	watched = v;
 	arm_watchdog(v);
 	rc = hp_xs_open(&v->xs);
 	if (rc)
 		return hp_vif_fail(v, "unable to connect to xenstore (%s): %s",
-				   getenv("XENSTORED_PATH") ?: "default path", strerror(-rc)), 1;
+				   getenv("XENSTORED_PATH") ?: "default path", strerror(-rc)),
+		       1;
 	rc = hp_nl_open(&v->nl);
 	if (rc) {
 		hp_vif_fail(v, "unable to open a netlink socket: %s", strerror(-rc));
@@ -628,8 +639,10 @@ int hp_vif_main(int argc, char **argv, const struct hp_vif_tool *tool)
 	signal(SIGCHLD, SIG_DFL);
 	rc = hp_params_parse(&v.params, argc, argv);
 	if (rc == -EPERM)
-		return usage(tool, "refusing an argument that would change how the hook shell "
-			     "or the programs it starts behave:", v.params.refused);
+		return usage(tool,
+			     "refusing an argument that would change how the hook shell "
+			     "or the programs it starts behave:",
+			     v.params.refused);
 	if (rc || !v.params.command) {
 		hp_err("invalid arguments: expected a command and key=value parameters");
 		fputs(tool->usage, stderr);

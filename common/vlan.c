@@ -108,7 +108,8 @@ static int term(struct acc *a, const char *t, const char *end, int *single)
 		/* bounded: each number has at most 4 digits */
 		last = first + step * count;
 		if (last > HP_VLAN_MAX)
-			return fail(a, "'%.*s' goes past VLAN 4094 (to %ld)", (int)(end - t), t, last);
+			return fail(a, "'%.*s' goes past VLAN 4094 (to %ld)", (int)(end - t), t,
+				    last);
 	} else {
 		*single = 1;
 		if (p < end && *p == 'p') {

@@ -22,7 +22,7 @@
 #define HP_VLAN_MIN 1
 #define HP_VLAN_MAX 4094
 
-#define HP_VLAN_PVID 0x1     /* untagged frames from the port go here */
+#define HP_VLAN_PVID 0x1 /* untagged frames from the port go here */
 #define HP_VLAN_UNTAGGED 0x2 /* sent to the port without a tag */
 
 struct hp_vlan {
@@ -32,7 +32,7 @@ struct hp_vlan {
 
 struct hp_vlans {
 	size_t n;
-	struct hp_vlan *v;  /* ascending ids, each once; malloc'd, NULL when n == 0 */
+	struct hp_vlan *v; /* ascending ids, each once; malloc'd, NULL when n == 0 */
 	unsigned short pvid; /* 0: none */
 };
 

@@ -85,9 +85,9 @@ struct nb {
 	struct hp_params params;
 	struct hp_nl *nl;
 	struct hp_nbstate st; /* what start records and stop gives back */
-	int rename;	      /* bridge == netdev: the NIC becomes st.port */
-	int nic;	      /* st.nic_ifindex */
-	int br;		      /* the bridge's ifindex; 0: there is none */
+	int rename; /* bridge == netdev: the NIC becomes st.port */
+	int nic; /* st.nic_ifindex */
+	int br; /* the bridge's ifindex; 0: there is none */
 	char br_name[HP_IFNAMSIZ];
 	int strict_full;
 	/* What the bridge carries, taken on link from: at start the NIC's
@@ -95,7 +95,7 @@ struct nb {
 	struct hp_nm_snap *on_br, cur;
 	int from;
 	char path[4096]; /* the state file */
-	char what[256];	 /* the address or route a step failed at */
+	char what[256]; /* the address or route a step failed at */
 };
 
 /* rc, or a failure logged "verb object: cause" (1). */
@@ -367,8 +367,8 @@ static int enslave(void *ctx)
 
 	if (!b->br)
 		return HP_STEP_KEPT;
-	return check(hp_link_set_master(b->nl, b->nic, b->br), "unable to attach '%s' to bridge '%s'",
-		     b->st.port, b->br_name);
+	return check(hp_link_set_master(b->nl, b->nic, b->br),
+		     "unable to attach '%s' to bridge '%s'", b->st.port, b->br_name);
 }
 
 static int release(void *ctx)
@@ -378,8 +378,8 @@ static int release(void *ctx)
 
 	if (!look(b, b->nic, &l) || !l.master)
 		return HP_STEP_KEPT;
-	return check(hp_link_set_master(b->nl, b->nic, 0), "unable to release '%s' from bridge '%s'",
-		     l.name, b->br_name);
+	return check(hp_link_set_master(b->nl, b->nic, 0),
+		     "unable to release '%s' from bridge '%s'", l.name, b->br_name);
 }
 
 /* start never changes the NIC's MTU and MAC; stop puts back what
@@ -395,10 +395,10 @@ static int nic_link(void *ctx)
 }
 
 /* Undos are the operations themselves; their failures are logged. */
-#define UNDO(op)                                                                                   \
-	static void undo_##op(void *ctx)                                                           \
-	{                                                                                          \
-		op(ctx);                                                                           \
+#define UNDO(op)                         \
+	static void undo_##op(void *ctx) \
+	{                                \
+		op(ctx);                 \
 	}
 UNDO(policy_add)
 UNDO(policy_del)
@@ -526,7 +526,8 @@ static int start_check(struct nb *b, const struct hp_link *nic)
 	}
 	if (b->rename && strlen(b->st.netdev) + 1 >= HP_IFNAMSIZ) {
 		hp_err("refusing to start: 'p%s' would be longer than 15 characters; give "
-		       "bridge= another name", b->st.netdev);
+		       "bridge= another name",
+		       b->st.netdev);
 		return 1;
 	}
 	if (b->rename && !hp_link_get(b->nl, b->st.port, &l)) {
@@ -535,7 +536,8 @@ static int start_check(struct nb *b, const struct hp_link *nic)
 	}
 	if (!b->rename && !hp_link_get(b->nl, b->st.bridge, &l)) {
 		hp_err("refusing to start: '%s' exists already and '%s' is not its port; "
-		       "remove it or choose another bridge=", b->st.bridge, b->st.netdev);
+		       "remove it or choose another bridge=",
+		       b->st.bridge, b->st.netdev);
 		return 1;
 	}
 	return 0;
@@ -586,7 +588,8 @@ static int cmd_start(struct nb *b)
 	if ((rc = hp_nm_snapshot(b->nl, nic.ifindex, 0, &st->snap, b->what, sizeof(b->what)))) {
 		if (rc == -EOPNOTSUPP)
 			hp_err("refusing to start: route '%s' uses a nexthop object, which cannot "
-			       "be moved", b->what);
+			       "be moved",
+			       b->what);
 		else
 			check(rc, "unable to read the addresses and routes of '%s'", st->netdev);
 		return 1;
@@ -599,7 +602,9 @@ static int cmd_start(struct nb *b)
 		return 1;
 	hp_info("started: bridge '%s' with port '%s', %zu addresses and %zu routes moved%s",
 		st->bridge, st->port, st->snap.naddrs, st->snap.nroutes,
-		!st->antispoof ? "" : b->strict_full ? ", antispoof on" : ", antispoof on (uplink only)");
+		!st->antispoof ? "" :
+		b->strict_full ? ", antispoof on" :
+				 ", antispoof on (uplink only)");
 	return 0;
 }
 
@@ -618,13 +623,14 @@ static int cmd_stop(struct nb *b)
 	find_bridge(b, &br);
 	if (!look(b, b->nic, &nic)) {
 		/* The NIC is gone (unplugged): only the bridge is left to remove. */
-		hp_warn("'%s' (ifindex %d) is gone: removing bridge '%s' only", b->st.netdev, b->nic,
-			b->br_name);
+		hp_warn("'%s' (ifindex %d) is gone: removing bridge '%s' only", b->st.netdev,
+			b->nic, b->br_name);
 		policy_del(b);
 		return bridge_delete_last(b);
 	}
 	if (b->br && (rc = hp_nm_snapshot(b->nl, b->br, 0, &b->cur, b->what, sizeof(b->what))))
-		return check(rc, "unable to read the addresses and routes of bridge '%s'", b->br_name);
+		return check(rc, "unable to read the addresses and routes of bridge '%s'",
+			     b->br_name);
 	b->on_br = &b->cur;
 	b->from = b->br;
 	if (hp_txn_run("stop", stop_steps, NELEMS(stop_steps), b))
@@ -647,8 +653,8 @@ static int cmd_status(struct nb *b)
 			return check(rc, "unable to find '%s'", b->st.netdev);
 		return hp_show_link(stdout, b->nl, &nic) ? 1 : 0;
 	}
-	printf("%s: bridged by network-bridge (state '%s'): bridge %s, port %s%s%s\n",
-	       b->st.netdev, b->path, b->st.bridge, b->st.port, b->st.antispoof ? ", antispoof" : "",
+	printf("%s: bridged by network-bridge (state '%s'): bridge %s, port %s%s%s\n", b->st.netdev,
+	       b->path, b->st.bridge, b->st.port, b->st.antispoof ? ", antispoof" : "",
 	       started(b) ? "" : ", INCOMPLETE: run stop");
 	find_bridge(b, &br);
 	if (b->br && hp_show_link(stdout, b->nl, &br))
@@ -708,7 +714,8 @@ static int resolve(struct nb *b)
 		snprintf(dev, HP_IFNAMSIZ, "%s", l.name);
 		/* after a start, the default route is on the bridge */
 		if (l.is_bridge && !hp_nbstate_find(l.name, found)) {
-			hp_dbg("bridge '%s' is the one network-bridge made for '%s'", l.name, found);
+			hp_dbg("bridge '%s' is the one network-bridge made for '%s'", l.name,
+			       found);
 			snprintf(dev, HP_IFNAMSIZ, "%s", found);
 		}
 	}

@@ -34,7 +34,6 @@
 
 #define MAX_BRIDGES 8
 
-
 struct bridge {
 	char *bridge_xs;
 	char name[HP_IFNAMSIZ];
@@ -61,9 +60,11 @@ static int find_bridge(struct hp_vif *v, struct bridge *b)
 		if (rc)
 			return hp_vif_fail(v, "unable to list bridges: %s", strerror(-rc));
 		if (n != 1)
-			return hp_vif_fail(v, "unable to choose a bridge: none was specified and the "
-					      "host has %d bridges; set bridge= in the guest's vif "
-					      "configuration", n);
+			return hp_vif_fail(v,
+					   "unable to choose a bridge: none was specified and the "
+					   "host has %d bridges; set bridge= in the guest's vif "
+					   "configuration",
+					   n);
 		want = names[0];
 	}
 	snprintf(b->name, sizeof(b->name), "%s", want);
@@ -85,8 +86,9 @@ static int find_bridge(struct hp_vif *v, struct bridge *b)
 	if (rc)
 		return hp_vif_fail(v, "unable to look up bridge '%s': %s", b->name, strerror(-rc));
 	if (!b->br.is_bridge)
-		return hp_vif_fail(v, "unable to use '%s' as a bridge: it is a %s device, not a bridge",
-				   b->name, *b->br.kind ? b->br.kind : "plain");
+		return hp_vif_fail(
+			v, "unable to use '%s' as a bridge: it is a %s device, not a bridge",
+			b->name, *b->br.kind ? b->br.kind : "plain");
 	return 0;
 }
 
@@ -110,11 +112,14 @@ static int find_policy(struct hp_vif *v)
 		return -1;
 	if (v->is_tap || (type_xs && !strcmp(type_xs, "vif_ioemu"))) {
 		hp_info("port_lock: not for an emulated NIC's ports ('%s'): the vif and the tap "
-			"share the guest's MAC", v->dev);
+			"share the guest's MAC",
+			v->dev);
 		policy.lock = 0;
 	} else if (!v->has_mac) {
-		return hp_vif_fail(v, "unable to lock the port '%s' (port_lock=yes): no mac key in "
-				      "'%s'", v->dev, v->xb_path);
+		return hp_vif_fail(v,
+				   "unable to lock the port '%s' (port_lock=yes): no mac key in "
+				   "'%s'",
+				   v->dev, v->xb_path);
 	}
 	return 0;
 }
@@ -134,18 +139,20 @@ static int check_vlan(struct hp_vif *v)
 	if (!vlan_xs || !*vlan_xs)
 		return 0;
 	if ((rc = hp_vlan_parse(vlan_xs, &vlans, err, sizeof(err))))
-		return rc == -ENOMEM ? hp_vif_fail(v, "unable to parse vlan: %s", strerror(ENOMEM))
-				     : hp_vif_bad(v, "vlan", vlan_xs, err);
+		return rc == -ENOMEM ?
+			       hp_vif_fail(v, "unable to parse vlan: %s", strerror(ENOMEM)) :
+			       hp_vif_bad(v, "vlan", vlan_xs, err);
 	if ((rc = hp_brvlan_bridge_get(v->nl, bridge.br.ifindex, &brv)))
 		return hp_vif_fail(v, "unable to read the VLAN settings of bridge '%s': %s",
 				   bridge.name, strerror(-rc));
 	if (!brv.filtering)
-		return hp_vif_fail(v, "unable to put '%s' on VLANs '%s' of bridge '%s': %s", v->dev,
-				   vlan_xs, bridge.name, brv.supported
-				   ? "its vlan_filtering is off (ip link set BRIDGE type bridge "
-				     "vlan_filtering 1)"
-				   : "this kernel's bridges do not filter VLANs "
-				     "(CONFIG_BRIDGE_VLAN_FILTERING)");
+		return hp_vif_fail(
+			v, "unable to put '%s' on VLANs '%s' of bridge '%s': %s", v->dev, vlan_xs,
+			bridge.name,
+			brv.supported ? "its vlan_filtering is off (ip link set BRIDGE type bridge "
+					"vlan_filtering 1)" :
+					"this kernel's bridges do not filter VLANs "
+					"(CONFIG_BRIDGE_VLAN_FILTERING)");
 	return 0;
 }
 
@@ -219,12 +226,15 @@ static int s_policy(void *ctx)
 	if (policy.isolated)
 		f.isolated = 1;
 	if ((rc = hp_brport_set(v->nl, v->link.ifindex, &f)))
-		return hp_vif_fail(v, "unable to set the port policy of '%s' on bridge '%s'%s%s: %s",
+		return hp_vif_fail(v,
+				   "unable to set the port policy of '%s' on bridge '%s'%s%s: %s",
 				   v->dev, bridge.name, policy.lock ? " (locked)" : "",
 				   policy.isolated ? " (isolated)" : "", strerror(-rc));
 	if (policy.lock && (rc = hp_brport_fdb_add(v->nl, v->link.ifindex, v->mac)))
-		return hp_vif_fail(v, "unable to add the forwarding entry of '%s' for %s on bridge "
-				      "'%s': %s", v->dev, v->mac_s, bridge.name, strerror(-rc));
+		return hp_vif_fail(v,
+				   "unable to add the forwarding entry of '%s' for %s on bridge "
+				   "'%s': %s",
+				   v->dev, v->mac_s, bridge.name, strerror(-rc));
 	return v->again ? HP_STEP_KEPT : 0;
 }
 
@@ -298,10 +308,11 @@ static void cleanup(struct hp_vif *v)
 
 static const struct hp_vif_tool tool = {
 	.name = "vif-bridge",
-	.usage = "usage: vif-bridge online|offline [type_if=vif] [bridge=BR] [ip=\"A B\"] [key=value...]\n"
-		 "       vif-bridge add|remove type_if=tap [bridge=BR] [key=value...]\n"
-		 "Attaches the Xen vif named by $vif (or the tap named by $INTERFACE) to a\n"
-		 "bridge, as described under $XENBUS_PATH in xenstore.  Run by libxl.\n",
+	.usage =
+		"usage: vif-bridge online|offline [type_if=vif] [bridge=BR] [ip=\"A B\"] [key=value...]\n"
+		"       vif-bridge add|remove type_if=tap [bridge=BR] [key=value...]\n"
+		"Attaches the Xen vif named by $vif (or the tap named by $INTERFACE) to a\n"
+		"bridge, as described under $XENBUS_PATH in xenstore.  Run by libxl.\n",
 	.fw_family = HP_FW_BRIDGE,
 	.check = check,
 	.steps = steps,

@@ -73,13 +73,17 @@ static int resolve(struct hp_vif *v)
 
 	st.metric = v->is_tap ? 1 : 2;
 	if (hp_parse_backend_path(v->xb_path, &st.domid, &st.devid))
-		return hp_vif_fail(v, "unable to find the domain and device ids in XENBUS_PATH "
-				      "'%s'", v->xb_path);
+		return hp_vif_fail(v,
+				   "unable to find the domain and device ids in XENBUS_PATH "
+				   "'%s'",
+				   v->xb_path);
 	if (hp_nat_addrs(st.domid, st.devid, v->ips, v->nips, &st.nat, &why)) {
 		if (v->nips)
 			return hp_vif_bad(v, "ip", v->ip, why);
-		return hp_vif_fail(v, "unable to choose the guest's address for domain %u, vif %u: "
-				      "%s", st.domid, st.devid, why);
+		return hp_vif_fail(v,
+				   "unable to choose the guest's address for domain %u, vif %u: "
+				   "%s",
+				   st.domid, st.devid, why);
 	}
 	inet_ntop(AF_INET, st.nat.guest.addr, st.vif_ip, sizeof(st.vif_ip));
 	inet_ntop(AF_INET, st.nat.router.addr, st.router_ip, sizeof(st.router_ip));
@@ -133,14 +137,18 @@ static int check_conflicts(struct hp_vif *v)
 		memset(&other, 0, sizeof(other));
 		if (!memcmp(a[i].prefix.addr, st.nat.guest.addr, 4)) {
 			hp_link_get_index(v->nl, a[i].ifindex, &other);
-			hp_vif_fail(v, "unable to use guest address %s: it is dom0's own address "
-				       "(on '%s')", st.vif_ip, other.name);
+			hp_vif_fail(v,
+				    "unable to use guest address %s: it is dom0's own address "
+				    "(on '%s')",
+				    st.vif_ip, other.name);
 			bad = 1;
 		} else if (!memcmp(a[i].prefix.addr, st.nat.router.addr, 4) &&
 			   !twin(v, a[i].ifindex)) {
 			hp_link_get_index(v->nl, a[i].ifindex, &other);
-			hp_vif_fail(v, "unable to use router address %s for guest address %s: it is "
-				       "already on '%s'", st.router_ip, st.vif_ip, other.name);
+			hp_vif_fail(v,
+				    "unable to use router address %s for guest address %s: it is "
+				    "already on '%s'",
+				    st.router_ip, st.vif_ip, other.name);
 			bad = 1;
 		}
 	}
@@ -156,10 +164,12 @@ static int check_conflicts(struct hp_vif *v)
 		    !memcmp(r[i].dst.addr, st.nat.router.addr, 4)) {
 			memset(&other, 0, sizeof(other));
 			hp_link_get_index(v->nl, r[i].oif, &other);
-			hp_vif_fail(v, "unable to use guest address %s with router address %s: %s "
-				       "is already routed to '%s'", st.vif_ip, st.router_ip,
-				    !memcmp(r[i].dst.addr, st.nat.guest.addr, 4) ? st.vif_ip
-										 : st.router_ip,
+			hp_vif_fail(v,
+				    "unable to use guest address %s with router address %s: %s "
+				    "is already routed to '%s'",
+				    st.vif_ip, st.router_ip,
+				    !memcmp(r[i].dst.addr, st.nat.guest.addr, 4) ? st.vif_ip :
+										   st.router_ip,
 				    other.name);
 			bad = 1;
 		}
@@ -170,8 +180,11 @@ static int check_conflicts(struct hp_vif *v)
 
 static struct hp_route guest_route(struct hp_vif *v)
 {
-	struct hp_route r = { .dst = st.nat.guest, .oif = v->link.ifindex, .metric = st.metric,
-			      .has_src = 1, .src = st.nat.router };
+	struct hp_route r = { .dst = st.nat.guest,
+			      .oif = v->link.ifindex,
+			      .metric = st.metric,
+			      .has_src = 1,
+			      .src = st.nat.router };
 
 	r.dst.len = 32;
 	return r;
@@ -179,8 +192,11 @@ static struct hp_route guest_route(struct hp_vif *v)
 
 static struct hp_dhcp_host dhcp_host(struct hp_vif *v)
 {
-	return (struct hp_dhcp_host){ .ifname = v->dev, .mac = v->mac, .ip = &st.nat.guest,
-				      .router = &st.nat.router, .hostname = st.nat.hostname };
+	return (struct hp_dhcp_host){ .ifname = v->dev,
+				      .mac = v->mac,
+				      .ip = &st.nat.guest,
+				      .router = &st.nat.router,
+				      .hostname = st.nat.hostname };
 }
 
 static int check(struct hp_vif *v)
@@ -249,7 +265,8 @@ static int s_dhcp(void *ctx)
 				   strerror(-rc));
 	if (!hp_devconf_forwarding(AF_INET, v->dev, &on) && !on)
 		hp_warn("ipv4 forwarding is off on '%s': the guest reaches dom0 only; set "
-			"net.ipv4.conf.all.forwarding=1", v->dev);
+			"net.ipv4.conf.all.forwarding=1",
+			v->dev);
 	hp_info("%s: guest %s via '%s', router %s, dhcp %s", v->command, st.ip, v->dev,
 		st.router_ip, hp_dhcp_mode_name(st.dhcp.mode));
 	return v->again ? HP_STEP_KEPT : 0;
@@ -338,11 +355,12 @@ static int detach(struct hp_vif *v)
 
 static const struct hp_vif_tool tool = {
 	.name = "vif-nat",
-	.usage = "usage: vif-nat online|offline [type_if=vif] [ip=ADDR[/LEN]] [dhcp=yes|no] [key=value...]\n"
-		 "       vif-nat add|remove type_if=tap [ip=ADDR[/LEN]] [dhcp=yes|no] [key=value...]\n"
-		 "Gives the guest behind the Xen vif named by $vif (or the tap named by\n"
-		 "$INTERFACE) a private address routed through the vif, and a DHCP entry.\n"
-		 "Run by libxl.\n",
+	.usage =
+		"usage: vif-nat online|offline [type_if=vif] [ip=ADDR[/LEN]] [dhcp=yes|no] [key=value...]\n"
+		"       vif-nat add|remove type_if=tap [ip=ADDR[/LEN]] [dhcp=yes|no] [key=value...]\n"
+		"Gives the guest behind the Xen vif named by $vif (or the tap named by\n"
+		"$INTERFACE) a private address routed through the vif, and a DHCP entry.\n"
+		"Run by libxl.\n",
 	.fw_family = HP_FW_INET,
 	.check = check,
 	.steps = steps,

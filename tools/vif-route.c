@@ -62,9 +62,9 @@
 
 /* One run, one vif: the tool's state can be static. */
 static struct {
-	struct hp_link up;   /* the uplink (netdev) */
+	struct hp_link up; /* the uplink (netdev) */
 	int has_up;
-	size_t n4, n6;	     /* IPv4 and IPv6 entries of `ip` */
+	size_t n4, n6; /* IPv4 and IPv6 entries of `ip` */
 	int need4, has6;
 	struct hp_prefix main4, main6; /* dom0's addresses, as /32 and /128 */
 	char main_ip[INET_ADDRSTRLEN], main_ip6[INET6_ADDRSTRLEN];
@@ -124,7 +124,8 @@ static int find_uplink(struct hp_vif *v, int quiet)
 		if (rc == -ENODEV)
 			return hp_vif_fail(v, "unable to find netdev '%s': no such device", nd);
 		if (rc)
-			return hp_vif_fail(v, "unable to look up netdev '%s': %s", nd, strerror(-rc));
+			return hp_vif_fail(v, "unable to look up netdev '%s': %s", nd,
+					   strerror(-rc));
 	} else {
 		rc = routes(v, AF_INET, &r, &n);
 		if (!rc)
@@ -136,9 +137,11 @@ static int find_uplink(struct hp_vif *v, int quiet)
 		if (rc && quiet)
 			return rc;
 		if (rc == -ENOENT)
-			return hp_vif_fail(v, "unable to find dom0's uplink: netdev is not set and "
-					      "there is no default route; set gatewaydev in the vif "
-					      "configuration or netdev= for %s", v->tool->name);
+			return hp_vif_fail(v,
+					   "unable to find dom0's uplink: netdev is not set and "
+					   "there is no default route; set gatewaydev in the vif "
+					   "configuration or netdev= for %s",
+					   v->tool->name);
 		if (rc)
 			return hp_vif_fail(v, "unable to find the default route's device: %s",
 					   strerror(-rc));
@@ -155,8 +158,10 @@ static int ipv6_off(struct hp_vif *v, const char *dev)
 		return hp_vif_fail(v, "unable to read net.ipv6.conf.%s.disable_ipv6: %s", dev,
 				   strerror(-rc));
 	if (off)
-		return hp_vif_fail(v, "unable to route IPv6 to the guest: IPv6 is disabled on '%s' "
-				      "(net.ipv6.conf.%s.disable_ipv6)", dev, dev);
+		return hp_vif_fail(v,
+				   "unable to route IPv6 to the guest: IPv6 is disabled on '%s' "
+				   "(net.ipv6.conf.%s.disable_ipv6)",
+				   dev, dev);
 	return 0;
 }
 
@@ -168,9 +173,11 @@ static int find_main(struct hp_vif *v)
 	if (st.need4) {
 		rc = hp_addr_first(v->nl, st.up.ifindex, AF_INET, &st.main4);
 		if (rc == -EADDRNOTAVAIL)
-			return hp_vif_fail(v, "unable to find dom0's address: '%s' has no IPv4 "
-					      "address; bring it up or set gatewaydev/netdev to "
-					      "another interface", st.up.name);
+			return hp_vif_fail(v,
+					   "unable to find dom0's address: '%s' has no IPv4 "
+					   "address; bring it up or set gatewaydev/netdev to "
+					   "another interface",
+					   st.up.name);
 		if (rc)
 			return hp_vif_fail(v, "unable to list the addresses of '%s': %s",
 					   st.up.name, strerror(-rc));
@@ -192,7 +199,8 @@ static int find_main(struct hp_vif *v)
 			hp_vif_hook_var(v, "main_ip6", st.main_ip6);
 		} else {
 			hp_warn("'%s' has no global IPv6 address: the guest reaches dom0 at fe80::1 "
-				"only", st.up.name);
+				"only",
+				st.up.name);
 		}
 	}
 	return 0;
@@ -239,8 +247,7 @@ static int host(const struct hp_prefix *a, struct hp_prefix *out)
 /* One `ip` entry against dom0's addresses and routes (see the top).
  * Which link an overlapping object is on is asked only for those: there
  * is one route and one address per guest. */
-static int conflict(struct hp_vif *v, const struct hp_prefix *p, const struct hp_addr *a,
-		    size_t na)
+static int conflict(struct hp_vif *v, const struct hp_prefix *p, const struct hp_addr *a, size_t na)
 {
 	char what[64], other[64], name[HP_IFNAMSIZ];
 	struct hp_route *r;
@@ -254,8 +261,10 @@ static int conflict(struct hp_vif *v, const struct hp_prefix *p, const struct hp
 		    !hp_prefix_contains(p, &h) || ours(v, a[i].ifindex))
 			continue;
 		hp_prefix_format(&h, other, sizeof(other));
-		return hp_vif_fail(v, "unable to route %s to '%s': it holds %s, dom0's own address "
-				      "on '%s'", what, v->dev, other, ifname_of(v, a[i].ifindex, name));
+		return hp_vif_fail(v,
+				   "unable to route %s to '%s': it holds %s, dom0's own address "
+				   "on '%s'",
+				   what, v->dev, other, ifname_of(v, a[i].ifindex, name));
 	}
 	if ((rc = routes(v, p->family, &r, &n)))
 		return hp_vif_fail(v, "unable to list dom0's routes: %s", strerror(-rc));
@@ -272,18 +281,21 @@ static int conflict(struct hp_vif *v, const struct hp_prefix *p, const struct hp
 			continue;
 		if (gw_in) {
 			hp_prefix_format(&h, other, sizeof(other));
-			return hp_vif_fail(v, "unable to route %s to '%s': it holds %s, a gateway of "
-					      "dom0's routes", what, v->dev, other);
+			return hp_vif_fail(v,
+					   "unable to route %s to '%s': it holds %s, a gateway of "
+					   "dom0's routes",
+					   what, v->dev, other);
 		}
 		hp_prefix_format(&r[i].dst, other, sizeof(other));
 		if (holds)
-			return hp_vif_fail(v, "unable to route %s to '%s': %s is routed to '%s' "
-					      "already", what, v->dev, other,
-					   ifname_of(v, r[i].oif, name));
+			return hp_vif_fail(v,
+					   "unable to route %s to '%s': %s is routed to '%s' "
+					   "already",
+					   what, v->dev, other, ifname_of(v, r[i].oif, name));
 		/* inside p: another guest's addresses, which p's guard would let
 		 * this guest send from */
-		return hp_vif_fail(v, "unable to route %s to '%s': it holds %s, routed to '%s'", what,
-				   v->dev, other, ifname_of(v, r[i].oif, name));
+		return hp_vif_fail(v, "unable to route %s to '%s': it holds %s, routed to '%s'",
+				   what, v->dev, other, ifname_of(v, r[i].oif, name));
 	}
 	return 0;
 }
@@ -320,8 +332,8 @@ static void check_forwarding(const char *dev, int family)
 
 	if (!hp_devconf_forwarding(family, dev, &on) && !on)
 		hp_warn("%s forwarding is off on '%s' (net.%s.conf.%s.forwarding): the guest "
-			"reaches dom0 only; set net.%s.conf.all.forwarding=1", fam, dev, fam, dev,
-			fam);
+			"reaches dom0 only; set net.%s.conf.all.forwarding=1",
+			fam, dev, fam, dev, fam);
 }
 
 static int check(struct hp_vif *v)
@@ -370,8 +382,8 @@ static int s_addrs(void *ctx)
 	}
 	if (st.n6) {
 		if ((rc = hp_addr_add(v->nl, v->link.ifindex, &gw6, HP_ADDR_NODAD)))
-			return hp_vif_fail(v, "unable to add address fe80::1/64 to '%s': %s", v->dev,
-					   strerror(-rc));
+			return hp_vif_fail(v, "unable to add address fe80::1/64 to '%s': %s",
+					   v->dev, strerror(-rc));
 		if (st.has6 && (rc = hp_addr_add(v->nl, v->link.ifindex, &st.main6,
 						 HP_ADDR_NODAD | HP_ADDR_NOPREFIXROUTE)))
 			return hp_vif_fail(v, "unable to add address %s/128 to '%s': %s",
@@ -418,12 +430,14 @@ static int s_routes(void *ctx)
 		if (v->ips[i].family == AF_INET6 && v->ips[i].len == 128 &&
 		    (rc = hp_neigh_proxy_add(v->nl, st.up.ifindex, &v->ips[i]))) {
 			hp_prefix_format(&v->ips[i], buf, sizeof(buf));
-			return hp_vif_fail(v, "unable to add the proxy neighbour entry for %s on "
-					      "'%s': %s", buf, st.up.name, strerror(-rc));
+			return hp_vif_fail(v,
+					   "unable to add the proxy neighbour entry for %s on "
+					   "'%s': %s",
+					   buf, st.up.name, strerror(-rc));
 		}
 	}
-	hp_info("%s: routed %zu address(es) via '%s' (uplink '%s', metric %u)", v->command,
-		v->nips, v->dev, st.up.name, st.metric);
+	hp_info("%s: routed %zu address(es) via '%s' (uplink '%s', metric %u)", v->command, v->nips,
+		v->dev, st.up.name, st.metric);
 	return v->again ? HP_STEP_KEPT : 0;
 }
 
@@ -467,8 +481,8 @@ static int remove_routes(struct hp_vif *v)
 			continue;
 		if ((rc = hp_neigh_proxy_del(v->nl, st.up.ifindex, &v->ips[i]))) {
 			hp_prefix_format(&v->ips[i], buf, sizeof(buf));
-			hp_err("unable to delete the proxy entry for %s on '%s': %s", buf, st.up.name,
-			       strerror(-rc));
+			hp_err("unable to delete the proxy entry for %s on '%s': %s", buf,
+			       st.up.name, strerror(-rc));
 			ret = ret ? ret : rc;
 		}
 	}
@@ -528,11 +542,12 @@ static void cleanup(struct hp_vif *v)
 
 static const struct hp_vif_tool tool = {
 	.name = "vif-route",
-	.usage = "usage: vif-route online|offline [type_if=vif] [netdev=DEV] [ip=\"A B\"] [key=value...]\n"
-		 "       vif-route add|remove type_if=tap [netdev=DEV] [key=value...]\n"
-		 "Routes the addresses in `ip` to the Xen vif named by $vif (or the tap\n"
-		 "named by $INTERFACE), with dom0's address of netdev (default: the\n"
-		 "default route's device) on the vif.  Run by libxl.\n",
+	.usage =
+		"usage: vif-route online|offline [type_if=vif] [netdev=DEV] [ip=\"A B\"] [key=value...]\n"
+		"       vif-route add|remove type_if=tap [netdev=DEV] [key=value...]\n"
+		"Routes the addresses in `ip` to the Xen vif named by $vif (or the tap\n"
+		"named by $INTERFACE), with dom0's address of netdev (default: the\n"
+		"default route's device) on the vif.  Run by libxl.\n",
 	.fw_family = HP_FW_INET,
 	.check = check,
 	.steps = steps,

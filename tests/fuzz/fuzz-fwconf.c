@@ -11,10 +11,10 @@
 #include "../../common/conf.c"
 #include "../../common/fw.c"
 
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
+#define CHECK(x)                 \
+	do {                     \
+		if (!(x))        \
+			abort(); \
 	} while (0)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -61,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(rc == -EINVAL && hp_fw_config_error() != NULL);
 		CHECK(strlen(hp_fw_config_error()) < sizeof(conf.err));
 	} else {
-		CHECK(conf.backend == FW_NFT || conf.backend == FW_IPTABLES || conf.backend == FW_NONE);
+		CHECK(conf.backend == FW_NFT || conf.backend == FW_IPTABLES ||
+		      conf.backend == FW_NONE);
 		CHECK(conf.strict == 0 || conf.strict == 1);
 		CHECK(hp_fw_config_error() == NULL);
 	}

@@ -16,10 +16,10 @@
 #include "json.h"
 #include "jsonrpc.h"
 
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
+#define CHECK(x)                 \
+	do {                     \
+		if (!(x))        \
+			abort(); \
 	} while (0)
 
 static void rewrite(const char *text, size_t len)

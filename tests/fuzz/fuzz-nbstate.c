@@ -13,10 +13,10 @@
 #include "log.h"
 #include "nbstate.h"
 
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
+#define CHECK(x)                 \
+	do {                     \
+		if (!(x))        \
+			abort(); \
 	} while (0)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -8,10 +8,10 @@
 
 #include "params.h"
 
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
+#define CHECK(x)                 \
+	do {                     \
+		if (!(x))        \
+			abort(); \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -50,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(v != NULL);
 			/* the last assignment of this key wins */
 			for (j = p.n; j-- > 0;)
-				if (p.keylen[j] == p.keylen[i] && !memcmp(p.key[j], key, p.keylen[j]))
+				if (p.keylen[j] == p.keylen[i] &&
+				    !memcmp(p.key[j], key, p.keylen[j]))
 					break;
 			CHECK(v == p.val[j]);
 			CHECK(hp_param_str(&p, key) == v);

@@ -13,10 +13,10 @@
 #include "fw-priv.h"
 #include "parse.h"
 
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
+#define CHECK(x)                 \
+	do {                     \
+		if (!(x))        \
+			abort(); \
 	} while (0)
 
 static int covers(const struct hp_prefix *a, const struct hp_prefix *b)
@@ -108,8 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 4:
 		if (!hp_parse_ifname(s))
-			CHECK(strlen(s) >= 1 && strlen(s) <= 15 && !strchr(s, '/') && !strchr(s, ':') &&
-			      strcmp(s, ".") && strcmp(s, ".."));
+			CHECK(strlen(s) >= 1 && strlen(s) <= 15 && !strchr(s, '/') &&
+			      !strchr(s, ':') && strcmp(s, ".") && strcmp(s, ".."));
 		break;
 	case 5:
 		if (!hp_parse_backend_path(s, &d, &n))

@@ -13,10 +13,10 @@
 #include "parse.h"
 #include "vlan.h"
 
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
+#define CHECK(x)                 \
+	do {                     \
+		if (!(x))        \
+			abort(); \
 	} while (0)
 
 static void well_formed(const struct hp_vlans *v, int need_pvid)
@@ -56,9 +56,9 @@ static void vlan_roundtrip(const struct hp_vlans *v)
 	s[0] = '\0';
 	for (i = 0; i < v->n; i++)
 		o += (size_t)snprintf(s + o, size - o, "%s%u%s", i ? "/" : "", v->v[i].id,
-				      v->v[i].flags & HP_VLAN_PVID	   ? "p"
-				      : v->v[i].flags & HP_VLAN_UNTAGGED ? "u"
-									 : "");
+				      v->v[i].flags & HP_VLAN_PVID     ? "p" :
+				      v->v[i].flags & HP_VLAN_UNTAGGED ? "u" :
+									 "");
 	CHECK(hp_vlan_parse(s, &w, err, sizeof(err)) == 0);
 	CHECK(same(v, &w));
 	hp_vlans_free(&w);

@@ -7,14 +7,14 @@
 
 static int passed, failed;
 
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (cond) {                                                            \
-			passed++;                                                      \
-		} else {                                                               \
-			failed++;                                                      \
+#define CHECK(cond)                                                                        \
+	do {                                                                               \
+		if (cond) {                                                                \
+			passed++;                                                          \
+		} else {                                                                   \
+			failed++;                                                          \
 			fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                      \
+		}                                                                          \
 	} while (0)
 
 #endif

@@ -86,7 +86,8 @@ static void test_build(void)
 	CHECK(!strcmp(l.v[l.n - 1].set, "guarded") && l.v[l.n - 1].comment == comment);
 	CHECK((e = find(&l, "nd_macs", 0)) && e->len == FW_IFLEN + 8 &&
 	      !memcmp(e->key + FW_IFLEN, mac1, 6) && !memcmp(e->key, "vif1.0\0", 7));
-	CHECK((e = find(&l, "addrs6", 1)) && e->key[FW_IFLEN] == 0xfe && e->key[FW_IFLEN + 1] == 0x80);
+	CHECK((e = find(&l, "addrs6", 1)) && e->key[FW_IFLEN] == 0xfe &&
+	      e->key[FW_IFLEN + 1] == 0x80);
 	/* inet: any link-local is allowed by the ruleset, none is added */
 	CHECK(build("10.0.0.1 fd00::1", HP_FW_INET, 1, &l, comment) == 0);
 	CHECK(l.n == 6 && count(&l, "addrs6") == 1);
@@ -118,8 +119,8 @@ static void test_comment(void)
 	CHECK(a.n == b.n);
 	for (i = 0; i < a.n; i++)
 		CHECK(fw_elems_has(&b, &a.v[i]));
-	CHECK(fw_comment_rules("vif1.0", HP_FW_BRIDGE, "mac=00:16:3e:01:00:01 fd00::1/128 +",
-			       &r) == -EINVAL);
+	CHECK(fw_comment_rules("vif1.0", HP_FW_BRIDGE, "mac=00:16:3e:01:00:01 fd00::1/128 +", &r) ==
+	      -EINVAL);
 	CHECK(fw_comment_rules("vif1.0", HP_FW_BRIDGE, "edited", &r) == -EINVAL);
 }
 
@@ -127,8 +128,8 @@ static void test_comment(void)
 static void test_upgrade(void)
 {
 	static struct fw_elems v2, extra;
-	static const char *const v1_sets[] = { "guarded", "nomac", "macs", "addrs4", "nets4",
-					       "addrs6", "nets6" };
+	static const char *const v1_sets[] = { "guarded", "nomac",  "macs", "addrs4",
+					       "nets4",	  "addrs6", "nets6" };
 	char comment[FW_COMMENT_MAX];
 	size_t i, j, v1n = 0;
 

@@ -81,8 +81,8 @@ static void test_utf8(void)
 	CHECK(hp_json_utf8_check("", 0) == 0);
 	CHECK(hp_json_utf8_check("\xc3\xa9", 2) == 0);
 	CHECK(hp_json_utf8_check("\xf4\x8f\xbf\xbf", 4) == 0); /* U+10FFFF */
-	CHECK(hp_json_utf8_check("\xc3", 1) == -EINVAL);      /* cut short */
-	CHECK(hp_json_utf8_check("\xc0\xaf", 2) == -EINVAL);  /* overlong '/' */
+	CHECK(hp_json_utf8_check("\xc3", 1) == -EINVAL); /* cut short */
+	CHECK(hp_json_utf8_check("\xc0\xaf", 2) == -EINVAL); /* overlong '/' */
 	CHECK(hp_json_utf8_check("\xe0\x80\xaf", 3) == -EINVAL);
 	CHECK(hp_json_utf8_check("\xed\xa0\x80", 3) == -EINVAL); /* a surrogate */
 	CHECK(hp_json_utf8_check("\xf4\x90\x80\x80", 4) == -EINVAL); /* past U+10FFFF */
@@ -111,9 +111,9 @@ static void test_frame(void)
 {
 	CHECK(frame_all("{}") == 2);
 	CHECK(frame_all("  \n{\"a\":1}{\"b\":2}") == 10);
-	CHECK(frame_all("{\"s\":\"}{][\"}x") == 12);     /* braces in a string */
-	CHECK(frame_all("{\"s\":\"\\\"}\"}") == 11);     /* an escaped quote */
-	CHECK(frame_all("{\"s\":\"\\\\\"}") == 10);      /* an escaped backslash */
+	CHECK(frame_all("{\"s\":\"}{][\"}x") == 12); /* braces in a string */
+	CHECK(frame_all("{\"s\":\"\\\"}\"}") == 11); /* an escaped quote */
+	CHECK(frame_all("{\"s\":\"\\\\\"}") == 10); /* an escaped backslash */
 	CHECK(frame_all("{\"a\":[1,{\"b\":[]}]}") == 18);
 	CHECK(frame_all("{\"a\":") == 0);
 	CHECK(frame_all("") == 0);
@@ -180,14 +180,18 @@ static void server(int lfd, int scenario)
 			_exit(4);
 		if (strncmp(got, "{\"id\":1,\"method\":\"transact\",", 28))
 			_exit(5);
-		srv_write(fd, "{\"method\":\"echo\",\"params\":[\"x\",{\"y\":[1,2.5,true,null]}],\"id\":\"echo\"}");
+		srv_write(
+			fd,
+			"{\"method\":\"echo\",\"params\":[\"x\",{\"y\":[1,2.5,true,null]}],\"id\":\"echo\"}");
 		srv_write(fd, "{\"id\":99,\"result\":\"stale\",\"error\":null}\n");
 		srv_write(fd, "{\"method\":\"update\",\"params\":[null,{}],\"id\":null}");
 		srv_write(fd, "{\"id\":1,\"res");
 		srv_write(fd, "ult\":[{\"rows\":[]}],\"error\":null}");
 		/* the echo reply came back */
-		if (srv_read(fd, "{\"id\":\"echo\",\"result\":[\"x\",{\"y\":[1,2.5,true,null]}],"
-				 "\"error\":null}", &got))
+		if (srv_read(fd,
+			     "{\"id\":\"echo\",\"result\":[\"x\",{\"y\":[1,2.5,true,null]}],"
+			     "\"error\":null}",
+			     &got))
 			_exit(6);
 		/* a second call: id 2 */
 		if (srv_read(fd, "{\"id\":2,", &got))
@@ -278,7 +282,8 @@ static void test_rpc(void)
 
 	pid = start_server(2);
 	CHECK(hp_jsonrpc_open(&rpc, sock_path, 1000) == 0);
-	CHECK(hp_jsonrpc_call(rpc, "transact", params, strlen(params), 2000, &reply) == -ECONNRESET);
+	CHECK(hp_jsonrpc_call(rpc, "transact", params, strlen(params), 2000, &reply) ==
+	      -ECONNRESET);
 	hp_jsonrpc_close(rpc);
 	server_status(pid, 1);
 
@@ -314,7 +319,8 @@ static void test_socket_path(void)
 	CHECK(hp_ovsdb_socket(buf, sizeof(buf), err, sizeof(err)) == 0 &&
 	      !strcmp(buf, "/run/ovs/db.sock"));
 	setenv("XEN_HOTPLUG_OVSDB", "/x/db.sock", 1);
-	CHECK(hp_ovsdb_socket(buf, sizeof(buf), err, sizeof(err)) == 0 && !strcmp(buf, "/x/db.sock"));
+	CHECK(hp_ovsdb_socket(buf, sizeof(buf), err, sizeof(err)) == 0 &&
+	      !strcmp(buf, "/x/db.sock"));
 	setenv("XEN_HOTPLUG_OVSDB", "tcp:127.0.0.1:6640", 1);
 	CHECK(hp_ovsdb_socket(buf, sizeof(buf), err, sizeof(err)) == -EINVAL &&
 	      strstr(err, "invalid XEN_HOTPLUG_OVSDB 'tcp:127.0.0.1:6640'"));
@@ -331,9 +337,16 @@ static void test_port_same(void)
 {
 	static struct hp_ovs_port_state st;
 	static const unsigned short t10[] = { 10 }, t20[] = { 20 }, t1020[] = { 10, 20 };
-	struct hp_ovs_id ids[] = { { "xen-vm-name", "g1" }, { "attached-mac", "00:16:3e:00:00:01" } };
-	struct hp_ovs_port p = { .name = "vif1.0", .bridge = "br0", .tag = 20, .trunks = t10,
-				 .ntrunks = 1, .vlan_mode = "native-untagged", .ids = ids, .nids = 2 };
+	struct hp_ovs_id ids[] = { { "xen-vm-name", "g1" },
+				   { "attached-mac", "00:16:3e:00:00:01" } };
+	struct hp_ovs_port p = { .name = "vif1.0",
+				 .bridge = "br0",
+				 .tag = 20,
+				 .trunks = t10,
+				 .ntrunks = 1,
+				 .vlan_mode = "native-untagged",
+				 .ids = ids,
+				 .nids = 2 };
 
 	memset(&st, 0, sizeof(st));
 	CHECK(!hp_ovs_port_same(&p, &st)); /* absent */

@@ -10,7 +10,6 @@
 #include "parse.h"
 #include "check.h"
 
-
 static const char *fmt(const struct hp_prefix *p)
 {
 	static char buf[4][64];
@@ -101,7 +100,8 @@ static void test_addrs(void)
 	CHECK(hp_nat_addrs(5, 0, NULL, 0, &n, &why) == 0 && !strcmp(fmt(&n.guest), "10.0.5.1/16") &&
 	      !strcmp(fmt(&n.router), "10.0.5.128/32") && !strcmp(n.hostname, "dom5") && !why);
 	CHECK(hp_parse_ip_list("192.168.7.9/24", &ips, &k) == 0);
-	CHECK(hp_nat_addrs(5, 2, ips, k, &n, &why) == 0 && !strcmp(fmt(&n.guest), "192.168.7.9/24") &&
+	CHECK(hp_nat_addrs(5, 2, ips, k, &n, &why) == 0 &&
+	      !strcmp(fmt(&n.guest), "192.168.7.9/24") &&
 	      !strcmp(fmt(&n.router), "192.168.7.136/32") && !strcmp(n.hostname, "dom5-3"));
 	free(ips);
 	CHECK(hp_parse_ip_list("10.0.0.1 10.0.0.2", &ips, &k) == 0);
@@ -117,7 +117,8 @@ static void test_addrs(void)
 	CHECK(hp_nat_addrs(5, 0, ips, k, &n, &why) == -ERANGE && why && strstr(why, "outside"));
 	free(ips);
 	CHECK(hp_nat_addrs(5, 127, NULL, 0, &n, &why) == -ERANGE && why && strstr(why, "126"));
-	CHECK(hp_nat_addrs(40000, 0, NULL, 0, &n, &why) == -ERANGE && why && strstr(why, "reserved"));
+	CHECK(hp_nat_addrs(40000, 0, NULL, 0, &n, &why) == -ERANGE && why &&
+	      strstr(why, "reserved"));
 }
 
 /* The default rule gives every guest and router address of every domain
@@ -147,7 +148,8 @@ static void test_distinct(void)
 				unsigned int a = (unsigned int)p[i]->addr[1] << 16 |
 						 (unsigned int)p[i]->addr[2] << 8 | p[i]->addr[3];
 
-				if (p[i]->addr[0] != 10 || p[i]->addr[3] == 0 || p[i]->addr[3] == 255)
+				if (p[i]->addr[0] != 10 || p[i]->addr[3] == 0 ||
+				    p[i]->addr[3] == 255)
 					invalid++;
 				if (seen[a / 8] & (1u << (a % 8)))
 					dup++;

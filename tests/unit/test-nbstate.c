@@ -83,8 +83,8 @@ static void test_round_trip(void)
 	CHECK(!strncmp(text, "# network-bridge state (xen-hotplug-ng)", 39));
 	CHECK(strstr(text, good + strlen("# a comment\n")) != NULL);
 	CHECK(strstr(text, "\naddr 2c000000140000000000000000000000" /* nlmsghdr */
-			   "0218000002000000"			/* AF_INET /24 ifindex 2 */
-			   "08000200c0000201"			/* IFA_LOCAL 192.0.2.1 */
+			   "0218000002000000" /* AF_INET /24 ifindex 2 */
+			   "08000200c0000201" /* IFA_LOCAL 192.0.2.1 */
 			   "0b000300657468303a310000\n") != NULL); /* IFA_LABEL eth0:1 */
 	CHECK(read_text(text, &again, &line) == 0);
 	CHECK(again.snap.naddrs == 1 && again.snap.addrs[0].len == len &&
@@ -123,9 +123,9 @@ static void test_rejected(void)
 	bad_line("nic_mtu=-1", 12);
 	bad_line("colour=blue", 12);
 	bad_line("no equals sign", 12);
-	bad_line("addr 2c00", 12);  /* shorter than its headers */
-	bad_line("addr 2c0", 12);   /* odd */
-	bad_line("addr 2C00", 12);  /* upper case is not what we write */
+	bad_line("addr 2c00", 12); /* shorter than its headers */
+	bad_line("addr 2c0", 12); /* odd */
+	bad_line("addr 2C00", 12); /* upper case is not what we write */
 	bad_line("route 2c000000140000000000000000000000021802000200000008000200c0000201", 12);
 	/* a message whose length is not its own, one with an attribute
 	 * running past the end, a label that is not a C string */

@@ -12,7 +12,6 @@
 #include "parse.h"
 #include "check.h"
 
-
 static void test_ifname(void)
 {
 	CHECK(hp_parse_ifname("vif3.0") == 0);
@@ -72,8 +71,10 @@ static void test_mtu(void)
 	/* the limits of unsigned long itself, 32 bits on armhf and i386:
 	 * what does not fit is refused, never wrapped */
 	CHECK(hp_parse_uint("4294967295", ULONG_MAX, &v) == 0 && v == 4294967295UL);
-	CHECK(hp_parse_uint("4294967296", ULONG_MAX, &v) == (ULONG_MAX == 0xffffffffUL ? -EINVAL : 0));
-	CHECK(hp_parse_uint("9999999999", ULONG_MAX, &v) == (ULONG_MAX == 0xffffffffUL ? -EINVAL : 0));
+	CHECK(hp_parse_uint("4294967296", ULONG_MAX, &v) ==
+	      (ULONG_MAX == 0xffffffffUL ? -EINVAL : 0));
+	CHECK(hp_parse_uint("9999999999", ULONG_MAX, &v) ==
+	      (ULONG_MAX == 0xffffffffUL ? -EINVAL : 0));
 	CHECK(hp_parse_uint("99999999999", ULONG_MAX, &v) == -EINVAL);
 	CHECK(hp_parse_uint("0", 0, &v) == 0 && v == 0);
 	CHECK(hp_parse_uint("1", 0, &v) == -EINVAL);
@@ -116,8 +117,10 @@ static void test_ip_list(void)
 	CHECK(hp_parse_ip_list("   ", &v, &n) == 0 && n == 0);
 	CHECK(hp_parse_ip_list("10.0.0.1", &v, &n) == 0 && n == 1);
 	free(v);
-	CHECK(hp_parse_ip_list(" 10.0.0.1  10.0.1.0/24\tfd00::1/64,\n2001:db8::5 ", &v, &n) == 0 && n == 4);
-	CHECK(n == 4 && v[1].len == 24 && v[2].family == AF_INET6 && v[2].len == 64 && v[3].len == 128);
+	CHECK(hp_parse_ip_list(" 10.0.0.1  10.0.1.0/24\tfd00::1/64,\n2001:db8::5 ", &v, &n) == 0 &&
+	      n == 4);
+	CHECK(n == 4 && v[1].len == 24 && v[2].family == AF_INET6 && v[2].len == 64 &&
+	      v[3].len == 128);
 	free(v);
 	CHECK(hp_parse_ip_list("10.0.0.1 10.0.0.300", &v, &n) == -EINVAL && v == NULL);
 	CHECK(hp_parse_ip_list("10.0.0.1 fd00::zz", &v, &n) == -EINVAL);
@@ -181,8 +184,8 @@ static void test_contains(void)
 
 static void test_params(void)
 {
-	char *argv[] = { "vif-bridge", "bridge=br1", "online", "type_if=vif", "bridge=br2",
-			 "offline", NULL };
+	char *argv[] = { "vif-bridge", "bridge=br1", "online", "type_if=vif",
+			 "bridge=br2", "offline",    NULL };
 	char *bad1[] = { "x", "online", "1a=b", NULL };
 	char *bad2[] = { "x", "online", "=b", NULL };
 	char *bad3[] = { "x", "online", "a b=c", NULL };
@@ -205,11 +208,18 @@ static void test_params(void)
 	CHECK(hp_params_parse(&p, 2, help) == 0 && !strcmp(p.command, "--help"));
 	{
 		/* what would make the hook shell run code or change meaning */
-		char *shellish[] = { "BASH_ENV=/tmp/x", "ENV=/tmp/x", "SHELLOPTS=xtrace",
-					   "BASHOPTS=extdebug", "PS4=$(id)", "IFS=/",
-					   "LD_PRELOAD=/tmp/x.so", "LD_LIBRARY_PATH=/tmp",
-					   "BASH_FUNC_x%%=() { id; }", "PROMPT_COMMAND=id",
-					   "GLOBIGNORE=*", "CDPATH=/tmp" };
+		char *shellish[] = { "BASH_ENV=/tmp/x",
+				     "ENV=/tmp/x",
+				     "SHELLOPTS=xtrace",
+				     "BASHOPTS=extdebug",
+				     "PS4=$(id)",
+				     "IFS=/",
+				     "LD_PRELOAD=/tmp/x.so",
+				     "LD_LIBRARY_PATH=/tmp",
+				     "BASH_FUNC_x%%=() { id; }",
+				     "PROMPT_COMMAND=id",
+				     "GLOBIGNORE=*",
+				     "CDPATH=/tmp" };
 		char *av[] = { "x", "online", NULL, NULL };
 		size_t i;
 

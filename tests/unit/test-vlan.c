@@ -70,13 +70,13 @@ static void test_terms(void)
 {
 	CHECK(ok("", "", 0)); /* no VLAN configuration */
 	CHECK(ok("7p", "7pu", 7));
-	CHECK(ok("7u", "7pu", 7));   /* a lone VLAN is the PVID; p implies u */
-	CHECK(ok("7pu", "7pu", 7));  /* redundant, accepted */
+	CHECK(ok("7u", "7pu", 7)); /* a lone VLAN is the PVID; p implies u */
+	CHECK(ok("7pu", "7pu", 7)); /* redundant, accepted */
 	CHECK(ok("5p/1-3", "1 2 3 5pu", 5));
 	CHECK(ok("5p/1-3u", "1u 2u 3u 5pu", 5));
 	CHECK(ok("2-2/1p", "1pu 2", 1));
 	CHECK(ok("30/20/10p", "10pu 20 30", 10)); /* sorted */
-	CHECK(ok("1p/2+1x0", "1pu 2", 1));	 /* no additional entry */
+	CHECK(ok("1p/2+1x0", "1pu 2", 1)); /* no additional entry */
 	CHECK(ok("1p/2+3x2u", "1pu 2u 5u 8u", 1));
 	CHECK(ok("1p/20u/30", "1pu 20u 30", 1));
 	CHECK(ok("0010p", "10pu", 10)); /* leading zeros, 4 digits at most */
@@ -210,7 +210,7 @@ static void test_ovs_bridge(void)
 	CHECK(ovs("ovsbr0:20:30", "ovsbr0", "20 30", 0));
 	CHECK(ovs("ovsbr0.10:20:30", "ovsbr0", "10pu 20 30", 10));
 	CHECK(ovs("br.10:10:20", "br", "10pu 20", 10)); /* the tag in the trunks */
-	CHECK(ovs("br:20:20", "br", "20", 0));		 /* ovs-vsctl's set */
+	CHECK(ovs("br:20:20", "br", "20", 0)); /* ovs-vsctl's set */
 	CHECK(ovs("br:4094:1", "br", "1 4094", 0));
 	CHECK(ovs("abcdefghijklmno.5", "abcdefghijklmno", "5pu", 5));
 	CHECK(ovs_bad("", "not NAME"));

@@ -57,11 +57,20 @@ static int parse_perms(const char *spec, struct xs_permissions *p, unsigned int 
 		if (*num == MAX_PERMS)
 			return -1;
 		switch (*s) {
-		case 'n': p[*num].perms = XS_PERM_NONE; break;
-		case 'r': p[*num].perms = XS_PERM_READ; break;
-		case 'w': p[*num].perms = XS_PERM_WRITE; break;
-		case 'b': p[*num].perms = XS_PERM_READ | XS_PERM_WRITE; break;
-		default: return -1;
+		case 'n':
+			p[*num].perms = XS_PERM_NONE;
+			break;
+		case 'r':
+			p[*num].perms = XS_PERM_READ;
+			break;
+		case 'w':
+			p[*num].perms = XS_PERM_WRITE;
+			break;
+		case 'b':
+			p[*num].perms = XS_PERM_READ | XS_PERM_WRITE;
+			break;
+		default:
+			return -1;
 		}
 		p[*num].id = (unsigned int)strtoul(s + 1, &end, 10);
 		if (end == s + 1 || (*end && *end != ' '))
@@ -154,9 +163,15 @@ static int unescape(char *s)
 			continue;
 		}
 		switch (*++s) {
-		case '\\': *o++ = '\\'; break;
-		case 'n': *o++ = '\n'; break;
-		case 't': *o++ = '\t'; break;
+		case '\\':
+			*o++ = '\\';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 't':
+			*o++ = '\t';
+			break;
 		case 'x':
 			if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0 || !(hi | lo))
 				return -1;
@@ -206,8 +221,12 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "vr:")) != -1) {
 		switch (opt) {
-		case 'v': verbose = 1; break;
-		case 'r': retries = atoi(optarg); break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'r':
+			retries = atoi(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: hp-xs-tx [-v] [-r RETRIES] <SCRIPT\n");
 			return 2;
