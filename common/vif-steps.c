@@ -18,6 +18,28 @@
  * bridge takes the lowest of its ports'): xen-network-common.sh. */
 static const unsigned char port_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
 
+/* ---- whose interface ------------------------------------------------------ */
+
+int hp_vif_is_ours(struct hp_vif *v, int ifindex)
+{
+	const char *a, *b;
+	struct hp_link l;
+	size_t n;
+
+	if (ifindex == v->link.ifindex)
+		return 1;
+	if (hp_link_get_index(v->nl, ifindex, &l))
+		return 0;
+	a = l.name;
+	b = v->dev;
+	if (strlen(a) < strlen(b)) {
+		a = v->dev;
+		b = l.name;
+	}
+	n = strlen(b);
+	return !strncmp(a, b, n) && !strcmp(a + n, "-emu");
+}
+
 /* ---- the guard (fw.h) ----------------------------------------------------- */
 
 int hp_vif_guard_add(struct hp_vif *v)

@@ -119,6 +119,10 @@ void hp_vif_guard_del(struct hp_vif *v);
  * has ip entries or the host is strict), else 0. */
 int hp_vif_guarded(const struct hp_vif *v);
 
+/* 1 when ifindex is this vif, or the same guest NIC's twin (the PV vif
+ * "x" and the emulated NIC's tap "x-emu" share the guest's addresses). */
+int hp_vif_is_ours(struct hp_vif *v, int ifindex);
+
 /* Steps the tools share (vif-steps.c), each KEPT when v->again:
  * prepare-port, upstream's setup_bridge_port (down, MAC fe:ff:ff:ff:ff:ff,
  * addresses flushed, no IPv6 link-local; undone: down, netback's MAC);

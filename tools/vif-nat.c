@@ -104,23 +104,6 @@ static int resolve(struct hp_vif *v)
 	return 0;
 }
 
-/* The same guest's emulated and PV NICs ("x" and "x-emu") share addresses. */
-static int twin(struct hp_vif *v, int ifindex)
-{
-	struct hp_link l;
-	size_t n;
-
-	if (ifindex == v->link.ifindex)
-		return 1;
-	if (hp_link_get_index(v->nl, ifindex, &l))
-		return 0;
-	n = strlen(v->dev);
-	if (!strncmp(l.name, v->dev, n) && !strcmp(l.name + n, "-emu"))
-		return 1;
-	n = strlen(l.name);
-	return !strncmp(v->dev, l.name, n) && !strcmp(v->dev + n, "-emu");
-}
-
 /* Another vif holding the guest's or the router's address cannot work:
  * dom0 would keep the packets or send them to the other guest. */
 static int check_conflicts(struct hp_vif *v)
@@ -143,7 +126,7 @@ static int check_conflicts(struct hp_vif *v)
 				    st.vif_ip, other.name);
 			bad = 1;
 		} else if (!memcmp(a[i].prefix.addr, st.nat.router.addr, 4) &&
-			   !twin(v, a[i].ifindex)) {
+			   !hp_vif_is_ours(v, a[i].ifindex)) {
 			hp_link_get_index(v->nl, a[i].ifindex, &other);
 			hp_vif_fail(v,
 				    "unable to use router address %s for guest address %s: it is "
@@ -158,7 +141,7 @@ static int check_conflicts(struct hp_vif *v)
 	if ((rc = hp_route_list(v->nl, AF_INET, 0, &r, &n)))
 		return hp_vif_fail(v, "unable to list dom0's routes: %s", strerror(-rc));
 	for (i = 0; i < n && !bad; i++) {
-		if (r[i].dst.len != 32 || !r[i].oif || twin(v, r[i].oif))
+		if (r[i].dst.len != 32 || !r[i].oif || hp_vif_is_ours(v, r[i].oif))
 			continue;
 		if (!memcmp(r[i].dst.addr, st.nat.guest.addr, 4) ||
 		    !memcmp(r[i].dst.addr, st.nat.router.addr, 4)) {

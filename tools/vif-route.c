@@ -206,28 +206,6 @@ static int find_main(struct hp_vif *v)
 	return 0;
 }
 
-/* This vif, under either of its names, or its twin: a guest's emulated
- * and PV NICs ("x-emu" and "x") share addresses. */
-static int ours(struct hp_vif *v, int ifindex)
-{
-	const char *a, *b;
-	struct hp_link l;
-	size_t n;
-
-	if (ifindex == v->link.ifindex)
-		return 1;
-	if (hp_link_get_index(v->nl, ifindex, &l))
-		return 0;
-	a = l.name;
-	b = v->dev;
-	if (strlen(a) < strlen(b)) {
-		a = v->dev;
-		b = l.name;
-	}
-	n = strlen(b);
-	return !strncmp(a, b, n) && !strcmp(a + n, "-emu");
-}
-
 static const char *ifname_of(struct hp_vif *v, int ifindex, char *buf)
 {
 	struct hp_link l;
@@ -258,7 +236,7 @@ static int conflict(struct hp_vif *v, const struct hp_prefix *p, const struct hp
 	hp_prefix_format(p, what, sizeof(what));
 	for (i = 0; i < na; i++) {
 		if (a[i].prefix.family != p->family || !host(&a[i].prefix, &h) ||
-		    !hp_prefix_contains(p, &h) || ours(v, a[i].ifindex))
+		    !hp_prefix_contains(p, &h) || hp_vif_is_ours(v, a[i].ifindex))
 			continue;
 		hp_prefix_format(&h, other, sizeof(other));
 		return hp_vif_fail(v,
@@ -277,7 +255,7 @@ static int conflict(struct hp_vif *v, const struct hp_prefix *p, const struct hp
 			continue;
 		if (holds && r[i].oif == st.up.ifindex && !r[i].has_gw)
 			continue; /* the uplink's own network: proxy ARP/NDP's job */
-		if (r[i].oif && ours(v, r[i].oif))
+		if (r[i].oif && hp_vif_is_ours(v, r[i].oif))
 			continue;
 		if (gw_in) {
 			hp_prefix_format(&h, other, sizeof(other));
