@@ -75,9 +75,10 @@ static int ifb_ensure(struct hp_nl *nl, const char *name, const char *owner, str
 	return 0;
 }
 
-/* Our root tbf on ifindex, replacing whatever root qdisc it had (a tap
- * starts with the default). */
-static int tbf(struct hp_nl *nl, int ifindex, const struct hp_rate *r)
+/* Our qdisc on ifindex, replacing whatever it had there: with r, the
+ * root tbf (a tap starts with the default root qdisc); without, the
+ * ingress qdisc. */
+static int qdisc(struct hp_nl *nl, int ifindex, const struct hp_rate *r)
 {
 	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
 	struct nl_msg *msg = NULL;
@@ -86,30 +87,13 @@ static int tbf(struct hp_nl *nl, int ifindex, const struct hp_rate *r)
 	if (!q)
 		return -ENOMEM;
 	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(OUR_MAJOR, 0));
-	rc = rtnl_tc_set_kind(TC_CAST(q), "tbf");
-	if (rc >= 0) {
+	rtnl_tc_set_parent(TC_CAST(q), r ? TC_H_ROOT : TC_H_INGRESS);
+	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(r ? OUR_MAJOR : INGRESS_MAJOR, 0));
+	rc = rtnl_tc_set_kind(TC_CAST(q), r ? "tbf" : "ingress");
+	if (rc >= 0 && r) {
 		rtnl_qdisc_tbf_set_limit(q, (int)r->limit);
 		rtnl_qdisc_tbf_set_rate(q, (int)r->rate, (int)r->bucket, 0);
-		rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_REPLACE, &msg);
 	}
-	rtnl_qdisc_put(q);
-	return rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
-}
-
-static int ingress(struct hp_nl *nl, int ifindex)
-{
-	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
-	struct nl_msg *msg = NULL;
-	int rc;
-
-	if (!q)
-		return -ENOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_INGRESS);
-	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(INGRESS_MAJOR, 0));
-	rc = rtnl_tc_set_kind(TC_CAST(q), "ingress");
 	if (rc >= 0)
 		rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_REPLACE, &msg);
 	rtnl_qdisc_put(q);
@@ -161,8 +145,8 @@ int hp_tc_limit(struct hp_nl *nl, int ifindex, const char *ifname, const char *i
 	if (ifindex <= 0)
 		return -ENODEV;
 	/* the ifb first, limited, then what leads to it */
-	if ((rc = ifb_ensure(nl, ifb, ifname, &l, created)) || (rc = tbf(nl, l.ifindex, r)) ||
-	    (rc = tbf(nl, ifindex, r)) || (rc = ingress(nl, ifindex)) ||
+	if ((rc = ifb_ensure(nl, ifb, ifname, &l, created)) || (rc = qdisc(nl, l.ifindex, r)) ||
+	    (rc = qdisc(nl, ifindex, r)) || (rc = qdisc(nl, ifindex, NULL)) ||
 	    (rc = redirect(nl, ifindex, l.ifindex)))
 		return rc;
 	hp_dbg("'%s' limited to %u bytes/s (bucket %u, queue %u bytes) both ways, through '%s'",
