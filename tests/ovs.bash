@@ -183,9 +183,12 @@ ovs_guard_chains() {
 		done
 }
 
-# The guard's set elements for DEV in the netdev table.
+# The number of the guard's set elements for DEV in the netdev table (0
+# without the table).
 ovs_guard_elems() {
-	in_dom0 nft -j list table netdev xen_hotplug 2>/dev/null |
+	local n
+	n=$(in_dom0 nft -j list table netdev xen_hotplug 2>/dev/null |
 		jq --arg dev "$1" '[.nftables[] | select(.set) | .set.elem // [] | .[] | tostring
-			| select(contains("\"" + $dev + "\""))] | length'
+			| select(contains("\"" + $dev + "\""))] | length')
+	echo "${n:-0}"
 }

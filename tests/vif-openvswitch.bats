@@ -438,6 +438,28 @@ GUARD_RULE='[[{"jump":{"target":"guard"}}]]'
 	[ "$(ovs_guard_elems vif1.0)" = 0 ]
 }
 
+# chains (but the vifs'), their rules, sets: as nft loads the file
+netdev_layout() {
+	ip netns exec "$1" nft -j list table netdev xen_hotplug | jq -S -c '.nftables as $n |
+		([$n[] | .chain // empty | select(.name | startswith("in_") | not) | .name as $c |
+		  {chain: $c, type, hook, prio, policy,
+		   rules: [$n[] | .rule // empty | select(.chain == $c) | .expr]}] | sort_by(.chain)) +
+		([$n[] | .set // empty | {set: .name, type, flags, comment}] | sort_by(.set))'
+}
+
+@test "guard: the table vif-openvswitch creates is guard-netdev.nft as nft loads it" {
+	ovs_guest 1 0 bridge=ovsbr0 ip=10.0.0.1
+	online 1
+	ip netns add "$W-scratch"
+	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/guard-netdev.nft"
+	local got want
+	got=$(netdev_layout "$DOM0")
+	want=$(netdev_layout "$W-scratch")
+	ip netns del "$W-scratch"
+	[ "$got" = "$want" ] || { diff <(tr '}' '\n' <<<"$want") <(tr '}' '\n' <<<"$got"); return 1; }
+	[ "$(jq '[.[] | .rules // [] | .[]] | length' <<<"$got")" -gt 60 ]
+}
+
 @test "guard: offline after netback deleted the vif removes the chain and the elements" {
 	ovs_guest 1 0 bridge=ovsbr0 ip=10.0.0.1
 	ovs_guest 2 0 bridge=ovsbr0 ip=10.0.0.2
