@@ -325,10 +325,10 @@ EOF
 	[ "$(sed -n 4p "$W_DIR/hook.out")" = none ]
 }
 
-@test "concurrency: 12 guests online at once, all connected, 12 ports" {
+@test "concurrency: 12 guests online at once, all connected, 12 ports, 12 guards" {
 	local d pids=()
 	for d in $(seq 1 12); do
-		ovs_guest "$d" 0 bridge=ovsbr0.$((d % 3 + 1))
+		ovs_guest "$d" 0 bridge=ovsbr0.$((d % 3 + 1)) ip=10.0.0.$d
 	done
 	for d in $(seq 1 12); do
 		run_vif vif-openvswitch "$d" 0 online type_if=vif >"$W_DIR/on.$d" 2>&1 &
@@ -342,6 +342,11 @@ EOF
 		assert_vlan "vif$d.0" $((d % 3 + 1)) "[]" "[]"
 	done
 	[ "$(ovs_vsctl list-ports ovsbr0 | wc -l)" = 12 ]
+	# the first ones raced to create the guard's table: one did, all guarded
+	[ "$(ovs_guard_chains | wc -l)" = 12 ]
+	for d in $(seq 1 12); do
+		[ "$(ovs_guard_elems "vif$d.0")" = 6 ] || { cat "$W_DIR/on.$d"; false; }
+	done
 }
 
 # ---------------------------------------------------------------- offline

@@ -13,10 +13,10 @@
 #         defect (OVS makes the port an access port of VLAN 20);
 #   eth2  of A, eth3 of B: the anti-spoofing guard on Open vSwitch ports
 #         (the vif's netdev ingress chain, before the kernel datapath):
-#         both bridge=ovsbr0.10 with ip=, A's by our vif-openvswitch
+#         both bridge=ovsbr0.30 with ip=, A's by our vif-openvswitch
 #         (guarded), B's with XEN_HOTPLUG_ANTISPOOF=none (the control).
 #         Both send from another source address, an unsolicited ARP for
-#         it, and from another MAC; dom0 counts what reaches its VLAN 10
+#         it, and from another MAC; dom0 counts what reaches its VLAN 30
 #         port: nothing spoofed from A, all of it from B.
 # dom0 has an address on VLANs 10 and 20 of each bridge (VLAN interfaces
 # of xenbrv; internal ports of ovsbr0).  Each negative check has its
@@ -63,13 +63,16 @@ t_setup() {
 		--pidfile=$OVS_RUN/ovs-vswitchd.pid --detach --log-file=$XT_LOG/vlan/ovs-vswitchd.log
 	ovs-vsctl add-br ovsbr0 \
 		-- add-port ovsbr0 ov10 tag=10 -- set Interface ov10 type=internal \
-		-- add-port ovsbr0 ov20 tag=20 -- set Interface ov20 type=internal
-	xt_wait 20 ip link show ov20
+		-- add-port ovsbr0 ov20 tag=20 -- set Interface ov20 type=internal \
+		-- add-port ovsbr0 ov30 tag=30 -- set Interface ov30 type=internal
+	xt_wait 20 ip link show ov30
 	ip -batch - <<-EOF
 		addr add 10.110.0.1/24 dev ov10
 		addr add 10.120.0.1/24 dev ov20
+		addr add 10.130.0.1/24 dev ov30
 		link set ov10 up
 		link set ov20 up
+		link set ov30 up
 		link set ovsbr0 up
 	EOF
 
@@ -92,7 +95,7 @@ t_setup() {
 		XEN_HOTPLUG_ANTISPOOF=none exec /etc/xen/scripts/vif-openvswitch "$@"
 	EOF
 	chmod 0755 $XT_SCRIPTS/vif-openvswitch-xtnone
-	# what reaches dom0's VLAN 10 port from the guard's two NICs
+	# what reaches dom0's VLAN 30 port from the guard's two NICs
 	nft -f - <<-'EOF'
 		table inet probe60 {
 			counter a_legit {}
@@ -103,12 +106,12 @@ t_setup() {
 			counter b_mac {}
 			chain pre {
 				type filter hook prerouting priority -400;
-				iifname "ov10" ether saddr 00:16:3e:00:06:66 icmp type echo-request counter name a_mac
-				iifname "ov10" ether saddr 00:16:3e:00:06:77 icmp type echo-request counter name b_mac
-				iifname "ov10" ip saddr 10.110.0.12 icmp type echo-request counter name a_legit
-				iifname "ov10" ip saddr 10.110.0.66 icmp type echo-request counter name a_ip
-				iifname "ov10" ip saddr 10.110.0.23 icmp type echo-request counter name b_legit
-				iifname "ov10" ip saddr 10.110.0.77 icmp type echo-request counter name b_ip
+				iifname "ov30" ether saddr 00:16:3e:00:06:66 icmp type echo-request counter name a_mac
+				iifname "ov30" ether saddr 00:16:3e:00:06:77 icmp type echo-request counter name b_mac
+				iifname "ov30" ip saddr 10.130.0.12 icmp type echo-request counter name a_legit
+				iifname "ov30" ip saddr 10.130.0.66 icmp type echo-request counter name a_ip
+				iifname "ov30" ip saddr 10.130.0.23 icmp type echo-request counter name b_legit
+				iifname "ov30" ip saddr 10.130.0.77 icmp type echo-request counter name b_ip
 			}
 		}
 		table arp probe60 {
@@ -116,8 +119,8 @@ t_setup() {
 			counter b_arp {}
 			chain in {
 				type filter hook input priority -400;
-				arp saddr ip 10.110.0.66 counter name a_arp
-				arp saddr ip 10.110.0.77 counter name b_arp
+				arp saddr ip 10.130.0.66 counter name a_arp
+				arp saddr ip 10.130.0.77 counter name b_arp
 			}
 		}
 	EOF
@@ -167,15 +170,13 @@ check br_other_tagged ping_no 10.20.0.1
 vlan eth1 20
 ip addr add 10.120.0.10/24 dev eth1.20
 check ovs_other_tagged ping_no 10.120.0.1
-ip link del eth1.20
-ip addr flush dev eth1
-net 10.110.0.12/24 '' eth2
-check guard_own ping_ok 10.110.0.1
-spoof guard_spoofed 10.110.0.1 10.110.0.66/24 00:16:3e:00:06:66 eth2
+net 10.130.0.12/24 '' eth2
+check guard_own ping_ok 10.130.0.1
+spoof guard_spoofed 10.130.0.1 10.130.0.66/24 00:16:3e:00:06:66 eth2
 say checked 1" \
 		"mac=00:16:3e:00:06:10,bridge=xenbrv,script=vif-bridge-xtvlan" \
 		"mac=00:16:3e:00:06:11,bridge=ovsbr0.10,script=vif-openvswitch" \
-		"mac=00:16:3e:00:06:12,bridge=ovsbr0.10,script=vif-openvswitch,ip=10.110.0.12" &
+		"mac=00:16:3e:00:06:12,bridge=ovsbr0.30,script=vif-openvswitch,ip=10.130.0.12" &
 	local a=$!
 	xt_guest_start $B "${GUEST_LIB}net 10.20.0.20/24 '' eth0
 check br_pvid ping_ok 10.20.0.1
@@ -201,16 +202,14 @@ check up_native ping_ok 10.120.0.1
 vlan eth2 10
 ip addr add 10.110.0.22/24 dev eth2.10
 check up_tagged_dropped ping_no 10.110.0.1
-ip link del eth2.10
-ip addr flush dev eth2
-net 10.110.0.23/24 '' eth3
-check guard_none_own ping_ok 10.110.0.1
-spoof guard_spoofed 10.110.0.1 10.110.0.77/24 00:16:3e:00:06:77 eth3
+net 10.130.0.23/24 '' eth3
+check guard_none_own ping_ok 10.130.0.1
+spoof guard_spoofed 10.130.0.1 10.130.0.77/24 00:16:3e:00:06:77 eth3
 say checked 1" \
 		"mac=00:16:3e:00:06:20,bridge=xenbrv,script=vif-bridge-xtvlan" \
 		"mac=00:16:3e:00:06:21,bridge=ovsbr0.20:10,script=vif-openvswitch" \
 		"mac=00:16:3e:00:06:22,bridge=ovsbr0.20:10,script=vif-openvswitch.upstream" \
-		"mac=00:16:3e:00:06:23,bridge=ovsbr0.10,script=vif-openvswitch-xtnone,ip=10.110.0.23" &
+		"mac=00:16:3e:00:06:23,bridge=ovsbr0.30,script=vif-openvswitch-xtnone,ip=10.130.0.23" &
 	local b=$!
 	wait $a
 	wait $b
@@ -254,7 +253,7 @@ t_ports() {
 	echo "$t"
 	[[ $t == *"chain in_vif$da.2 {"*"type filter hook ingress device \"vif$da.2\" priority -300; policy accept;"*"jump guard"* ]] ||
 		xt_fail "no ingress chain for vif$da.2"
-	[[ $t == *"\"vif$da.2\" . 10.110.0.12"* ]] || xt_fail "no addrs4 element for vif$da.2"
+	[[ $t == *"\"vif$da.2\" . 10.130.0.12"* ]] || xt_fail "no addrs4 element for vif$da.2"
 	[[ $t != *"vif$db.3"* && $t != *"vif$da.1"* && $t != *"vif$db.1"* ]] || xt_fail "a guard on an unguarded NIC"
 }
 
@@ -276,7 +275,7 @@ t_traffic() {
 }
 
 # What A (guarded) and B (the control) sent from another address, as an
-# unsolicited ARP for it and from another MAC, counted at dom0's VLAN 10
+# unsolicited ARP for it and from another MAC, counted at dom0's VLAN 30
 # port (prerouting, ARP input: after the vif's ingress hook and OVS).
 t_guard() {
 	local a_arp b_arp
@@ -308,7 +307,7 @@ t_destroy() {
 	xt_wait 30 xt_no_xs "/local/domain/0/backend/vif/$db"
 	# every vif's port out of the database (ours and upstream's offline),
 	# no VLAN entries left on the bridge
-	[ "$(ovs-vsctl list-ports ovsbr0 | tr '\n' ' ')" = "ov10 ov20 " ]
+	[ "$(ovs-vsctl list-ports ovsbr0 | tr '\n' ' ')" = "ov10 ov20 ov30 " ]
 	[[ $(bridge vlan show) != *vif* ]]
 	# no guard left: neither the chain nor the elements
 	xt_wait 30 xt_unguarded netdev "vif$da.2"
