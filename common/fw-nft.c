@@ -105,9 +105,8 @@ enum chain_op { CHAIN_NONE, CHAIN_SET, CHAIN_DEL };
 /* One transaction: remove what old has and new lacks (and the `guarded`
  * element when its comment changes), add new; and the netdev family's
  * vif chain set or deleted. */
-static int apply(struct fw_nl *nl, const char *ifname, enum chain_op op,
-		 const struct fw_elems *old, const char *old_comment, const struct fw_elems *new,
-		 const char *new_comment)
+static int apply(struct fw_nl *nl, const char *ifname, enum chain_op op, const struct fw_elems *old,
+		 const char *old_comment, const struct fw_elems *new, const char *new_comment)
 {
 	size_t i, ndel = 0;
 	int rc;

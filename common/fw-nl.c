@@ -27,8 +27,9 @@ int fw_nl_open(struct fw_nl *nl, enum hp_fw_family family)
 
 	memset(nl, 0, sizeof(*nl));
 	nl->family = family;
-	nl->nfproto = family == HP_FW_BRIDGE ? NFPROTO_BRIDGE
-		      : family == HP_FW_INET ? NFPROTO_INET : NFPROTO_NETDEV;
+	nl->nfproto = family == HP_FW_BRIDGE ? NFPROTO_BRIDGE :
+		      family == HP_FW_INET   ? NFPROTO_INET :
+					       NFPROTO_NETDEV;
 	nl->fname = family == HP_FW_BRIDGE ? "bridge" : family == HP_FW_INET ? "inet" : "netdev";
 	nl->seq = (uint32_t)time(NULL);
 	if (!(nl->buf = calloc(1, FW_NL_BATCH_SIZE)))

@@ -43,8 +43,9 @@ static const char ruleset_netdev[] =
 
 const char *fw_table_ruleset(enum hp_fw_family family)
 {
-	return family == HP_FW_BRIDGE ? ruleset_bridge
-	       : family == HP_FW_INET ? ruleset_inet : ruleset_netdev;
+	return family == HP_FW_BRIDGE ? ruleset_bridge :
+	       family == HP_FW_INET   ? ruleset_inet :
+					ruleset_netdev;
 }
 
 static int run(const char *what, const char *text)

@@ -184,8 +184,8 @@ int fw_rules_build(const struct hp_guard *g, int strict, struct fw_rules *r)
 	size_t i, j;
 
 	memset(r, 0, sizeof(*r));
-	if (!g || !g->ifname || hp_parse_ifname(g->ifname) ||
-	    !fw_family_valid(g->family) || (g->naddrs && !g->addrs))
+	if (!g || !g->ifname || hp_parse_ifname(g->ifname) || !fw_family_valid(g->family) ||
+	    (g->naddrs && !g->addrs))
 		return -EINVAL;
 	snprintf(r->ifname, sizeof(r->ifname), "%s", g->ifname);
 	r->family = g->family;
@@ -245,7 +245,8 @@ int hp_fw_guard_add(const struct hp_guard *g)
 		 * vSwitch port is not; upstream's vif-openvswitch had none */
 		if (g->naddrs || conf.strict)
 			hp_warn("antispoof=iptables (%s) does not filter Open vSwitch ports: '%s' is "
-				"not guarded; use antispoof=nft", conf.origin, g->ifname);
+				"not guarded; use antispoof=nft",
+				conf.origin, g->ifname);
 	} else if (!rc && conf.backend == FW_IPTABLES) {
 		rc = fw_ipt_add(g, conf.strict);
 	}
