@@ -58,7 +58,7 @@ $(BUILD)/guard-%.nft.h: common/guard-%.nft | $(BUILD)
 	sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$$/d' -e 's/\\/\\\\/g' -e 's/"/\\"/g' \
 		-e 's/^/"/' -e 's/$$/\\n"/' $< > $@
 
-GUARD_NFT_H := $(BUILD)/guard-bridge.nft.h $(BUILD)/guard-inet.nft.h
+GUARD_NFT_H := $(BUILD)/guard-bridge.nft.h $(BUILD)/guard-inet.nft.h $(BUILD)/guard-netdev.nft.h
 $(BUILD)/common/fw-table.o: $(GUARD_NFT_H)
 
 $(LIB): $(LIB_OBJ)

@@ -3,7 +3,8 @@
  * Sets (guard-bridge.nft): guarded and nomac keyed by name; macs and
  * nd_macs by name . MAC (6 bytes, padded to 8: registers are 4 bytes);
  * addrs4/nets4, addrs6/nets6 and their raw twins nd_addrs6/nd_nets6 by
- * name . address, nets as intervals.  A bridged vif with a MAC also gets
+ * name . address, nets as intervals.  A bridged (or Open vSwitch: the
+ * netdev family, the same sets) vif with a MAC also gets
  * the link-local address of that MAC in addrs6 and nd_addrs6: the only
  * link-local source it may use besides those listed in `ip`. */
 #include <arpa/inet.h>
@@ -140,7 +141,7 @@ int fw_elems_build(const struct fw_rules *r, const char *comment, struct fw_elem
 		if ((rc = add_pair(l, &e, v4 ? NULL : exact ? "nd_addrs6" : "nd_nets6")))
 			return rc;
 	}
-	if (r->has_mac && r->family == HP_FW_BRIDGE) {
+	if (r->has_mac && r->family != HP_FW_INET) {
 		fw_mac_linklocal(r->mac, ll);
 		addr_elem(&e, "addrs6", r->ifname, ll, 16);
 		if ((rc = add_pair(l, &e, "nd_addrs6")))

@@ -10,7 +10,12 @@
  * What was installed is read back from the comment of the vif's `guarded`
  * element: one lookup, not a dump of every vif's elements.  When that is
  * not usable (too long for a comment, edited by hand, a table of an older
- * layout) the sets are dumped and scanned for the name instead. */
+ * layout) the sets are dumped and scanned for the name instead.
+ *
+ * The netdev family (Open vSwitch ports) has one more per-vif object, the
+ * vif's ingress chain (fw-netdev.c): made to exist in the batch that adds
+ * the elements, deleted, when it is there, in the batch that removes
+ * them. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +25,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "fw-elems.h"
+#include "fw-netdev.h"
 #include "fw-table.h"
 #include "log.h"
 
@@ -94,16 +100,23 @@ static int state_read(struct fw_nl *nl, const char *ifname, int exact, struct fw
 	return 0;
 }
 
+enum chain_op { CHAIN_NONE, CHAIN_SET, CHAIN_DEL };
+
 /* One transaction: remove what old has and new lacks (and the `guarded`
- * element when its comment changes), add new. */
-static int apply(struct fw_nl *nl, const struct fw_elems *old, const char *old_comment,
-		 const struct fw_elems *new, const char *new_comment)
+ * element when its comment changes), add new; and the netdev family's
+ * vif chain set or deleted. */
+static int apply(struct fw_nl *nl, const char *ifname, enum chain_op op, const struct fw_elems *old,
+		 const char *old_comment, const struct fw_elems *new, const char *new_comment)
 {
 	size_t i, ndel = 0;
 	int rc;
 
 	if ((rc = fw_nl_batch_begin(nl)))
 		return rc;
+	if (op == CHAIN_DEL) {
+		rc = fw_netdev_batch_del(nl, ifname);
+		ndel++;
+	}
 	for (i = 0; !rc && i < old->n; i++) {
 		const struct fw_elem *e = &old->v[i];
 		int keep = fw_elems_has(new, e);
@@ -122,6 +135,8 @@ static int apply(struct fw_nl *nl, const struct fw_elems *old, const char *old_c
 		rc = fw_nl_batch_elem(nl, NFT_MSG_NEWSETELEM, e->set, e->key, e->len,
 				      e->has_end ? e->key_end : NULL, e->comment);
 	}
+	if (!rc && op == CHAIN_SET)
+		rc = fw_netdev_batch_add(nl, ifname);
 	if (rc) {
 		fw_nl_batch_abort(nl);
 		return rc;
@@ -150,7 +165,8 @@ static int update(const struct fw_rules *r)
 	char new_comment[FW_COMMENT_MAX] = "", old_comment[FW_COMMENT_MAX];
 	enum fw_table_state state = FW_TABLE_ABSENT;
 	struct fw_nl nl;
-	int rc, attempt, exact = 1;
+	enum chain_op op = CHAIN_NONE;
+	int rc, attempt, exact = 1, chain = 0;
 
 	if ((rc = fw_nl_open(&nl, r->family))) {
 		if (!r->guarded) {
@@ -176,7 +192,12 @@ static int update(const struct fw_rules *r)
 			exact = 0;
 		if ((rc = state_read(&nl, r->ifname, exact, old, old_comment)))
 			break;
-		rc = apply(&nl, old, old_comment, new, new_comment);
+		if (r->family == HP_FW_NETDEV) {
+			if ((rc = fw_netdev_chain_get(&nl, r->ifname, &chain)))
+				break;
+			op = r->guarded ? CHAIN_SET : chain ? CHAIN_DEL : CHAIN_NONE;
+		}
+		rc = apply(&nl, r->ifname, op, old, old_comment, new, new_comment);
 		if (!rc)
 			break;
 		if (transient(rc)) {

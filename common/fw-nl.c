@@ -19,9 +19,6 @@
 #include "fw-nl.h"
 #include "fw-priv.h"
 
-#define FW_NL_BATCH_SIZE (64 * 1024)
-/* a batch stays under half the buffer: a message never writes past it */
-#define FW_NL_BATCH_LIMIT (FW_NL_BATCH_SIZE / 2)
 #define FW_RELEASE_DELAY_MS 100 /* well over an RCU grace period */
 
 int fw_nl_open(struct fw_nl *nl, enum hp_fw_family family)
@@ -30,8 +27,10 @@ int fw_nl_open(struct fw_nl *nl, enum hp_fw_family family)
 
 	memset(nl, 0, sizeof(*nl));
 	nl->family = family;
-	nl->nfproto = family == HP_FW_BRIDGE ? NFPROTO_BRIDGE : NFPROTO_INET;
-	nl->fname = family == HP_FW_BRIDGE ? "bridge" : "inet";
+	nl->nfproto = family == HP_FW_BRIDGE ? NFPROTO_BRIDGE :
+		      family == HP_FW_INET   ? NFPROTO_INET :
+					       NFPROTO_NETDEV;
+	nl->fname = family == HP_FW_BRIDGE ? "bridge" : family == HP_FW_INET ? "inet" : "netdev";
 	nl->seq = (uint32_t)time(NULL);
 	if (!(nl->buf = calloc(1, FW_NL_BATCH_SIZE)))
 		return -ENOMEM;
@@ -105,7 +104,7 @@ void fw_nl_close(struct fw_nl *nl)
 /* Sends one request and runs cb on the answer (a dump: every part).  No
  * ACK is asked for: a lookup is answered by one message, the object or
  * an error. */
-static int request(struct fw_nl *nl, struct nlmsghdr *nlh, int dump, mnl_cb_t cb, void *data)
+int fw_nl_request(struct fw_nl *nl, struct nlmsghdr *nlh, int dump, mnl_cb_t cb, void *data)
 {
 	char rbuf[32768]; /* MNL_SOCKET_DUMP_SIZE in newer libmnl */
 	uint32_t seq = nlh->nlmsg_seq;
@@ -212,7 +211,7 @@ int fw_nl_table_comment(struct fw_nl *nl, int *found, char *comment, size_t size
 	nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETTABLE, nl->nfproto, 0, ++nl->seq);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
-	rc = request(nl, nlh, 0, comment_cb, &cr);
+	rc = fw_nl_request(nl, nlh, 0, comment_cb, &cr);
 	return rc == -ENOENT ? 0 : rc;
 }
 
@@ -232,7 +231,7 @@ int fw_nl_set_comment(struct fw_nl *nl, const char *set, int *found, char *comme
 	nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETSET, nl->nfproto, 0, ++nl->seq);
 	nftnl_set_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
-	rc = request(nl, nlh, 0, comment_cb, &cr);
+	rc = fw_nl_request(nl, nlh, 0, comment_cb, &cr);
 	return rc == -ENOENT ? 0 : rc;
 }
 
@@ -301,7 +300,7 @@ int fw_nl_set_elems(struct fw_nl *nl, const char *set, const unsigned char *key,
 				    key ? 0 : NLM_F_DUMP, ++nl->seq);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
-	rc = request(nl, nlh, !key, elems_cb, &er);
+	rc = fw_nl_request(nl, nlh, !key, elems_cb, &er);
 	if (rc == -ENOENT)
 		return 0;
 	return rc ? rc : er.rc;

@@ -14,13 +14,17 @@
 
 #define FW_TABLE "xen_hotplug"
 
+#define FW_NL_BATCH_SIZE (64 * 1024)
+/* a batch stays under half the buffer: a message never writes past it */
+#define FW_NL_BATCH_LIMIT (FW_NL_BATCH_SIZE / 2)
+
 struct fw_nl {
 	struct mnl_socket *sock;
 	uint32_t portid;
 	uint32_t seq;
 	enum hp_fw_family family;
-	uint16_t nfproto;  /* NFPROTO_BRIDGE or NFPROTO_INET */
-	const char *fname; /* "bridge" or "inet", for messages */
+	uint16_t nfproto;  /* NFPROTO_BRIDGE, NFPROTO_INET or NFPROTO_NETDEV */
+	const char *fname; /* "bridge", "inet" or "netdev", for messages */
 	char *buf;	   /* zeroed: padding is sent */
 	struct mnl_nlmsg_batch *batch;
 	size_t nbatch;	   /* messages in the open batch */
@@ -32,6 +36,11 @@ int fw_nl_open(struct fw_nl *nl, enum hp_fw_family family);
 /* After a batch that deleted elements, hands the socket to a child that
  * outlives us (see fw-nl.c). */
 void fw_nl_close(struct fw_nl *nl);
+
+/* Sends one request (nlh, in nl->buf or elsewhere) and runs cb on the
+ * answer, every part of it for a dump; -errno, -ENOENT when the object
+ * asked for does not exist. */
+int fw_nl_request(struct fw_nl *nl, struct nlmsghdr *nlh, int dump, mnl_cb_t cb, void *data);
 
 /* The comment of our table, or of one of its sets: *found = 0 when there
  * is no such object (not an error). */

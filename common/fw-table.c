@@ -37,10 +37,15 @@ static const char ruleset_bridge[] =
 static const char ruleset_inet[] =
 #include "guard-inet.nft.h"
 	;
+static const char ruleset_netdev[] =
+#include "guard-netdev.nft.h"
+	;
 
 const char *fw_table_ruleset(enum hp_fw_family family)
 {
-	return family == HP_FW_BRIDGE ? ruleset_bridge : ruleset_inet;
+	return family == HP_FW_BRIDGE ? ruleset_bridge :
+	       family == HP_FW_INET   ? ruleset_inet :
+					ruleset_netdev;
 }
 
 static int run(const char *what, const char *text)

@@ -1,6 +1,6 @@
-/* The guard's table, `table bridge xen_hotplug` or `table inet
- * xen_hotplug`: its layout is guard-bridge.nft or guard-inet.nft,
- * compiled in.  Created once; a table of an older layout is upgraded in
+/* The guard's table, `table bridge xen_hotplug`, `table inet
+ * xen_hotplug` or `table netdev xen_hotplug`: its layout is
+ * guard-bridge.nft, guard-inet.nft or guard-netdev.nft, compiled in.  Created once; a table of an older layout is upgraded in
  * place.  Internal to the firewall module. */
 #ifndef HP_FW_TABLE_H
 #define HP_FW_TABLE_H

@@ -174,13 +174,18 @@ static int prefix_covers(const struct hp_prefix *a, const struct hp_prefix *b)
 	return !memcmp(t.addr, a->addr, 16);
 }
 
+static int fw_family_valid(enum hp_fw_family f)
+{
+	return f == HP_FW_BRIDGE || f == HP_FW_INET || f == HP_FW_NETDEV;
+}
+
 int fw_rules_build(const struct hp_guard *g, int strict, struct fw_rules *r)
 {
 	size_t i, j;
 
 	memset(r, 0, sizeof(*r));
-	if (!g || !g->ifname || hp_parse_ifname(g->ifname) ||
-	    (g->family != HP_FW_BRIDGE && g->family != HP_FW_INET) || (g->naddrs && !g->addrs))
+	if (!g || !g->ifname || hp_parse_ifname(g->ifname) || !fw_family_valid(g->family) ||
+	    (g->naddrs && !g->addrs))
 		return -EINVAL;
 	snprintf(r->ifname, sizeof(r->ifname), "%s", g->ifname);
 	r->family = g->family;
@@ -235,8 +240,16 @@ int hp_fw_guard_add(const struct hp_guard *g)
 		r.guarded = 0; /* still clear what an earlier nft guard left */
 	rc = fw_nft_set(&r);
 	fw_rules_free(&r);
-	if (!rc && conf.backend == FW_IPTABLES)
+	if (!rc && conf.backend == FW_IPTABLES && g->family == HP_FW_NETDEV) {
+		/* upstream's rules match bridge ports (physdev), which an Open
+		 * vSwitch port is not; upstream's vif-openvswitch had none */
+		if (g->naddrs || conf.strict)
+			hp_warn("antispoof=iptables (%s) does not filter Open vSwitch ports: '%s' is "
+				"not guarded; use antispoof=nft",
+				conf.origin, g->ifname);
+	} else if (!rc && conf.backend == FW_IPTABLES) {
 		rc = fw_ipt_add(g, conf.strict);
+	}
 	return rc;
 }
 
@@ -244,13 +257,13 @@ int hp_fw_guard_del(const char *ifname, enum hp_fw_family family)
 {
 	int rc, crc;
 
-	if (!ifname || hp_parse_ifname(ifname) || (family != HP_FW_BRIDGE && family != HP_FW_INET))
+	if (!ifname || hp_parse_ifname(ifname) || !fw_family_valid(family))
 		return -EINVAL;
 	/* A bad configuration must not leave a guard behind: clean up the
 	 * nftables entries anyway, then report it. */
 	crc = hp_fw_init();
 	rc = fw_nft_del(ifname, family);
-	if (!rc && !crc && conf.backend == FW_IPTABLES)
+	if (!rc && !crc && conf.backend == FW_IPTABLES && family != HP_FW_NETDEV)
 		rc = fw_ipt_del(ifname);
 	return rc ? rc : crc;
 }

@@ -449,6 +449,26 @@ udhcpd_conf() {
 	[ "$(grep -c '# inet only' "$HP_SRCDIR/common/guard-inet.nft")" = 3 ]
 }
 
+# Open vSwitch ports (vif-openvswitch; tests/vif-openvswitch.bats checks
+# the table it creates): the bridge family's sets and chains on netdev.
+@test "ruleset: nft -c -f accepts guard-netdev.nft; its sets and chains from 'chain guard' on are guard-bridge.nft's" {
+	local f=$HP_SRCDIR/common/guard-netdev.nft
+	run in_dom0 nft -c -f "$f"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run in_dom0 unshare -m sh -c "mount --bind /dev/null /etc/protocols &&
+		mount --bind /dev/null /etc/services && nft -c -f '$f'"
+	echo "without /etc/protocols: $output"
+	[ "$status" -eq 0 ]
+	body() { sed -n '/^table /,$p' "$1" | grep -v '^[[:space:]]*#' | sed '1d'; }
+	# the same but for the bridge one's prerouting chain, whose hook a
+	# netdev table gives each vif instead
+	diff <(body "$HP_SRCDIR/common/guard-bridge.nft" | sed '/chain prerouting {/,/^\t}/d' | cat -s) \
+		<(body "$f" | cat -s)
+	grep -q '^table netdev xen_hotplug {' "$f"
+	! grep -q 'hook' <(grep -v '^[[:space:]]*#' "$f")
+}
+
 @test "ruleset: the table the tools create is guard-bridge.nft as nft loads it" {
 	guest_online 1 ip4=10.0.0.1/24 ip="10.0.0.1"
 	ip netns add "$W-scratch"

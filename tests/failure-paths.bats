@@ -111,13 +111,16 @@ nic_on_bridge() {
 	load ovs
 	ovs_start
 	ovs_br_add ovsbr0
-	STATE_EXTRA=ovs_snapshot
+	# and the guard's per-vif ingress chains (tests/ovs.bash)
+	ovs_state() { ovs_snapshot; ovs_guard_chains; }
+	STATE_EXTRA=ovs_state
 	ovs_guest 1 0 bridge=ovsbr0 ip=10.0.0.1 mtu=1400 vifname=web
 	xs_write "$(be_path 1 0)/vlan" 10p/20/30
 	inject_each_step vif-openvswitch 1 rename prepare-port mtu guard add-port up hooks connected
 	[ "$(ovs_port_bridge web)" = ovsbr0 ]
 	[ "$(ovs_col Port web tag)" = 10 ]
 	link_up web
+	[ "$(ovs_guard_chains | cut -d' ' -f1-2)" = "in_web web" ]
 }
 
 @test "vif-nat: a failed online removes the DHCP entry it wrote" {
@@ -259,7 +262,7 @@ nic_on_bridge() {
 	load ovs
 	ovs_start
 	ovs_br_add ovsbr0
-	ovs_guest 1 0 bridge=ovsbr0.10 vifname=web
+	ovs_guest 1 0 bridge=ovsbr0.10 vifname=web ip=10.0.0.1
 	local s dev
 	for s in rename prepare-port mtu guard add-port up hooks connected; do
 		VIF_ENV=("XEN_HOTPLUG_KILL_STEP=$s")
@@ -272,6 +275,8 @@ nic_on_bridge() {
 		link_exists web && dev=web
 		! link_up "$dev"
 		[ -z "$(ovs_vsctl list-ports ovsbr0)" ] || { echo "ports left after a kill at $s"; return 1; }
+		[ -z "$(ovs_guard_chains)" ] || { echo "a guard chain left after a kill at $s"; return 1; }
+		[ "$(ovs_guard_elems web)" = 0 ] || { echo "guard elements left after a kill at $s"; return 1; }
 	done
 }
 

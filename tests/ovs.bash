@@ -166,3 +166,29 @@ ovs_vlan_host() {
 	guest_bg "$d" python3 "$HP_SRCDIR/tests/vlan-host.py" eth0 "$ready" "$@" >/dev/null
 	wait_for 5000 test -s "$ready"
 }
+
+# The guard's per-vif ingress chains (common/fw-netdev.c), one line each:
+# "NAME DEVICE PRIO RULES", RULES the chain's rules as nft -j gives them
+# (the device from the text listing: nft 1.0.6's JSON leaves it out).
+ovs_guard_chains() {
+	local name dev rest
+	in_dom0 nft -j list table netdev xen_hotplug 2>/dev/null | jq -r -c '
+		.nftables as $all | $all[] | select(.chain and .chain.hook) | .chain as $c
+		| [$all[] | select(.rule and .rule.chain == $c.name) | .rule.expr] as $r
+		| "\($c.name) \($c.prio) \($r | tostring)"' |
+		while read -r name rest; do
+			dev=$(in_dom0 nft list chain netdev xen_hotplug "$name" |
+				sed -n 's/.* device "\([^"]*\)".*/\1/p')
+			echo "$name $dev $rest"
+		done
+}
+
+# The number of the guard's set elements for DEV in the netdev table (0
+# without the table).
+ovs_guard_elems() {
+	local n
+	n=$(in_dom0 nft -j list table netdev xen_hotplug 2>/dev/null |
+		jq --arg dev "$1" '[.nftables[] | select(.set) | .set.elem // [] | .[] | tostring
+			| select(contains("\"" + $dev + "\""))] | length')
+	echo "${n:-0}"
+}

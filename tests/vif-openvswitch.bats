@@ -325,10 +325,10 @@ EOF
 	[ "$(sed -n 4p "$W_DIR/hook.out")" = none ]
 }
 
-@test "concurrency: 12 guests online at once, all connected, 12 ports" {
+@test "concurrency: 12 guests online at once, all connected, 12 ports, 12 guards" {
 	local d pids=()
 	for d in $(seq 1 12); do
-		ovs_guest "$d" 0 bridge=ovsbr0.$((d % 3 + 1))
+		ovs_guest "$d" 0 bridge=ovsbr0.$((d % 3 + 1)) ip=10.0.0.$d
 	done
 	for d in $(seq 1 12); do
 		run_vif vif-openvswitch "$d" 0 online type_if=vif >"$W_DIR/on.$d" 2>&1 &
@@ -342,6 +342,11 @@ EOF
 		assert_vlan "vif$d.0" $((d % 3 + 1)) "[]" "[]"
 	done
 	[ "$(ovs_vsctl list-ports ovsbr0 | wc -l)" = 12 ]
+	# the first ones raced to create the guard's table: one did, all guarded
+	[ "$(ovs_guard_chains | wc -l)" = 12 ]
+	for d in $(seq 1 12); do
+		[ "$(ovs_guard_elems "vif$d.0")" = 6 ] || { cat "$W_DIR/on.$d"; false; }
+	done
 }
 
 # ---------------------------------------------------------------- offline
@@ -393,6 +398,213 @@ EOF
 	[ "$status" -eq 1 ]
 	grep -q "unable to connect to Open vSwitch at '$W_DIR/none.sock'" <<<"$output"
 	! link_up vif1.0
+}
+
+# ---------------------------------------------------------------- guard
+
+# The guard (common/fw-netdev.c, guard-netdev.nft): an ingress chain on
+# the vif, `jump guard`, and the vif's elements keyed by its name.  The
+# userspace datapath used here reads the vif through AF_PACKET, before
+# the ingress hook, so traffic between guests is not filtered on this
+# host (tests/xen-vm/suites/60-vlan.sh checks that, on the kernel
+# datapath): here the kernel state, and what reaches dom0 after the
+# hook.
+
+# A vif's chain: one rule, `jump guard`, as nft -j gives it.
+GUARD_RULE='[[{"jump":{"target":"guard"}}]]'
+
+@test "guard: online installs the vif's ingress chain and elements; online twice leaves one copy; offline removes both" {
+	ovs_guest 1 0 bridge=ovsbr0 ip4=10.0.0.1/24 ip6=fd00::1/64 ip="10.0.0.1 fd00::1"
+	online 1
+	run ovs_guard_chains
+	echo "$output"
+	[ "$output" = "in_vif1.0 vif1.0 -300 $GUARD_RULE" ]
+	# guarded, macs, nd_macs, addrs4, addrs6 and nd_addrs6 (its address
+	# and its MAC's link-local one): as a bridged vif's
+	[ "$(ovs_guard_elems vif1.0)" = 8 ]
+	in_dom0 nft get element netdev xen_hotplug addrs4 '{ "vif1.0" . 10.0.0.1 }'
+	in_dom0 nft get element netdev xen_hotplug macs '{ "vif1.0" . 00:16:3e:01:00:01 }'
+	in_dom0 nft get element netdev xen_hotplug addrs6 '{ "vif1.0" . fe80::216:3eff:fe01:1 }'
+	online 1
+	run ovs_guard_chains
+	[ "$output" = "in_vif1.0 vif1.0 -300 $GUARD_RULE" ]
+	[ "$(ovs_guard_elems vif1.0)" = 8 ]
+	# a changed ip: replaced, not added to
+	xs_write "$(be_path 1 0)/ip" 10.0.0.9
+	online 1
+	[ "$(ovs_guard_elems vif1.0)" = 6 ]
+	in_dom0 nft get element netdev xen_hotplug addrs4 '{ "vif1.0" . 10.0.0.9 }'
+	run in_dom0 nft get element netdev xen_hotplug addrs4 '{ "vif1.0" . 10.0.0.1 }'
+	[ "$status" -ne 0 ]
+	run run_vif vif-openvswitch 1 0 offline type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$(ovs_guard_chains)" ]
+	[ "$(ovs_guard_elems vif1.0)" = 0 ]
+}
+
+# chains (but the vifs'), their rules, sets: as nft loads the file
+netdev_layout() {
+	ip netns exec "$1" nft -j list table netdev xen_hotplug | jq -S -c '.nftables as $n |
+		([$n[] | .chain // empty | select(.name | startswith("in_") | not) | .name as $c |
+		  {chain: $c, type, hook, prio, policy,
+		   rules: [$n[] | .rule // empty | select(.chain == $c) | .expr]}] | sort_by(.chain)) +
+		([$n[] | .set // empty | {set: .name, type, flags, comment}] | sort_by(.set))'
+}
+
+@test "guard: the table vif-openvswitch creates is guard-netdev.nft as nft loads it" {
+	ovs_guest 1 0 bridge=ovsbr0 ip=10.0.0.1
+	online 1
+	ip netns add "$W-scratch"
+	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/guard-netdev.nft"
+	local got want
+	got=$(netdev_layout "$DOM0")
+	want=$(netdev_layout "$W-scratch")
+	ip netns del "$W-scratch"
+	[ "$got" = "$want" ] || { diff <(tr '}' '\n' <<<"$want") <(tr '}' '\n' <<<"$got"); return 1; }
+	[ "$(jq '[.[] | .rules // [] | .[]] | length' <<<"$got")" -gt 60 ]
+}
+
+@test "guard: offline after netback deleted the vif removes the chain and the elements" {
+	ovs_guest 1 0 bridge=ovsbr0 ip=10.0.0.1
+	ovs_guest 2 0 bridge=ovsbr0 ip=10.0.0.2
+	online 1
+	online 2
+	[ "$(ovs_guard_chains | wc -l)" = 2 ]
+	guest_unplug 1 0
+	run run_vif vif-openvswitch 1 0 offline type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# kernels from 6.16 keep a netdev chain whose device went, unbound:
+	# offline deletes it (before, the kernel did); the other vif keeps its own
+	run ovs_guard_chains
+	[ "$output" = "in_vif2.0 vif2.0 -300 $GUARD_RULE" ]
+	[ "$(ovs_guard_elems vif1.0)" = 0 ]
+	[ "$(ovs_guard_elems vif2.0)" = 6 ]
+	# a second offline: nothing there, success
+	run run_vif vif-openvswitch 1 0 offline type_if=vif
+	[ "$status" -eq 0 ]
+}
+
+@test "guard: a failure after the guard step (add-port, up) leaves no chain and no element" {
+	ovs_guest 1 0 bridge=ovsbr0 ip=10.0.0.1
+	local s
+	for s in add-port up; do
+		VIF_ENV=("XEN_HOTPLUG_FAIL_STEP=$s")
+		run run_vif vif-openvswitch 1 0 online type_if=vif
+		echo "$s: $output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"'$s' failed: injected by XEN_HOTPLUG_FAIL_STEP"* ]]
+		[ -z "$(ovs_guard_chains)" ]
+		[ "$(ovs_guard_elems vif1.0)" = 0 ]
+		[ -z "$(ovs_port_bridge vif1.0)" ]
+		xs_write "$(be_path 1 0)/hotplug-status" ""
+	done
+	VIF_ENV=()
+	online 1
+	[ "$(ovs_guard_chains | wc -l)" = 1 ]
+}
+
+@test "guard: antispoof=none and iptables install nothing (iptables says so) and remove an earlier nft guard" {
+	ovs_guest 1 0 bridge=ovsbr0 ip=10.0.0.1
+	online 1
+	[ "$(ovs_guard_chains | wc -l)" = 1 ]
+	echo antispoof=none >"$XEN_HOTPLUG_CONF"
+	online 1
+	[ -z "$(ovs_guard_chains)" ]
+	[ "$(ovs_guard_elems vif1.0)" = 0 ]
+	echo antispoof=nft >"$XEN_HOTPLUG_CONF"
+	online 1
+	[ "$(ovs_guard_chains | wc -l)" = 1 ]
+	echo antispoof=iptables >"$XEN_HOTPLUG_CONF"
+	online 1
+	grep -qF "antispoof=iptables (antispoof=iptables at line 1 of '$XEN_HOTPLUG_CONF') does not filter Open vSwitch ports: 'vif1.0' is not guarded" <<<"$output"
+	[ -z "$(ovs_guard_chains)" ]
+	[ "$(ovs_guard_elems vif1.0)" = 0 ]
+	# and no physdev rule of upstream's either
+	run in_dom0 iptables -w 10 -S FORWARD
+	[[ "$output" != *vif1.0* ]]
+	run run_vif vif-openvswitch 1 0 offline type_if=vif
+	[ "$status" -eq 0 ]
+}
+
+@test "guard: without ip nothing is guarded; antispoof_strict=yes guards it (its MAC and link-local only)" {
+	ovs_guest 1 0 bridge=ovsbr0
+	online 1
+	[ -z "$(ovs_guard_chains)" ]
+	echo antispoof_strict=yes >"$XEN_HOTPLUG_CONF"
+	online 1
+	[ "$(ovs_guard_chains | wc -l)" = 1 ]
+	# guarded, macs, nd_macs, the link-local address in addrs6 and nd_addrs6
+	[ "$(ovs_guard_elems vif1.0)" = 5 ]
+}
+
+@test "guard: a bad antispoof value fails online before any change, with the file and line" {
+	ovs_guest 1 0 bridge=ovsbr0 ip=10.0.0.1
+	printf 'antispoof=maybe\n' >"$XEN_HOTPLUG_CONF"
+	local before
+	before=$(world_state)
+	assert_fails 1 "$before" "invalid value 'maybe' for 'antispoof' at line 1 of '$XEN_HOTPLUG_CONF'"
+	[ -z "$(ovs_guard_chains)" ]
+}
+
+# What the guarded vif sends, seen in dom0 by a netdev chain on the vif
+# that runs after the guard's (priority 0 vs -300): its own address and
+# MAC pass, a spoofed source address and a spoofed MAC do not; the
+# same traffic passes with antispoof=none (the control).
+observe_vif() {
+	in_dom0 nft -f - <<-EOF
+	table netdev seen {
+		set mac { type ether_addr; flags dynamic; }
+		set src4 { type ipv4_addr; flags dynamic; }
+		chain in {
+			type filter hook ingress device "$1" priority 0; policy accept;
+			update @mac { ether saddr }
+			meta protocol ip update @src4 { ip saddr }
+		}
+	}
+	EOF
+}
+seen() { in_dom0 nft get element netdev seen "$1" "{ $2 }" >/dev/null 2>&1; }
+# (`! cmd` does not fail a bats test)
+not_seen() { ! seen "$@"; }
+
+# spoof_run: guest 1 pings guest 2 from its own address, from 10.0.0.50,
+# then from its own address with MAC 00:16:3e:99:99:99.
+spoof_run() {
+	in_guest 1 ip neigh replace 10.0.0.2 lladdr 00:16:3e:02:00:01 dev eth0 nud permanent
+	in_guest 1 ip addr add 10.0.0.50/24 dev eth0
+	in_guest 1 busybox ping -c 2 -W 1 10.0.0.2 || true
+	in_guest 1 busybox ping -c 2 -W 1 -I 10.0.0.50 10.0.0.2 || true
+	in_guest 1 ip link set eth0 address 00:16:3e:99:99:99
+	in_guest 1 busybox ping -c 2 -W 1 10.0.0.2 || true
+}
+
+@test "guard: spoofed IPv4 source and MAC are dropped on the vif's ingress, its own pass; antispoof=none: all pass" {
+	local mode
+	for mode in nft none; do
+		echo "antispoof=$mode" >"$XEN_HOTPLUG_CONF"
+		ovs_guest 1 0 bridge=ovsbr0 ip4=10.0.0.1/24 ip=10.0.0.1
+		ovs_guest 2 0 bridge=ovsbr0 ip4=10.0.0.2/24 ip=10.0.0.2
+		online 1
+		online 2
+		observe_vif vif1.0
+		spoof_run
+		seen src4 10.0.0.1
+		seen mac 00:16:3e:01:00:01
+		if [ "$mode" = nft ]; then
+			not_seen src4 10.0.0.50
+			not_seen mac 00:16:3e:99:99:99
+		else
+			seen src4 10.0.0.50
+			seen mac 00:16:3e:99:99:99
+		fi
+		in_dom0 nft delete table netdev seen
+		run run_vif vif-openvswitch 1 0 offline type_if=vif
+		run run_vif vif-openvswitch 2 0 offline type_if=vif
+		guest_unplug 1 0
+		guest_unplug 2 0
+	done
 }
 
 # ---------------------------------------------------------------- failures

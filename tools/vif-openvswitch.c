@@ -30,14 +30,19 @@
  * the steps (common/txn.h), each undone on a later failure:
  *   prepare-port  link down, MAC fe:ff:ff:ff:ff:ff, addresses flushed
  *   mtu           the `mtu` key on the link and in the frontend
- *   guard         a placeholder: Open vSwitch ports are not guarded yet
+ *   guard         the anti-spoofing guard (common/fw.h, nftables netdev
+ *                 family: an ingress chain on the vif, which runs before
+ *                 Open vSwitch's kernel datapath takes the frame), before
+ *                 the port exists in OVS (undo: removed; a second online
+ *                 refreshes it and keeps it)
  *   add-port      the port created, updated or moved; ovs-vswitchd waited
  *                 for (undo: removed, or put back as it was)
  *   up            the link up
  * A second online (the port in place, the link up) keeps what it finds:
  * only a changed VLAN or id is written, and put back on a failure.
  * offline/remove: the port removed from whichever bridge has it, also
- * when the vif is gone; the link down.
+ * when the vif is gone; the link down; the guard removed (common/vif.c,
+ * by name, also when the vif is gone).
  *
  * Exit: 0 success, 1 failure, 2 usage.
  */
@@ -285,18 +290,6 @@ static int check(struct hp_vif *v)
 
 /* ------------------------------------------------------------ steps */
 
-/* The anti-spoofing guard for Open vSwitch ports is a later change; it
- * goes here, before the port is added and can forward anything. */
-static int s_guard(void *ctx)
-{
-	struct hp_vif *v = ctx;
-
-	if (v->nips)
-		hp_warn("the anti-spoofing guard does not cover Open vSwitch ports yet: 'ip' is not "
-			"enforced on '%s'", v->dev);
-	return HP_STEP_KEPT;
-}
-
 /* One transaction (o.was is what it changed, for the undo), then the
  * bounded wait for ovs-vswitchd to open the port. */
 static int s_add_port(void *ctx)
@@ -395,7 +388,7 @@ static int s_up(void *ctx)
 static const struct hp_step steps[] = {
 	HP_VIF_STEP_PREPARE_PORT,
 	HP_VIF_STEP_MTU,
-	{ "guard", s_guard, NULL },
+	HP_VIF_STEP_GUARD, /* before the port is added and can forward anything */
 	{ "add-port", s_add_port, u_add_port },
 	{ "up", s_up, hp_vif_u_down },
 };
@@ -466,7 +459,7 @@ static const struct hp_vif_tool tool = {
 		 "       vif-openvswitch add|remove type_if=tap [bridge=BR] [key=value...]\n"
 		 "Adds the Xen vif named by $vif (or the tap named by $INTERFACE) to an Open\n"
 		 "vSwitch bridge, as described under $XENBUS_PATH in xenstore.  Run by libxl.\n",
-	.fw_family = HP_FW_BRIDGE,
+	.fw_family = HP_FW_NETDEV,
 	.check = check,
 	.steps = steps,
 	.nsteps = sizeof(steps) / sizeof(steps[0]),

@@ -88,6 +88,17 @@ static void test_build(void)
 	      !memcmp(e->key + FW_IFLEN, mac1, 6) && !memcmp(e->key, "vif1.0\0", 7));
 	CHECK((e = find(&l, "addrs6", 1)) && e->key[FW_IFLEN] == 0xfe &&
 	      e->key[FW_IFLEN + 1] == 0x80);
+	/* netdev (Open vSwitch ports): the bridge family's sets, the same
+	 * elements, the link-local one included */
+	{
+		static struct fw_elems nb;
+		size_t i;
+
+		CHECK(build("10.0.0.1 fd00::1", HP_FW_NETDEV, 1, &nb, comment) == 0);
+		CHECK(nb.n == l.n);
+		for (i = 0; i < nb.n; i++)
+			CHECK(fw_elem_eq(&nb.v[i], &l.v[i]));
+	}
 	/* inet: any link-local is allowed by the ruleset, none is added */
 	CHECK(build("10.0.0.1 fd00::1", HP_FW_INET, 1, &l, comment) == 0);
 	CHECK(l.n == 6 && count(&l, "addrs6") == 1);

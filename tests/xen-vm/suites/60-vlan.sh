@@ -8,9 +8,16 @@
 #   eth1  on ovsbr0, Open vSwitch on the kernel datapath, by our
 #         vif-openvswitch: A bridge=ovsbr0.10 (access), B
 #         bridge=ovsbr0.20:10 (native VLAN 20 untagged, trunk 10);
-#   eth2  of B only, on ovsbr0 by upstream's vif-openvswitch (Debian's,
+#   eth2  of B, on ovsbr0 by upstream's vif-openvswitch (Debian's,
 #         side by side) with the same bridge=ovsbr0.20:10: its trunk
-#         defect (OVS makes the port an access port of VLAN 20).
+#         defect (OVS makes the port an access port of VLAN 20);
+#   eth2  of A, eth3 of B: the anti-spoofing guard on Open vSwitch ports
+#         (the vif's netdev ingress chain, before the kernel datapath):
+#         both bridge=ovsbr0.30 with ip=, A's by our vif-openvswitch
+#         (guarded), B's with XEN_HOTPLUG_ANTISPOOF=none (the control).
+#         Both send from another source address, an unsolicited ARP for
+#         it, and from another MAC; dom0 counts what reaches its VLAN 30
+#         port: nothing spoofed from A, all of it from B.
 # dom0 has an address on VLANs 10 and 20 of each bridge (VLAN interfaces
 # of xenbrv; internal ports of ovsbr0).  Each negative check has its
 # control through the same port or to the same address: B reaches A over
@@ -56,13 +63,16 @@ t_setup() {
 		--pidfile=$OVS_RUN/ovs-vswitchd.pid --detach --log-file=$XT_LOG/vlan/ovs-vswitchd.log
 	ovs-vsctl add-br ovsbr0 \
 		-- add-port ovsbr0 ov10 tag=10 -- set Interface ov10 type=internal \
-		-- add-port ovsbr0 ov20 tag=20 -- set Interface ov20 type=internal
-	xt_wait 20 ip link show ov20
+		-- add-port ovsbr0 ov20 tag=20 -- set Interface ov20 type=internal \
+		-- add-port ovsbr0 ov30 tag=30 -- set Interface ov30 type=internal
+	xt_wait 20 ip link show ov30
 	ip -batch - <<-EOF
 		addr add 10.110.0.1/24 dev ov10
 		addr add 10.120.0.1/24 dev ov20
+		addr add 10.130.0.1/24 dev ov30
 		link set ov10 up
 		link set ov20 up
+		link set ov30 up
 		link set ovsbr0 up
 	EOF
 
@@ -79,6 +89,41 @@ t_setup() {
 		exec /etc/xen/scripts/vif-bridge "$@"
 	EOF
 	chmod 0755 $XT_SCRIPTS/vif-bridge-xtvlan
+	cat >$XT_SCRIPTS/vif-openvswitch-xtnone <<-'EOF'
+		#!/bin/bash
+		# the guard's control: ours, with the guard off for this vif only
+		XEN_HOTPLUG_ANTISPOOF=none exec /etc/xen/scripts/vif-openvswitch "$@"
+	EOF
+	chmod 0755 $XT_SCRIPTS/vif-openvswitch-xtnone
+	# what reaches dom0's VLAN 30 port from the guard's two NICs
+	nft -f - <<-'EOF'
+		table inet probe60 {
+			counter a_legit {}
+			counter a_ip {}
+			counter a_mac {}
+			counter b_legit {}
+			counter b_ip {}
+			counter b_mac {}
+			chain pre {
+				type filter hook prerouting priority -400;
+				iifname "ov30" ether saddr 00:16:3e:00:06:66 icmp type echo-request counter name a_mac
+				iifname "ov30" ether saddr 00:16:3e:00:06:77 icmp type echo-request counter name b_mac
+				iifname "ov30" ip saddr 10.130.0.12 icmp type echo-request counter name a_legit
+				iifname "ov30" ip saddr 10.130.0.66 icmp type echo-request counter name a_ip
+				iifname "ov30" ip saddr 10.130.0.23 icmp type echo-request counter name b_legit
+				iifname "ov30" ip saddr 10.130.0.77 icmp type echo-request counter name b_ip
+			}
+		}
+		table arp probe60 {
+			counter a_arp {}
+			counter b_arp {}
+			chain in {
+				type filter hook input priority -400;
+				arp saddr ip 10.130.0.66 counter name a_arp
+				arp saddr ip 10.130.0.77 counter name b_arp
+			}
+		}
+	EOF
 }
 
 # the guests' helpers, before their script
@@ -125,9 +170,13 @@ check br_other_tagged ping_no 10.20.0.1
 vlan eth1 20
 ip addr add 10.120.0.10/24 dev eth1.20
 check ovs_other_tagged ping_no 10.120.0.1
+net 10.130.0.12/24 '' eth2
+check guard_own ping_ok 10.130.0.1
+spoof guard_spoofed 10.130.0.1 10.130.0.66/24 00:16:3e:00:06:66 eth2
 say checked 1" \
 		"mac=00:16:3e:00:06:10,bridge=xenbrv,script=vif-bridge-xtvlan" \
-		"mac=00:16:3e:00:06:11,bridge=ovsbr0.10,script=vif-openvswitch" &
+		"mac=00:16:3e:00:06:11,bridge=ovsbr0.10,script=vif-openvswitch" \
+		"mac=00:16:3e:00:06:12,bridge=ovsbr0.30,script=vif-openvswitch,ip=10.130.0.12" &
 	local a=$!
 	xt_guest_start $B "${GUEST_LIB}net 10.20.0.20/24 '' eth0
 check br_pvid ping_ok 10.20.0.1
@@ -153,10 +202,14 @@ check up_native ping_ok 10.120.0.1
 vlan eth2 10
 ip addr add 10.110.0.22/24 dev eth2.10
 check up_tagged_dropped ping_no 10.110.0.1
+net 10.130.0.23/24 '' eth3
+check guard_none_own ping_ok 10.130.0.1
+spoof guard_spoofed 10.130.0.1 10.130.0.77/24 00:16:3e:00:06:77 eth3
 say checked 1" \
 		"mac=00:16:3e:00:06:20,bridge=xenbrv,script=vif-bridge-xtvlan" \
 		"mac=00:16:3e:00:06:21,bridge=ovsbr0.20:10,script=vif-openvswitch" \
-		"mac=00:16:3e:00:06:22,bridge=ovsbr0.20:10,script=vif-openvswitch.upstream" &
+		"mac=00:16:3e:00:06:22,bridge=ovsbr0.20:10,script=vif-openvswitch.upstream" \
+		"mac=00:16:3e:00:06:23,bridge=ovsbr0.30,script=vif-openvswitch-xtnone,ip=10.130.0.23" &
 	local b=$!
 	wait $a
 	wait $b
@@ -164,9 +217,9 @@ say checked 1" \
 	read -r da <"$XT_DIR/guests/$A.domid"
 	read -r db <"$XT_DIR/guests/$B.domid"
 	echo "$da $db" >"$XT_DIR/vlan/domids"
-	st=$(xenstore-read /local/domain/0/backend/vif/$da/{0,1}/hotplug-status \
-		/local/domain/0/backend/vif/$db/{0,1,2}/hotplug-status | tr '\n' ' ')
-	[ "$st" = "$(printf 'connected %.0s' 1 2 3 4 5)" ] || xt_fail "hotplug-status: $st"
+	st=$(xenstore-read /local/domain/0/backend/vif/$da/{0,1,2}/hotplug-status \
+		/local/domain/0/backend/vif/$db/{0,1,2,3}/hotplug-status | tr '\n' ' ')
+	[ "$st" = "$(printf 'connected %.0s' 1 2 3 4 5 6 7)" ] || xt_fail "hotplug-status: $st"
 	xt_port_up "vif$da.0" xenbrv
 	xt_port_up "vif$db.0" xenbrv
 }
@@ -193,23 +246,53 @@ t_ports() {
 	[[ $ports == *$'\n'"vif$db.1,20,[10],native-untagged"$'\n'* ]] || xt_fail "ours, trunk: vif$db.1"
 	# upstream's trunk: a tag, trunks and no vlan_mode (OVS: an access port)
 	[[ $ports == *$'\n'"vif$db.2,20,[10],[]"$'\n'* ]] || xt_fail "upstream's, trunk: vif$db.2"
+	# the guard: A's eth2 has its ingress chain (jump guard) and its
+	# elements; B's eth3 (antispoof=none) and the NICs without ip= none
+	local t
+	t=$(nft list table netdev xen_hotplug)
+	echo "$t"
+	[[ $t == *"chain in_vif$da.2 {"*"type filter hook ingress device \"vif$da.2\" priority -300; policy accept;"*"jump guard"* ]] ||
+		xt_fail "no ingress chain for vif$da.2"
+	[[ $t == *"\"vif$da.2\" . 10.130.0.12"* ]] || xt_fail "no addrs4 element for vif$da.2"
+	[[ $t != *"vif$db.3"* && $t != *"vif$da.1"* && $t != *"vif$db.1"* ]] || xt_fail "a guard on an unguarded NIC"
 }
 
 t_traffic() {
 	local k bad=
-	results $B checked 150
+	results $B checked 240
 	for k in br_pvid br_tagged br_peer br_other_vlan ovs_native ovs_tagged ovs_peer \
-		ovs_other_vlan up_native up_tagged_dropped; do
+		ovs_other_vlan up_native up_tagged_dropped guard_none_own; do
 		echo "$B $k: ${R[$k]:-}"
 		[ "${R[$k]:-}" = ok ] || bad+=" $B:$k"
 	done
-	results $A checked 30
-	for k in br_access ovs_access br_other_tagged ovs_other_tagged; do
+	results $A checked 60
+	for k in br_access ovs_access br_other_tagged ovs_other_tagged guard_own; do
 		echo "$A $k: ${R[$k]:-}"
 		[ "${R[$k]:-}" = ok ] || bad+=" $A:$k"
 	done
 	[ -z "$bad" ] || xt_fail "not as expected:$bad"
 	xt_note "vlan: upstream's vif-openvswitch bridge=BR.20:10 drops VLAN 10 (OVS's implicit access port); ours (native-untagged) carries it"
+}
+
+# What A (guarded) and B (the control) sent from another address, as an
+# unsolicited ARP for it and from another MAC, counted at dom0's VLAN 30
+# port (prerouting, ARP input: after the vif's ingress hook and OVS).
+t_guard() {
+	local a_arp b_arp
+	[ "$(xt_guest_get $A guard_spoofed)" = done ]
+	[ "$(xt_guest_get $B guard_spoofed)" = done ]
+	xt_counters arp probe60
+	a_arp=${XT_COUNT[a_arp]} b_arp=${XT_COUNT[b_arp]}
+	xt_counters inet probe60
+	declare -p XT_COUNT
+	[ "${XT_COUNT[a_legit]}" -gt 0 ] || xt_fail "nothing from the guarded NIC's own address"
+	[ "${XT_COUNT[a_ip]}" -eq 0 ] || xt_fail "the guarded NIC's spoofed source address crossed"
+	[ "${XT_COUNT[a_mac]}" -eq 0 ] || xt_fail "the guarded NIC's spoofed MAC crossed"
+	[ "$a_arp" -eq 0 ] || xt_fail "the guarded NIC's spoofed ARP crossed"
+	[ "${XT_COUNT[b_legit]}" -gt 0 ] || xt_fail "control: nothing from its own address"
+	[ "${XT_COUNT[b_ip]}" -gt 0 ] || xt_fail "control: the spoofed source address did not cross"
+	[ "${XT_COUNT[b_mac]}" -gt 0 ] || xt_fail "control: the spoofed MAC did not cross"
+	[ "$b_arp" -gt 0 ] || xt_fail "control: the spoofed ARP did not cross"
 }
 
 t_destroy() {
@@ -224,16 +307,21 @@ t_destroy() {
 	xt_wait 30 xt_no_xs "/local/domain/0/backend/vif/$db"
 	# every vif's port out of the database (ours and upstream's offline),
 	# no VLAN entries left on the bridge
-	[ "$(ovs-vsctl list-ports ovsbr0 | tr '\n' ' ')" = "ov10 ov20 " ]
+	[ "$(ovs-vsctl list-ports ovsbr0 | tr '\n' ' ')" = "ov10 ov20 ov30 " ]
 	[[ $(bridge vlan show) != *vif* ]]
+	# no guard left: neither the chain nor the elements
+	xt_wait 30 xt_unguarded netdev "vif$da.2"
 }
 
 xt_test vlan/setup t_setup
 xt_test vlan/xl-create t_create
 xt_test vlan/ports-and-database t_ports
 xt_test vlan/traffic-only-on-its-vlans t_traffic
+xt_test vlan/ovs-guard-spoof-blocked-control-crosses t_guard
 xt_test vlan/xl-destroy t_destroy
 ovs-vsctl --if-exists del-br ovsbr0 2>/dev/null
 kill "$(cat $OVS_RUN/ovs-vswitchd.pid 2>/dev/null)" "$(cat $OVS_RUN/ovsdb-server.pid 2>/dev/null)" 2>/dev/null
-rm -f $OVS_DB $OVS_RUN/*.pid $XT_SCRIPTS/vif-bridge-xtvlan
+rm -f $OVS_DB $OVS_RUN/*.pid $XT_SCRIPTS/vif-bridge-xtvlan $XT_SCRIPTS/vif-openvswitch-xtnone
+nft delete table inet probe60 2>/dev/null
+nft delete table arp probe60 2>/dev/null
 ip link del xenbrv 2>/dev/null
