@@ -28,8 +28,8 @@ int hp_fw_bridge_policy_check(void)
 	if (rc == 0) {
 		hp_err("unable to use antispoof=yes with guard backend '%s' (%s): it guards no vif, "
 		       "so every guest would be cut off; set antispoof=nft in '%s' (and no "
-		       "XEN_HOTPLUG_ANTISPOOF), or do not use antispoof=yes", fw_backend_name(),
-		       fw_backend_origin(), hp_conf_path());
+		       "XEN_HOTPLUG_ANTISPOOF), or do not use antispoof=yes",
+		       fw_backend_name(), fw_backend_origin(), hp_conf_path());
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -55,7 +55,8 @@ int hp_fw_bridge_policy_add(const char *bridge, const char *uplink, int *full)
 	if (asprintf(&text,
 		     "add set " POLICY_TABLE " strict_uplinks { type ifname; comment \"uplinks of "
 		     "network-bridge antispoof=yes bridges\"; }\n"
-		     "add chain " POLICY_TABLE " strict_forward { type filter hook forward priority "
+		     "add chain " POLICY_TABLE
+		     " strict_forward { type filter hook forward priority "
 		     "-300; policy accept; }\n"
 		     "flush chain " POLICY_TABLE " strict_forward\n"
 		     "add rule " POLICY_TABLE " strict_forward oifname @strict_uplinks iifname != "
@@ -66,19 +67,23 @@ int hp_fw_bridge_policy_add(const char *bridge, const char *uplink, int *full)
 		goto out;
 	}
 	if ((rc = fw_nftables_run(&n, text, err, sizeof(err)))) {
-		hp_err("unable to install the antispoof policy of '%s' in table " POLICY_TABLE ": %s",
+		hp_err("unable to install the antispoof policy of '%s' in table " POLICY_TABLE
+		       ": %s",
 		       bridge, err);
 		goto out;
 	}
 	free(text);
 	text = NULL;
 	if (asprintf(&text,
-		     "add set " POLICY_TABLE " strict_bridges { type ifname; comment \"network-bridge "
+		     "add set " POLICY_TABLE
+		     " strict_bridges { type ifname; comment \"network-bridge "
 		     "antispoof=yes bridges\"; }\n"
-		     "add chain " POLICY_TABLE " strict_ports { type filter hook prerouting priority "
+		     "add chain " POLICY_TABLE
+		     " strict_ports { type filter hook prerouting priority "
 		     "-299; policy accept; }\n"
 		     "flush chain " POLICY_TABLE " strict_ports\n"
-		     "add rule " POLICY_TABLE " strict_ports meta ibrname @strict_bridges iifname != "
+		     "add rule " POLICY_TABLE
+		     " strict_ports meta ibrname @strict_bridges iifname != "
 		     "@strict_uplinks iifname != @guarded drop\n"
 		     "add element " POLICY_TABLE " strict_bridges { \"%s\" }\n",
 		     bridge) < 0) {
@@ -88,7 +93,8 @@ int hp_fw_bridge_policy_add(const char *bridge, const char *uplink, int *full)
 	if (fw_nftables_run(&n, text, err, sizeof(err)))
 		hp_warn("the kernel refused 'meta ibrname' (%s; needs CONFIG_NFT_BRIDGE_META): "
 			"unguarded guests on '%s' are kept off the uplink '%s' only, not off dom0 "
-			"and the other guests", err, bridge, uplink);
+			"and the other guests",
+			err, bridge, uplink);
 	else
 		*full = 1;
 out:
@@ -109,10 +115,12 @@ int hp_fw_bridge_policy_del(const char *bridge, const char *uplink)
 		return rc;
 	/* One element per run: a missing one fails only its own run
 	 * (nft 1.0.6 has no `destroy element`). */
-	if (asprintf(&text, "delete element " POLICY_TABLE " strict_uplinks { \"%s\" }", uplink) >= 0)
+	if (asprintf(&text, "delete element " POLICY_TABLE " strict_uplinks { \"%s\" }", uplink) >=
+	    0)
 		fw_nftables_run(&n, text, err, sizeof(err));
 	free(text);
-	if (asprintf(&text, "delete element " POLICY_TABLE " strict_bridges { \"%s\" }", bridge) >= 0)
+	if (asprintf(&text, "delete element " POLICY_TABLE " strict_bridges { \"%s\" }", bridge) >=
+	    0)
 		fw_nftables_run(&n, text, err, sizeof(err));
 	free(text);
 	fw_nftables_close(&n);

@@ -18,8 +18,8 @@
 #include "fw-nl.h"
 
 const char *const fw_elem_sets[] = {
-	"guarded", "nomac", "macs", "nd_macs", "addrs4", "nets4",
-	"addrs6", "nets6", "nd_addrs6", "nd_nets6",
+	"guarded", "nomac",  "macs",  "nd_macs",   "addrs4",
+	"nets4",   "addrs6", "nets6", "nd_addrs6", "nd_nets6",
 };
 const size_t fw_elem_nsets = sizeof(fw_elem_sets) / sizeof(fw_elem_sets[0]);
 
@@ -48,7 +48,8 @@ static struct fw_elem *elem_new(struct fw_elems *l, const char *set, const char 
 int fw_elem_eq(const struct fw_elem *a, const struct fw_elem *b)
 {
 	return !strcmp(a->set, b->set) && a->len == b->len && a->has_end == b->has_end &&
-	       !memcmp(a->key, b->key, a->len) && (!a->has_end || !memcmp(a->key_end, b->key_end, a->len));
+	       !memcmp(a->key, b->key, a->len) &&
+	       (!a->has_end || !memcmp(a->key_end, b->key_end, a->len));
 }
 
 int fw_elems_has(const struct fw_elems *l, const struct fw_elem *e)
@@ -248,8 +249,8 @@ static int format_field(const char *set, const unsigned char *v, char *buf, size
 		return 0;
 	}
 	if (!strcmp(set, "macs"))
-		n = (size_t)snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", v[0], v[1], v[2], v[3],
-				     v[4], v[5]);
+		n = (size_t)snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", v[0], v[1], v[2],
+				     v[3], v[4], v[5]);
 	else if (!inet_ntop(!strcmp(set, "addrs4") || !strcmp(set, "nets4") ? AF_INET : AF_INET6, v,
 			    a, sizeof(a)))
 		return -EINVAL;
@@ -275,10 +276,11 @@ int fw_elem_format(const struct fw_elem *e, char *buf, size_t size)
 	} else {
 		if ((rc = format_field(e->set, e->key + FW_IFLEN, from, sizeof(from))))
 			return rc;
-		if (e->has_end && (rc = format_field(e->set, e->key_end + FW_IFLEN, to, sizeof(to))))
+		if (e->has_end &&
+		    (rc = format_field(e->set, e->key_end + FW_IFLEN, to, sizeof(to))))
 			return rc;
-		n = (size_t)snprintf(buf, size, "\"%s\" . %s%s%s", name, from, e->has_end ? "-" : "",
-				     e->has_end ? to : "");
+		n = (size_t)snprintf(buf, size, "\"%s\" . %s%s%s", name, from,
+				     e->has_end ? "-" : "", e->has_end ? to : "");
 	}
 	return n < size ? 0 : -ENOSPC;
 }

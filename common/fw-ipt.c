@@ -88,8 +88,9 @@ static int ipt(char **argv)
  * and ACCEPT to dev. */
 static int frob(const char *dev, const char *const *extra)
 {
-	char *argv[IPT_MAX_ARGS] = { "iptables", "-w", IPT_WAIT, "-I", "FORWARD", "-m",
-				     "physdev", "--physdev-is-bridged", "--physdev-in" };
+	char *argv[IPT_MAX_ARGS] = { "iptables",    "-w", IPT_WAIT,  "-I",
+				     "FORWARD",	    "-m", "physdev", "--physdev-is-bridged",
+				     "--physdev-in" };
 	size_t n = 9, i;
 	int rc;
 
@@ -123,7 +124,8 @@ int fw_ipt_add(const struct hp_guard *g, int strict)
 	for (i = 0; i < g->naddrs; i++) {
 		if (g->addrs[i].family != AF_INET) {
 			hp_warn("iptables filters IPv4 only: not allowing '%s' from '%s'",
-				(hp_prefix_format(&g->addrs[i], addr, sizeof(addr)), addr), g->ifname);
+				(hp_prefix_format(&g->addrs[i], addr, sizeof(addr)), addr),
+				g->ifname);
 			continue;
 		}
 		hp_prefix_format(&g->addrs[i], addr, sizeof(addr));

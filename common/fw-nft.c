@@ -35,7 +35,7 @@ struct scan {
 	const char *set;
 	unsigned char key[FW_IFLEN];
 	struct fw_elems *out; /* NULL: only the comment */
-	char *comment;	      /* the first match's, FW_COMMENT_MAX bytes */
+	char *comment; /* the first match's, FW_COMMENT_MAX bytes */
 	int found;
 };
 

@@ -296,8 +296,8 @@ int fw_nl_set_elems(struct fw_nl *nl, const char *set, const unsigned char *key,
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
 		nftnl_set_elem_add(s, e);
 	}
-	nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETSETELEM, nl->nfproto,
-				    key ? 0 : NLM_F_DUMP, ++nl->seq);
+	nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETSETELEM, nl->nfproto, key ? 0 : NLM_F_DUMP,
+				    ++nl->seq);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	rc = fw_nl_request(nl, nlh, !key, elems_cb, &er);

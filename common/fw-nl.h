@@ -23,12 +23,12 @@ struct fw_nl {
 	uint32_t portid;
 	uint32_t seq;
 	enum hp_fw_family family;
-	uint16_t nfproto;  /* NFPROTO_BRIDGE, NFPROTO_INET or NFPROTO_NETDEV */
+	uint16_t nfproto; /* NFPROTO_BRIDGE, NFPROTO_INET or NFPROTO_NETDEV */
 	const char *fname; /* "bridge", "inet" or "netdev", for messages */
-	char *buf;	   /* zeroed: padding is sent */
+	char *buf; /* zeroed: padding is sent */
 	struct mnl_nlmsg_batch *batch;
-	size_t nbatch;	   /* messages in the open batch */
-	int deleted;	   /* a committed batch deleted elements */
+	size_t nbatch; /* messages in the open batch */
+	int deleted; /* a committed batch deleted elements */
 };
 
 /* 0 or -errno; on failure nothing is left open. */
@@ -50,8 +50,8 @@ int fw_nl_set_comment(struct fw_nl *nl, const char *set, int *found, char *comme
 /* Called for each element read: key_end is NULL unless the element is an
  * interval; comment is NULL without one.  Non-zero stops the walk and is
  * returned. */
-typedef int (*fw_nl_elem_cb)(const unsigned char *key, uint32_t len,
-			     const unsigned char *key_end, const char *comment, void *data);
+typedef int (*fw_nl_elem_cb)(const unsigned char *key, uint32_t len, const unsigned char *key_end,
+			     const char *comment, void *data);
 /* The element of `set` whose key is key[0..len) (one lookup), or with key
  * NULL every element of it (a dump).  A set or element that does not
  * exist gives nothing and 0. */

@@ -149,8 +149,10 @@ static int upgrade_v1(struct fw_nl *nl)
 		goto out;
 	flush_chains(nl, u.text);
 	fputs(fw_table_ruleset(nl->family), u.text);
-	fprintf(u.text, "add set %s " FW_TABLE " " FW_LAYOUT_SET " { type ifname; comment \"" FW_VERSION
-		"\"; }\n", nl->fname);
+	fprintf(u.text,
+		"add set %s " FW_TABLE " " FW_LAYOUT_SET " { type ifname; comment \"" FW_VERSION
+		"\"; }\n",
+		nl->fname);
 	for (i = 0, rc = 0; !rc && i < sizeof(v1_sets) / sizeof(v1_sets[0]); i++) {
 		u.set = v1_sets[i];
 		rc = fw_nl_set_elems(nl, u.set, NULL, 0, upgrade_elem, &u);

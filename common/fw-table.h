@@ -8,9 +8,9 @@
 #include "fw-nl.h"
 
 enum fw_table_state {
-	FW_TABLE_ABSENT,  /* no table, and none was to be created */
+	FW_TABLE_ABSENT, /* no table, and none was to be created */
 	FW_TABLE_CURRENT, /* the table has our layout */
-	FW_TABLE_OLD,	  /* an older layout we could not upgrade (logged) */
+	FW_TABLE_OLD, /* an older layout we could not upgrade (logged) */
 };
 
 /* The table of nl's family has our layout: created when missing if create

@@ -13,7 +13,6 @@
 #include "fw-priv.h"
 #include "log.h"
 
-
 enum fw_backend { FW_NFT, FW_IPTABLES, FW_NONE };
 
 static struct {
@@ -78,7 +77,8 @@ static int conf_read(void)
 	rc = hp_conf_get("antispoof", val, sizeof(val), &line);
 	if (rc == 0 && parse_backend(val, &conf.backend))
 		return conf_fail("invalid value '%s' for 'antispoof' at line %u of '%s': "
-				 "expected nft, iptables or none", val, line, path);
+				 "expected nft, iptables or none",
+				 val, line, path);
 	if (rc == 0)
 		snprintf(conf.origin, sizeof(conf.origin), "antispoof=%s at line %u of '%s'", val,
 			 line, path);
@@ -86,22 +86,24 @@ static int conf_read(void)
 		rc = hp_conf_get("antispoof_strict", val, sizeof(val), &line);
 	if (rc == 0 && parse_bool(val, &conf.strict))
 		return conf_fail("invalid value '%s' for 'antispoof_strict' at line %u of '%s': "
-				 "expected yes or no", val, line, path);
+				 "expected yes or no",
+				 val, line, path);
 	if (rc == -ENAMETOOLONG)
 		return conf_fail("invalid value for an antispoof key in '%s': too long", path);
 	if (rc && rc != -ENOENT) {
-		snprintf(conf.err, sizeof(conf.err), "unable to read '%s': %s", path, strerror(-rc));
+		snprintf(conf.err, sizeof(conf.err), "unable to read '%s': %s", path,
+			 strerror(-rc));
 		hp_err("%s", conf.err);
 		return rc;
 	}
 	env = getenv("XEN_HOTPLUG_ANTISPOOF");
 	if (env && *env && parse_backend(env, &conf.backend))
 		return conf_fail("invalid value '%s' for XEN_HOTPLUG_ANTISPOOF: expected nft, "
-				 "iptables or none", env);
+				 "iptables or none",
+				 env);
 	if (env && *env)
 		snprintf(conf.origin, sizeof(conf.origin), "XEN_HOTPLUG_ANTISPOOF=%s", env);
-	hp_dbg("anti-spoofing: %s%s", backend_names[conf.backend],
-	       conf.strict ? ", strict" : "");
+	hp_dbg("anti-spoofing: %s%s", backend_names[conf.backend], conf.strict ? ", strict" : "");
 	return 0;
 }
 

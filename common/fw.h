@@ -20,7 +20,7 @@
 
 enum hp_fw_family {
 	HP_FW_BRIDGE, /* bridged vifs: nftables bridge family */
-	HP_FW_INET,   /* routed and NAT vifs: nftables inet family */
+	HP_FW_INET, /* routed and NAT vifs: nftables inet family */
 	HP_FW_NETDEV, /* Open vSwitch ports: nftables netdev family, an ingress
 		       * chain on the vif itself (before OVS's rx_handler) */
 };

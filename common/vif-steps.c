@@ -44,8 +44,11 @@ int hp_vif_is_ours(struct hp_vif *v, int ifindex)
 
 int hp_vif_guard_add(struct hp_vif *v)
 {
-	struct hp_guard g = { .ifname = v->dev, .family = v->tool->fw_family,
-			      .has_mac = v->has_mac, .addrs = v->ips, .naddrs = v->nips };
+	struct hp_guard g = { .ifname = v->dev,
+			      .family = v->tool->fw_family,
+			      .has_mac = v->has_mac,
+			      .addrs = v->ips,
+			      .naddrs = v->nips };
 	int rc;
 
 	memcpy(g.mac, v->mac, sizeof(g.mac));
@@ -106,15 +109,19 @@ int hp_vif_rate_add(void *ctx)
 	if (!v->is_tap || !v->rate_s)
 		return HP_STEP_KEPT;
 	if (ifb_name(v))
-		return hp_vif_fail(v, "unable to limit the rate of '%s': XENBUS_PATH '%s' is not "
-				      "backend/vif/<domid>/<devid>", v->dev, v->xb_path);
+		return hp_vif_fail(v,
+				   "unable to limit the rate of '%s': XENBUS_PATH '%s' is not "
+				   "backend/vif/<domid>/<devid>",
+				   v->dev, v->xb_path);
 	if (v->rate.clamped)
 		hp_warn("rate '%s' is above what tbf takes: limited to %u bytes/s", v->rate_s,
 			v->rate.rate);
 	rc = hp_tc_limit(v->nl, v->link.ifindex, v->dev, v->ifb, &v->rate, &v->rate_created);
 	if (rc == -EEXIST)
-		return hp_vif_fail(v, "unable to limit the rate of '%s': an interface named '%s' "
-				      "exists and is not a rate limit of ours", v->dev, v->ifb);
+		return hp_vif_fail(v,
+				   "unable to limit the rate of '%s': an interface named '%s' "
+				   "exists and is not a rate limit of ours",
+				   v->dev, v->ifb);
 	if (rc)
 		return hp_vif_fail(v, "unable to limit the rate of '%s' to '%s': %s", v->dev,
 				   v->rate_s, strerror(-rc));
@@ -140,7 +147,8 @@ int hp_vif_rate_del(struct hp_vif *v)
 		return 0;
 	if (ifb_name(v)) {
 		hp_warn("XENBUS_PATH '%s' is not backend/vif/<domid>/<devid>: no rate limit to "
-			"look for", v->xb_path);
+			"look for",
+			v->xb_path);
 		return 0;
 	}
 	if ((rc = hp_tc_unlimit(v->nl, v->link.ifindex, v->ifb, &found)))

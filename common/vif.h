@@ -39,7 +39,7 @@
 struct hp_vif;
 
 struct hp_vif_tool {
-	const char *name;  /* log tag, e.g. "vif-bridge" */
+	const char *name; /* log tag, e.g. "vif-bridge" */
 	const char *usage; /* printed by --help and on usage errors */
 	enum hp_fw_family fw_family;
 	/* online/add, before any change; v->link is the interface found.
@@ -60,10 +60,10 @@ struct hp_vif {
 	const char *argv0;
 	const char *command; /* online, offline, add, remove */
 	int is_tap;
-	int online;		/* online/add */
+	int online; /* online/add */
 	const char *libxl_name; /* $vif, or $INTERFACE for a tap */
-	const char *xb_path;	/* XENBUS_PATH */
-	char dev[HP_IFNAMSIZ];	/* the interface, after vifname */
+	const char *xb_path; /* XENBUS_PATH */
+	char dev[HP_IFNAMSIZ]; /* the interface, after vifname */
 
 	/* backend keys; NULL when absent */
 	char *vifname, *ip_xs, *mac_s, *mtu_s, *frontend;
@@ -74,24 +74,24 @@ struct hp_vif {
 	unsigned char mac[6];
 	int has_mac;
 	unsigned int mtu; /* 0 when no `mtu` key */
-	char *rate_s;	  /* a tap's `rate` key, NULL when absent (or not a tap) */
+	char *rate_s; /* a tap's `rate` key, NULL when absent (or not a tap) */
 	struct hp_rate rate;
-	int rate_created;	 /* this run made the tap's ifb */
+	int rate_created; /* this run made the tap's ifb */
 	char ifb[HP_IFNAMSIZ]; /* ifb<domid>.<devid>: what the tap receives, limited */
 
 	struct hp_xs *xs;
 	struct hp_nl *nl;
 	struct hp_link link; /* read when found, renamed by the rename step */
 	struct hp_link found; /* the vif as netback made it, before any step (undo) */
-	int again;	      /* a second online: check() found the vif in place */
-	int renamed;	     /* this run renamed the interface */
+	int again; /* a second online: check() found the vif in place */
+	int renamed; /* this run renamed the interface */
 
 	/* tool-specific hook variables (bridge, main_ip...) */
 	struct hp_hook_var hook_vars[HP_VIF_MAX_HOOK_VARS];
 	size_t n_hook_vars;
 
 	char error[512]; /* the first failure, for hotplug-error */
-	int reported;	 /* a hook's fatal wrote hotplug-error itself */
+	int reported; /* a hook's fatal wrote hotplug-error itself */
 	char xb_buf[64], fe_buf[64];
 };
 
@@ -134,14 +134,26 @@ int hp_vif_s_mtu(void *ctx);
 void hp_vif_u_mtu(void *ctx);
 int hp_vif_s_up(void *ctx);
 void hp_vif_u_down(void *ctx);
-#define HP_VIF_STEP_PREPARE_PORT { "prepare-port", hp_vif_s_prepare_port, hp_vif_u_prepare_port }
-#define HP_VIF_STEP_MTU { "mtu", hp_vif_s_mtu, hp_vif_u_mtu }
-#define HP_VIF_STEP_UP { "up", hp_vif_s_up, hp_vif_u_down }
+#define HP_VIF_STEP_PREPARE_PORT                                             \
+	{                                                                    \
+		"prepare-port", hp_vif_s_prepare_port, hp_vif_u_prepare_port \
+	}
+#define HP_VIF_STEP_MTU                           \
+	{                                         \
+		"mtu", hp_vif_s_mtu, hp_vif_u_mtu \
+	}
+#define HP_VIF_STEP_UP                           \
+	{                                        \
+		"up", hp_vif_s_up, hp_vif_u_down \
+	}
 /* guard: hp_vif_guard_add, before the vif can forward anything (undone:
  * hp_vif_guard_del). */
 int hp_vif_s_guard(void *ctx);
 void hp_vif_u_guard(void *ctx);
-#define HP_VIF_STEP_GUARD { "guard", hp_vif_s_guard, hp_vif_u_guard }
+#define HP_VIF_STEP_GUARD                               \
+	{                                               \
+		"guard", hp_vif_s_guard, hp_vif_u_guard \
+	}
 
 /* The step that limits a tap both ways to its `rate` (common/tc.h): what
  * netback does for the guest's PV vif, for its emulated NIC, which has no
@@ -151,7 +163,10 @@ void hp_vif_u_guard(void *ctx);
  * then updated in place, never removed by this run's undo). */
 int hp_vif_rate_add(void *ctx);
 void hp_vif_rate_undo(void *ctx);
-#define HP_VIF_STEP_RATE { "rate", hp_vif_rate_add, hp_vif_rate_undo }
+#define HP_VIF_STEP_RATE                                  \
+	{                                                 \
+		"rate", hp_vif_rate_add, hp_vif_rate_undo \
+	}
 /* For detach: a tap's limit and its ifb removed, also when the tap is
  * gone (the ifb is named after XENBUS_PATH); nothing for a vif.  0, or
  * the return of hp_vif_fail(). */

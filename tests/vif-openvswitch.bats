@@ -307,6 +307,22 @@ sniff() {
 	! link_up vif1.0-emu
 }
 
+# ovs-vswitchd replaces a port's root qdisc and deletes its ingress one
+# when it adds the port, so vif-bridge's tc limit cannot be used here: the
+# tap is added unlimited, with a warning (README: Rate limits).
+@test "rate: a tap's rate is not applied on Open vSwitch, with a warning; add still succeeds" {
+	ovs_guest 1 0 bridge=ovsbr0 type=vif_ioemu
+	xs_write "$(be_path 1 0)/rate" 62500,50000
+	run run_vif vif-openvswitch 1 0 add type_if=tap
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"rate '62500,50000' is not applied to the Open vSwitch port 'vif1.0-emu'"* ]]
+	assert_ovs_port vif1.0-emu ovsbr0
+	! link_exists ifb1.0
+	run run_vif vif-openvswitch 1 0 remove type_if=tap
+	[ "$status" -eq 0 ]
+}
+
 @test "hooks: a post hook sees the bare bridge name and runs after the port is in place" {
 	ovs_guest 1 0 bridge=ovsbr0.10:20
 	cat >"$XEN_SCRIPT_DIR/vif-post.d/00-test.hook" <<EOF

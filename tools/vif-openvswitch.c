@@ -64,7 +64,6 @@
 #define DEFAULT_APPLY_MS 10000
 #define TRIES 3 /* a port changed by someone else meanwhile: look again */
 
-
 /* One run, one vif: the tool's state can be static. */
 static struct ovs {
 	char *bridge_xs, *vlan_xs, *fe_id, *vm, *vm_name, *vm_uuid;
@@ -76,8 +75,8 @@ static struct ovs {
 	char sock[128];
 	struct hp_ovsdb *db;
 	struct hp_ovs_port_state was, now; /* the port before this run; for the undo */
-	int changed;  /* add-port committed a change */
-	int late;     /* ovs-vswitchd did not apply it in time */
+	int changed; /* add-port committed a change */
+	int late; /* ovs-vswitchd did not apply it in time */
 } o;
 
 static unsigned int apply_ms(void)
@@ -139,8 +138,10 @@ static int read_vlans(struct hp_vif *v, const char *want)
 		if (x->flags & HP_VLAN_UNTAGGED) {
 			char why[128];
 
-			snprintf(why, sizeof(why), "VLAN %u is untagged (u) but not the PVID: Open "
-						   "vSwitch sends only the PVID untagged", x->id);
+			snprintf(why, sizeof(why),
+				 "VLAN %u is untagged (u) but not the PVID: Open "
+				 "vSwitch sends only the PVID untagged",
+				 x->id);
 			return hp_vif_bad(v, "vlan", o.vlan_xs ? o.vlan_xs : "", why);
 		}
 		o.trunks[o.port.ntrunks++] = x->id;
@@ -216,9 +217,10 @@ static int connect_db(struct hp_vif *v)
 		return hp_vif_fail(v, "%s", err);
 	rc = hp_ovsdb_open(&o.db, o.sock, CONNECT_MS);
 	if (rc == -ENOENT || rc == -ECONNREFUSED)
-		return hp_vif_fail(v, "unable to connect to Open vSwitch at '%s': %s (is "
-				      "openvswitch-switch installed and running?)", o.sock,
-				   strerror(-rc));
+		return hp_vif_fail(v,
+				   "unable to connect to Open vSwitch at '%s': %s (is "
+				   "openvswitch-switch installed and running?)",
+				   o.sock, strerror(-rc));
 	if (rc)
 		return hp_vif_fail(v, "unable to connect to Open vSwitch at '%s': %s", o.sock,
 				   strerror(-rc));
@@ -242,18 +244,21 @@ static int look(struct hp_vif *v)
 				   strerror(-rc), *hp_ovsdb_error(o.db) ? ": " : "",
 				   hp_ovsdb_error(o.db));
 	if (!o.was.want_exists)
-		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': no such Open vSwitch "
-				      "bridge", v->dev, o.bridge);
+		return hp_vif_fail(v,
+				   "unable to add port '%s' to bridge '%s': no such Open vSwitch "
+				   "bridge",
+				   v->dev, o.bridge);
 	/* The name is our device's (common/vif.c found it, a name another
 	 * guest held would have failed there): a port of that name in
 	 * another bridge is stale, typically from before a host crash.
 	 * Made by a vif script, it moves; made by someone else, we stop. */
 	if (o.was.exists && strcmp(o.was.bridge, o.bridge)) {
 		if (!o.was.xen)
-			return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': it is a port "
-					      "of bridge '%s' that no Xen vif script made; remove "
-					      "it or choose another vifname", v->dev, o.bridge,
-					   o.was.bridge);
+			return hp_vif_fail(v,
+					   "unable to add port '%s' to bridge '%s': it is a port "
+					   "of bridge '%s' that no Xen vif script made; remove "
+					   "it or choose another vifname",
+					   v->dev, o.bridge, o.was.bridge);
 		hp_warn("moving port '%s' from bridge '%s' (a stale port of a Xen guest) to '%s'",
 			v->dev, o.was.bridge, o.bridge);
 	}
@@ -275,6 +280,12 @@ static int check(struct hp_vif *v)
 				      "in the guest's vif configuration");
 	if (read_vlans(v, want))
 		return -1;
+	/* ovs-vswitchd owns an interface's qdiscs: adding the port replaces
+	 * the root one and deletes the ingress one (measured), so common/tc.h's
+	 * limit cannot stay; OVS's own columns are the way (not done yet). */
+	if (v->is_tap && v->rate_s)
+		hp_warn("rate '%s' is not applied to the Open vSwitch port '%s' (not supported yet)",
+			v->rate_s, v->dev);
 	o.port.name = v->dev;
 	o.port.bridge = o.bridge;
 	read_ids(v);
@@ -314,8 +325,10 @@ static int s_add_port(void *ctx)
 	if (rc != -EAGAIN && rc != -ENODEV && rc != -EIO)
 		o.changed = 1;
 	if (rc == -ENODEV)
-		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': no such Open vSwitch "
-				      "bridge", v->dev, o.bridge);
+		return hp_vif_fail(v,
+				   "unable to add port '%s' to bridge '%s': no such Open vSwitch "
+				   "bridge",
+				   v->dev, o.bridge);
 	if (rc)
 		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': %s%s%s", v->dev,
 				   o.bridge, strerror(-rc), *hp_ovsdb_error(o.db) ? ": " : "",
@@ -324,13 +337,16 @@ static int s_add_port(void *ctx)
 	rc = hp_ovs_wait(o.db, cfg, apply_ms(), v->dev, err, sizeof(err));
 	if (rc == -ETIMEDOUT) {
 		o.late = 1;
-		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': ovs-vswitchd did not "
-				      "apply the change within %u ms (is it running?)", v->dev,
-				   o.bridge, apply_ms());
+		return hp_vif_fail(v,
+				   "unable to add port '%s' to bridge '%s': ovs-vswitchd did not "
+				   "apply the change within %u ms (is it running?)",
+				   v->dev, o.bridge, apply_ms());
 	}
 	if (rc)
-		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': waiting for "
-				      "ovs-vswitchd: %s", v->dev, o.bridge, strerror(-rc));
+		return hp_vif_fail(v,
+				   "unable to add port '%s' to bridge '%s': waiting for "
+				   "ovs-vswitchd: %s",
+				   v->dev, o.bridge, strerror(-rc));
 	if (*err)
 		return hp_vif_fail(v, "unable to add port '%s' to bridge '%s': ovs-vswitchd: %s",
 				   v->dev, o.bridge, err);
@@ -362,9 +378,9 @@ static void u_add_port(void *ctx)
 			break;
 	}
 	if (rc) {
-		hp_err("unable to %s port '%s' again: %s%s%s",
-		       o.was.exists ? "put back" : "remove", v->dev, strerror(-rc),
-		       *hp_ovsdb_error(o.db) ? ": " : "", hp_ovsdb_error(o.db));
+		hp_err("unable to %s port '%s' again: %s%s%s", o.was.exists ? "put back" : "remove",
+		       v->dev, strerror(-rc), *hp_ovsdb_error(o.db) ? ": " : "",
+		       hp_ovsdb_error(o.db));
 		return;
 	}
 	if (!o.late && (rc = hp_ovs_wait(o.db, cfg, apply_ms(), NULL, NULL, 0)))
@@ -412,8 +428,8 @@ static int remove_port(struct hp_vif *v)
 			break;
 	}
 	if (rc)
-		return hp_vif_fail(v, "unable to remove port '%s' from Open vSwitch: %s%s%s", v->dev,
-				   strerror(-rc), *hp_ovsdb_error(o.db) ? ": " : "",
+		return hp_vif_fail(v, "unable to remove port '%s' from Open vSwitch: %s%s%s",
+				   v->dev, strerror(-rc), *hp_ovsdb_error(o.db) ? ": " : "",
 				   hp_ovsdb_error(o.db));
 	/* committed: ovs-vswitchd applies it when it runs */
 	if (o.was.exists && (rc = hp_ovs_wait(o.db, cfg, apply_ms(), NULL, NULL, 0)))
@@ -435,8 +451,9 @@ static int detach(struct hp_vif *v)
 	hp_vif_hook_var(v, "bridge", hp_param_str(&v->params, "bridge"));
 	failed = remove_port(v);
 	if (v->link.ifindex && (rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) && rc != -ENODEV)
-		return failed ? -1 : hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev,
-						 strerror(-rc));
+		return failed ? -1 :
+				hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev,
+					    strerror(-rc));
 	return failed;
 }
 
