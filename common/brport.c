@@ -74,9 +74,7 @@ static int conf_read(void)
 	int rc;
 
 	rc = hp_conf_get("port_lock", val, sizeof(val), &line);
-	if (rc == 0 && !strcmp(val, "yes"))
-		conf.lock = 1;
-	else if (rc == 0 && strcmp(val, "no"))
+	if (rc == 0 && hp_parse_bool(val, &conf.lock))
 		return conf_fail("invalid value '%s' for 'port_lock' at line %u of '%s': expected "
 				 "yes or no",
 				 val, line, path);

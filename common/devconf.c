@@ -14,7 +14,7 @@
 #include "nl-priv.h"
 #include "parse.h"
 
-int hp_devconf_set_proxy_arp(struct hp_nl *nl, int ifindex, int on)
+static int set_inet(struct hp_nl *nl, int ifindex, int id, int val)
 {
 	struct rtnl_link *orig = rtnl_link_alloc(), *chg = rtnl_link_alloc();
 	struct nl_msg *msg = NULL;
@@ -23,7 +23,7 @@ int hp_devconf_set_proxy_arp(struct hp_nl *nl, int ifindex, int on)
 	if (!orig || !chg)
 		goto out;
 	rtnl_link_set_ifindex(orig, ifindex);
-	if ((rc = rtnl_link_inet_set_conf(chg, IPV4_DEVCONF_PROXY_ARP, on ? 1 : 0)) < 0 ||
+	if ((rc = rtnl_link_inet_set_conf(chg, (unsigned int)id, (uint32_t)val)) < 0 ||
 	    (rc = rtnl_link_build_change_request(orig, chg, 0, &msg)) < 0) {
 		rc = hp_nl_errno(rc);
 		goto out;
@@ -35,6 +35,16 @@ out:
 	if (chg)
 		rtnl_link_put(chg);
 	return rc;
+}
+
+int hp_devconf_set_proxy_arp(struct hp_nl *nl, int ifindex, int on)
+{
+	return set_inet(nl, ifindex, IPV4_DEVCONF_PROXY_ARP, on ? 1 : 0);
+}
+
+int hp_devconf_set_rp_filter(struct hp_nl *nl, int ifindex, int mode)
+{
+	return set_inet(nl, ifindex, IPV4_DEVCONF_RP_FILTER, mode);
 }
 
 static int conf_path(char *buf, size_t size, int family, const char *ifname, const char *key)
@@ -93,6 +103,19 @@ int hp_devconf_set_proxy_ndp(const char *ifname, int on)
 	if (!read_int(path, &cur) && !!cur == !!on)
 		return 0;
 	return write_str(path, on ? "1\n" : "0\n");
+}
+
+int hp_devconf_set_ipv6_off(const char *ifname)
+{
+	char path[96];
+	int rc;
+
+	if ((rc = conf_path(path, sizeof(path), AF_INET6, ifname, "disable_ipv6")))
+		return rc;
+	rc = write_str(path, "1\n");
+	if (rc == -ENOENT && access("/proc/sys/net/ipv6", F_OK))
+		return 0; /* no IPv6 in this kernel */
+	return rc;
 }
 
 int hp_devconf_forwarding(int family, const char *ifname, int *on)

@@ -11,6 +11,12 @@
 
 int hp_devconf_set_proxy_arp(struct hp_nl *nl, int ifindex, int on);
 int hp_devconf_set_proxy_ndp(const char *ifname, int on);
+/* rp_filter of ifindex: 0 off, 1 strict, 2 loose (the kernel applies the
+ * higher of this and `all`). */
+int hp_devconf_set_rp_filter(struct hp_nl *nl, int ifindex, int mode);
+/* disable_ipv6=1 on ifname: its own IPv6 stack takes nothing it receives.
+ * Succeeds on a kernel without IPv6. */
+int hp_devconf_set_ipv6_off(const char *ifname);
 /* Is forwarding on for ifname ("all" for the host-wide switch, which is
  * net.ipv4.ip_forward for AF_INET)?  *on 0 or 1. */
 int hp_devconf_forwarding(int family, const char *ifname, int *on);

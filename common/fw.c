@@ -43,17 +43,6 @@ static int parse_backend(const char *v, enum fw_backend *b)
 	return -EINVAL;
 }
 
-static int parse_bool(const char *v, int *out)
-{
-	if (!strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "true"))
-		*out = 1;
-	else if (!strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "false"))
-		*out = 0;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 static int conf_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int conf_fail(const char *fmt, ...)
 {
@@ -84,7 +73,7 @@ static int conf_read(void)
 			 line, path);
 	if (rc == 0 || rc == -ENOENT)
 		rc = hp_conf_get("antispoof_strict", val, sizeof(val), &line);
-	if (rc == 0 && parse_bool(val, &conf.strict))
+	if (rc == 0 && hp_parse_bool(val, &conf.strict))
 		return conf_fail("invalid value '%s' for 'antispoof_strict' at line %u of '%s': "
 				 "expected yes or no",
 				 val, line, path);

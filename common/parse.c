@@ -60,6 +60,17 @@ int hp_parse_mac(const char *s, unsigned char mac[6], int unicast)
 	return 0;
 }
 
+int hp_parse_bool(const char *s, int *out)
+{
+	if (!strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "1"))
+		*out = 1;
+	else if (!strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "0"))
+		*out = 0;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 int hp_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	uint64_t v = 0; /* 10 digits fit; unsigned long is 32 bits on armhf and i386 */

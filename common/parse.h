@@ -24,6 +24,8 @@ int hp_parse_mac(const char *s, unsigned char mac[6], int unicast);
 int hp_parse_mtu(const char *s, unsigned int *mtu);
 /* Decimal without sign, leading '+' or junk, at most max. */
 int hp_parse_uint(const char *s, unsigned long max, unsigned long *out);
+/* A configuration switch: yes, true, 1 -> 1; no, false, 0 -> 0. */
+int hp_parse_bool(const char *s, int *out);
 /* "a.b.c.d[/n]" or an IPv6 address "[/n]".  Host bits set under the
  * prefix are accepted (upstream accepts them; iptables masks them). */
 int hp_parse_prefix(const char *s, struct hp_prefix *p);

@@ -1,12 +1,14 @@
 /* The steps and helpers the vif tools share (vif.h): the guard, a tap's
  * rate limit, upstream's setup_bridge_port, the MTU, the link up.  Each
  * step is KEPT on a second online that found the vif in place (v->again):
- * what runs then changes nothing the first online did, and its undo must
- * not tear the working port down. */
+ * what runs then changes nothing the first online did, and the undo of a
+ * step that fails then does nothing: the working port is left as it is
+ * (the guard's update is atomic: a failed one leaves the old guard). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "devconf.h"
 #include "fw.h"
 #include "link.h"
 #include "log.h"
@@ -70,7 +72,10 @@ int hp_vif_s_guard(void *ctx)
 
 void hp_vif_u_guard(void *ctx)
 {
-	hp_vif_guard_del(ctx);
+	struct hp_vif *v = ctx;
+
+	if (!v->again)
+		hp_vif_guard_del(v);
 }
 
 int hp_vif_guarded(const struct hp_vif *v)
@@ -178,6 +183,17 @@ int hp_vif_s_prepare_port(void *ctx)
 				   strerror(-rc));
 	if ((rc = hp_link_set_addrgen_none(v->nl, v->link.ifindex)))
 		hp_dbg("unable to turn off IPv6 addresses on '%s': %s", v->dev, strerror(-rc));
+	/* Frames to the 802.1D group addresses (01:80:c2:00:00:0X) skip the
+	 * bridge's prerouting hook, where the guard is, and go to dom0's own
+	 * stack on the port itself.  Without an address there, IPv4 is
+	 * dropped by any rp_filter; IPv6 needs disable_ipv6 (an RA would
+	 * give dom0 a default route through the guest). */
+	if ((rc = hp_devconf_set_rp_filter(v->nl, v->link.ifindex, 1)))
+		return hp_vif_fail(v, "unable to turn on rp_filter on '%s': %s", v->dev,
+				   strerror(-rc));
+	if ((rc = hp_devconf_set_ipv6_off(v->dev)))
+		return hp_vif_fail(v, "unable to turn off IPv6 on '%s' (disable_ipv6): %s", v->dev,
+				   strerror(-rc));
 	return 0;
 }
 
@@ -233,6 +249,9 @@ int hp_vif_s_up(void *ctx)
 void hp_vif_u_down(void *ctx)
 {
 	struct hp_vif *v = ctx;
+
+	if (v->again)
+		return;
 
 	hp_link_set_up(v->nl, v->link.ifindex, 0);
 }

@@ -123,7 +123,8 @@ int hp_vif_guarded(const struct hp_vif *v);
  * "x" and the emulated NIC's tap "x-emu" share the guest's addresses). */
 int hp_vif_is_ours(struct hp_vif *v, int ifindex);
 
-/* Steps the tools share (vif-steps.c), each KEPT when v->again:
+/* Steps the tools share (vif-steps.c), each KEPT when v->again (and then
+ * never undone, even when it fails):
  * prepare-port, upstream's setup_bridge_port (down, MAC fe:ff:ff:ff:ff:ff,
  * addresses flushed, no IPv6 link-local; undone: down, netback's MAC);
  * mtu, v->mtu on the link and in the frontend's `mtu` (KEPT when 0;

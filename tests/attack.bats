@@ -37,7 +37,8 @@ teardown() {
 @test "attack: DHCPv4 server frames from any port, BOOTREPLY to relays, op byte out of reach" {
 	attack_world
 	attack_expect dhcp4_offer_67 dhcp4_offer_1067 dhcp4_offer_68 dhcp4_offer_options \
-		bootreply_to_67 bootp_op_in_frag2 dhcp4_request_own dhcp4_discover dhcp4_zero_op2
+		bootreply_to_67 bootp_op_in_frag2 bootp_op_in_padding dhcp4_request_own dhcp4_discover \
+		dhcp4_zero_op2
 }
 
 @test "attack: ICMPv4 redirects and router advertisements" {
@@ -72,7 +73,7 @@ teardown() {
 @test "attack: DHCPv6 server messages from any port, behind headers, type out of reach" {
 	attack_world
 	attack_expect dhcp6_reply_547 dhcp6_reply_5470 dhcp6_advertise_546 dhcp6_reconfigure \
-		dhcp6_relay_reply dhcp6_type_in_frag2 dhcp6_reply_dstopt dhcp6_hdr_in_frag2 \
+		dhcp6_relay_reply dhcp6_type_in_frag2 dhcp6_type_in_padding dhcp6_reply_dstopt dhcp6_hdr_in_frag2 \
 		dhcp6_solicit
 }
 
@@ -288,4 +289,62 @@ routed_attack() {
 	[ "$status" -eq 0 ]
 	grep -q "^4000 72 2001:db8:1::12 " <<<"$output"
 	grep -q "^546 7 2001:db8:1::11 5470$" <<<"$output"
+}
+
+# Frames to the 802.1D group addresses (01:80:c2:00:00:0X) skip the
+# bridge's prerouting hook, where the guard is: :0e (LLDP) goes to dom0's
+# own stack on the vif itself, :03 through the bridge's input hook.
+# vif-bridge's prepare-port turns on rp_filter (the vif has no address:
+# any IPv4 there is dropped) and disable_ipv6 on the port.  The control:
+# the same datagram to dom0's bridge MAC, from the guest's own address,
+# arrives; and the same spoofed frames to a port without those settings.
+group_frames() { # group_frames DOMID SRC4 SRC6
+	local mac dst
+	mac=$(_mac_of "$1")
+	in_guest "$1" "$PY" - "$mac" "$(link_mac xenbr0)" "$2" "$3" <<'PYEOF'
+import sys
+from scapy.all import Ether, IP, IPv6, UDP, Raw, ICMPv6ND_RA, ICMPv6NDOptPrefixInfo, sendp
+mac, brmac, src4, src6 = sys.argv[1:5]
+f = []
+for g in ("01:80:c2:00:00:0e", "01:80:c2:00:00:03"):
+    f.append(Ether(src=mac, dst=g) / IP(src=src4, dst="10.0.0.254") / UDP(sport=1234, dport=4000) / Raw(b"g" * 8))
+    f.append(Ether(src=mac, dst=g) / IPv6(src=src6, dst="fd00::254") / UDP(sport=1234, dport=4000) / Raw(b"g" * 8))
+    f.append(Ether(src=mac, dst=g) / IPv6(src="fe80::216:3eff:fe01:1", dst="ff02::1", hlim=255) /
+             ICMPv6ND_RA(routerlifetime=1800) / ICMPv6NDOptPrefixInfo(prefix="fd99::", prefixlen=64))
+sendp(f, iface="eth0", verbose=0)
+PYEOF
+}
+
+@test "frames to the 802.1D group addresses reach no dom0 socket and give dom0 no route; the control's do" {
+	attack_world
+	in_dom0 ip addr add 10.0.0.254/24 dev xenbr0
+	in_dom0 ip -6 addr add fd00::254/64 dev xenbr0 nodad
+	dom0_sysctl net.ipv4.conf.all.rp_filter 0
+	local rec="$W_DIR/udp-group" d
+	dom0_bg "$PY" "$ATTACK_PY" udp-listen "$rec" 4000 >/dev/null
+	wait_for 10000 test -e "$rec.ready"
+	# guest 1 (guarded) spoofs, guest 3 sends from its own addresses
+	group_frames 1 10.0.0.99 fd00::99
+	group_frames 3 10.0.0.3 fd00::3
+	# the control of the listener: guest 3's datagram to dom0's bridge MAC
+	in_guest 3 "$PY" -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("10.0.0.254", 4000))'
+	sleep 0.5
+	cat "$rec"
+	grep -q " ::ffff:10.0.0.3 " "$rec"
+	[ "$(grep -c "10.0.0.99\|fd00::99" "$rec")" = 0 ]
+	# nothing to the group addresses arrived, from anyone: only the one
+	# datagram through the bridge
+	[ "$(wc -l <"$rec")" = 1 ]
+	for d in 1 3; do
+		[ -z "$(in_dom0 ip -6 route show dev "vif$d.0")" ]
+		[ -z "$(in_dom0 ip -6 addr show dev "vif$d.0")" ]
+	done
+	# the same spoofed frames reach dom0's stack on a port without the
+	# settings (the control of the test itself)
+	in_dom0 sysctl -qw net.ipv6.conf.vif1/0.disable_ipv6=0 net.ipv4.conf.vif1/0.rp_filter=0
+	in_dom0 sysctl -qw net.ipv6.conf.vif1/0.accept_ra=1 net.ipv6.conf.vif1/0.forwarding=0 || true
+	group_frames 1 10.0.0.99 fd00::99
+	sleep 0.5
+	cat "$rec"
+	grep -q "10.0.0.99" "$rec"
 }

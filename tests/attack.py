@@ -269,6 +269,15 @@ def _(s, c, t):
             eth(s, c) / ip4(s, c, t, proto=17, frag=1) / s.Raw(dgram[8:])]
 
 
+@kind("bootp_op_in_padding", "drop",
+      "to port 67, a first fragment whose Ethernet padding holds op 1, the real op later")
+def _(s, c, t):
+    dgram = bytes(s.UDP(sport=1068, dport=67) / s.Raw(bootp(c, 2)))
+    return [eth(s, c) / ip4(s, c, t, proto=17, flags="MF", frag=0) / s.Raw(dgram[:8]) /
+            s.Padding(b"\x01" * 18),
+            eth(s, c) / ip4(s, c, t, proto=17, frag=1) / s.Raw(dgram[8:])]
+
+
 @kind("dhcp4_request_own", "pass", "DHCP request (op 1) from its own address, 68 to 67")
 def _(s, c, t):
     return [eth(s, c) / ip4(s, c, t) / s.UDP(sport=68, dport=67) / s.Raw(bootp(c, 1))]
@@ -596,6 +605,14 @@ def _(s, c, t):
 @kind("dhcp6_type_in_frag2", "drop", "to port 547, the message type in a second fragment")
 def _(s, c, t):
     return frag6(s, c, t, s.UDP(sport=5470, dport=547) / s.Raw(dhcp6(13) + bytes(16)), 8)
+
+
+@kind("dhcp6_type_in_padding", "drop",
+      "to port 547, a first fragment whose Ethernet padding holds a client type, the real one later")
+def _(s, c, t):
+    f = frag6(s, c, t, s.UDP(sport=5470, dport=547) / s.Raw(dhcp6(13) + bytes(16)), 8)
+    f[0] = f[0] / s.Padding(b"\x01" * 8)
+    return f
 
 
 @kind("dhcp6_reply_dstopt", "drop", "DHCPv6 reply to port 546 behind destination options")

@@ -57,7 +57,7 @@ send_from() {
 FOREIGN=02:00:00:00:00:99
 
 @test "port_lock: learning off, locked, no unknown unicast; the guest's MAC static and sticky on its port" {
-	conf port_lock=yes
+	conf port_lock=true # as antispoof_strict takes it: yes, true, 1
 	guest_create 1 0 ip4=10.0.0.1/24
 	run run_vif vif-bridge 1 0 online type_if=vif
 	echo "$output"

@@ -244,6 +244,9 @@ static void u_policy(void *ctx)
 	struct hp_vif *v = ctx;
 	struct hp_brport_flags f = { 1, 1, 0, 0 };
 
+	if (v->again)
+		return;
+
 	if (policy.lock)
 		hp_brport_fdb_del(v->nl, v->link.ifindex, v->mac);
 	hp_brport_set(v->nl, v->link.ifindex, &f);

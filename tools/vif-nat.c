@@ -141,21 +141,21 @@ static int check_conflicts(struct hp_vif *v)
 	if ((rc = hp_route_list(v->nl, AF_INET, 0, &r, &n)))
 		return hp_vif_fail(v, "unable to list dom0's routes: %s", strerror(-rc));
 	for (i = 0; i < n && !bad; i++) {
-		if (r[i].dst.len != 32 || !r[i].oif || hp_vif_is_ours(v, r[i].oif))
+		/* the addresses first: hp_vif_is_ours asks the kernel */
+		if (r[i].dst.len != 32 || !r[i].oif ||
+		    (memcmp(r[i].dst.addr, st.nat.guest.addr, 4) &&
+		     memcmp(r[i].dst.addr, st.nat.router.addr, 4)) ||
+		    hp_vif_is_ours(v, r[i].oif))
 			continue;
-		if (!memcmp(r[i].dst.addr, st.nat.guest.addr, 4) ||
-		    !memcmp(r[i].dst.addr, st.nat.router.addr, 4)) {
-			memset(&other, 0, sizeof(other));
-			hp_link_get_index(v->nl, r[i].oif, &other);
-			hp_vif_fail(v,
-				    "unable to use guest address %s with router address %s: %s "
-				    "is already routed to '%s'",
-				    st.vif_ip, st.router_ip,
-				    !memcmp(r[i].dst.addr, st.nat.guest.addr, 4) ? st.vif_ip :
-										   st.router_ip,
-				    other.name);
-			bad = 1;
-		}
+		memset(&other, 0, sizeof(other));
+		hp_link_get_index(v->nl, r[i].oif, &other);
+		hp_vif_fail(v,
+			    "unable to use guest address %s with router address %s: %s "
+			    "is already routed to '%s'",
+			    st.vif_ip, st.router_ip,
+			    !memcmp(r[i].dst.addr, st.nat.guest.addr, 4) ? st.vif_ip : st.router_ip,
+			    other.name);
+		bad = 1;
 	}
 	free(r);
 	return bad ? -1 : 0;
@@ -209,6 +209,9 @@ static void u_router(void *ctx)
 {
 	struct hp_vif *v = ctx;
 
+	if (v->again)
+		return;
+
 	hp_addr_del(v->nl, v->link.ifindex, &st.nat.router);
 }
 
@@ -230,6 +233,9 @@ static void u_route(void *ctx)
 {
 	struct hp_vif *v = ctx;
 	struct hp_route r = guest_route(v);
+
+	if (v->again)
+		return;
 
 	r.has_src = 0;
 	hp_route_del(v->nl, &r);
@@ -259,6 +265,9 @@ static void u_dhcp(void *ctx)
 {
 	struct hp_vif *v = ctx;
 	struct hp_dhcp_host h = dhcp_host(v);
+
+	if (v->again)
+		return;
 
 	hp_dhcp_host_del(&st.dhcp, &h);
 }

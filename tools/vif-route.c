@@ -379,6 +379,9 @@ static void u_addrs(void *ctx)
 {
 	struct hp_vif *v = ctx;
 
+	if (v->again)
+		return;
+
 	if (st.need4 && st.main_ip[0])
 		hp_addr_del(v->nl, v->link.ifindex, &st.main4);
 	if (st.n6) {
@@ -469,7 +472,10 @@ static int remove_routes(struct hp_vif *v)
 
 static void u_routes(void *ctx)
 {
-	remove_routes(ctx);
+	struct hp_vif *v = ctx;
+
+	if (!v->again)
+		remove_routes(v);
 }
 
 static const struct hp_step steps[] = {

@@ -31,6 +31,22 @@ static void test_ifname(void)
 	CHECK(hp_parse_ifname("caf\xc3\xa9") == -EINVAL);
 }
 
+static void test_bool(void)
+{
+	int b = -1;
+
+	CHECK(hp_parse_bool("yes", &b) == 0 && b == 1);
+	CHECK(hp_parse_bool("true", &b) == 0 && b == 1);
+	CHECK(hp_parse_bool("1", &b) == 0 && b == 1);
+	CHECK(hp_parse_bool("no", &b) == 0 && b == 0);
+	CHECK(hp_parse_bool("false", &b) == 0 && b == 0);
+	CHECK(hp_parse_bool("0", &b) == 0 && b == 0);
+	b = 7;
+	CHECK(hp_parse_bool("maybe", &b) == -EINVAL && b == 7);
+	CHECK(hp_parse_bool("", &b) == -EINVAL);
+	CHECK(hp_parse_bool("Yes", &b) == -EINVAL);
+}
+
 static void test_mac(void)
 {
 	unsigned char m[6];
@@ -252,6 +268,7 @@ static void test_params(void)
 int main(void)
 {
 	test_ifname();
+	test_bool();
 	test_mac();
 	test_mtu();
 	test_prefix();
