@@ -55,6 +55,7 @@ static void say(const char *s)
 
 static void watchdog(int sig)
 {
+	int saved = errno; /* the interrupted code's */
 	ssize_t n;
 
 	(void)sig;
@@ -70,6 +71,7 @@ static void watchdog(int sig)
 				hp_xs_abort(watched->xs);
 		}
 		alarm(LAST_WORD_S);
+		errno = saved;
 		return;
 	}
 	if (dog_ifindex > 0)
