@@ -165,7 +165,9 @@ nic_on_bridge() {
 	in_guest 1 ip neigh replace 192.0.2.2 lladdr "$mac" dev eth0
 	in_guest 1 busybox ping -c 3 -W 1 -i 0.2 192.0.2.2 >/dev/null 2>&1 || true
 	[ "$(in_outside nft -j list ruleset | jq '[.. | .counter? | select(.) | .packets] | add')" = 0 ]
-	# control: the port up, as the old code left it
+	# control: the port up, as the old code left it (which also had no
+	# rp_filter on the port: prepare-port's stays on after the undo)
+	in_dom0 sysctl -qw net.ipv4.conf.vif1/0.rp_filter=0
 	in_dom0 ip link set vif1.0 up
 	in_guest 1 ip neigh replace 192.0.2.2 lladdr "$mac" dev eth0
 	in_guest 1 busybox ping -c 3 -W 1 -i 0.2 192.0.2.2 >/dev/null 2>&1 || true
