@@ -197,8 +197,8 @@ int hp_vif_s_prepare_port(void *ctx)
 	return 0;
 }
 
-/* The vif as netback made it (its IPv6 addresses stay off: they are no
- * use to a vif that is not in a bridge either). */
+/* The vif as netback made it (its IPv6 addresses and IPv6 stay off and
+ * rp_filter on: they are no use to a vif that is not in a bridge either). */
 void hp_vif_u_prepare_port(void *ctx)
 {
 	struct hp_vif *v = ctx;
