@@ -63,7 +63,15 @@ attack_world() {
 	guest_online 1 ip4=10.0.0.1/24 ip6=fd00::1/64 ip="${1:-10.0.0.1 fd00::1}"
 	guest_online 2 ip4=10.0.0.2/24 ip6=fd00::2/64 ip="10.0.0.2 fd00::2"
 	guest_online 3 ip4=10.0.0.3/24 ip6=fd00::3/64
+	# frames to a guest's link-local address are dropped while it is
+	# tentative (DAD, about 1 s after the link came up)
+	local d
+	for d in 1 2 3; do
+		wait_for 5000 _no_tentative "$d"
+	done
 }
+
+_no_tentative() { [ -z "$(in_guest "$1" ip -6 addr show tentative)" ]; }
 
 _mac_of() { printf '00:16:3e:%02x:00:01' "$1"; }
 
