@@ -22,8 +22,8 @@
 #include "nl-priv.h"
 #include "tc.h"
 
-#define OUR_MAJOR 0x4850 /* "HP": the handle of our root tbf qdiscs */
-#define INGRESS_MAJOR 0xffff /* the ingress qdisc's fixed handle */
+#define OUR_MAJOR 0x4850U /* "HP": the handle of our root tbf qdiscs */
+#define INGRESS_MAJOR 0xffffU /* the ingress qdisc's fixed handle */
 #define FILTER_PRIO 1
 /* u32's first table (800:), first node: one fixed handle, so that a
  * second call replaces the filter instead of adding another */
