@@ -19,7 +19,7 @@ setup() {
 	unset XEN_HOTPLUG_ANTISPOOF
 	OUT="${W}-out"
 	OUT_MAC=00:16:3e:ee:ee:ee
-	# attack_expect, layout_of, elems_of (the same), crafted frames
+	# guest_online, elems_of, layout_of, attack_expect, crafted frames
 	load attack
 	ATTACK_SENDERS=()
 	ATTACK_VERDICT=()
@@ -61,28 +61,10 @@ observer_create() {
 seen() { ip netns exec "$OUT" nft get element netdev seen "$1" "{ $2 }" >/dev/null 2>&1; }
 not_seen() { ! seen "$@"; }
 
-# A vif of the world, online through vif-bridge.
-guest_online() {
-	local d=$1
-	shift
-	guest_create "$d" 0 "$@"
-	run run_vif vif-bridge "$d" 0 online type_if=vif
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[ "$(xs_read "$(be_path "$d" 0)/hotplug-status")" = connected ]
-}
-
 two_guests() {
 	observer_create
 	guest_online 1 ip4=10.0.0.1/24 ip6=fd00::1/64 ip="10.0.0.1 fd00::1"
 	guest_online 2 ip4=10.0.0.2/24 ip6=fd00::2/64 ip="10.0.0.2 fd00::2"
-}
-
-# Elements of our tables that belong to DEV (in dom0).
-elems_of() {
-	in_dom0 nft -j list ruleset |
-		jq --arg dev "$1" '[.nftables[] | select(.set and .set.table == "xen_hotplug")
-			| .set.elem // [] | .[] | tostring | select(contains("\"" + $dev + "\""))] | length'
 }
 
 # A guest sends without ARP: a permanent neighbour entry for the host.
