@@ -14,7 +14,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wcast-qual -Wformat=2 -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -Icommon $(PKG_CFLAGS)
+CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE $(PKG_CFLAGS)
 ifeq ($(WERROR),1)
 CFLAGS   += -Werror
 endif
@@ -23,11 +23,23 @@ CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=address,undefined
 endif
 LDLIBS   += $(PKG_LIBS)
+# Header dependencies, written by the compiler beside each object.
+DEPFLAGS := -MMD -MP
 
 TOOLS    := vif-bridge vif-route vif-nat network-bridge vif-openvswitch
-LIB_SRC  := $(wildcard common/*.c)
+
+# common/: one folder per concern (common/*/README.md).  The tools see
+# only the public headers, common/include/hp/; a library file sees them,
+# its own folder's private headers and the text compiled in ($(GEN)).  A
+# tool that includes a private header does not compile.
+LIB_DIRS := base nl xs fw ovs vif nat nb
+PUB_INC  := -Icommon/include
+GEN      := $(BUILD)/gen
+LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard common/$(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:common/%.c=$(BUILD)/common/%.o)
 LIB      := $(BUILD)/libhotplug.a
+# Unit tests and fuzz targets test the folders' insides too.
+ALL_INC  := $(PUB_INC) $(LIB_DIRS:%=-Icommon/%) -I$(GEN)
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
@@ -44,28 +56,34 @@ TEST_BINS := $(BUILD)/hp-xenshim.so $(BUILD)/hp-xs-tx
 
 all: $(TOOLS:%=$(BUILD)/%) $(TEST_BINS)
 
-$(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(BUILD)/common
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DHP_XEN_SCRIPT_DIR='"$(XEN_SCRIPT_DIR)"' -I$(BUILD) -c -o $@ $<
+$(BUILD)/common/%.o: common/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(PUB_INC) -I$(<D) -I$(GEN) \
+		-DHP_XEN_SCRIPT_DIR='"$(XEN_SCRIPT_DIR)"' -c -o $@ $<
 
 # The hook environment is built into the tools as a C string.
-$(BUILD)/hook-env.h: hooks/hotplug-hook-env.sh | $(BUILD)
+$(GEN)/hook-env.h: hooks/hotplug-hook-env.sh
+	@mkdir -p $(@D)
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
 
-$(BUILD)/common/hooks.o: $(BUILD)/hook-env.h
+$(BUILD)/common/vif/hooks.o: $(GEN)/hook-env.h
 
 # So is the guard's nftables ruleset, comment lines left out.
-$(BUILD)/guard-%.nft.h: common/guard-%.nft | $(BUILD)
+$(GEN)/guard-%.nft.h: common/fw/guard-%.nft
+	@mkdir -p $(@D)
 	sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$$/d' -e 's/\\/\\\\/g' -e 's/"/\\"/g' \
 		-e 's/^/"/' -e 's/$$/\\n"/' $< > $@
 
-GUARD_NFT_H := $(BUILD)/guard-bridge.nft.h $(BUILD)/guard-inet.nft.h $(BUILD)/guard-netdev.nft.h
-$(BUILD)/common/fw-table.o: $(GUARD_NFT_H)
+GUARD_NFT_H := $(GEN)/guard-bridge.nft.h $(GEN)/guard-inet.nft.h $(GEN)/guard-netdev.nft.h
+$(BUILD)/common/fw/fw-table.o: $(GUARD_NFT_H)
 
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(BUILD)/%: tools/%.c $(LIB) $(wildcard common/*.h)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+$(BUILD)/%: tools/%.c $(LIB)
+	@mkdir -p $(BUILD)/tools
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -MF $(BUILD)/tools/$*.d -MT $@ $(PUB_INC) \
+		$(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # Loaded into binaries built without sanitizers: never instrumented.
 $(BUILD)/hp-xenshim.so: tests/xenstored/shim.c | $(BUILD)
@@ -74,14 +92,19 @@ $(BUILD)/hp-xenshim.so: tests/xenstored/shim.c | $(BUILD)
 $(BUILD)/hp-xs-tx: tests/xenstored/xs-tx.c | $(BUILD)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/check.h $(LIB) $(wildcard common/*.h) | $(BUILD)/unit
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+# build/unit holds the test programs alone: tests/run.sh runs each file.
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/check.h $(LIB) | $(BUILD)/unit
+	@mkdir -p $(BUILD)/tools
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -MF $(BUILD)/tools/unit-$*.d -MT $@ $(ALL_INC) \
+		$(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-$(BUILD)/unit/test-parse-m32: tests/unit/test-parse.c common/parse.c common/params.c tests/unit/check.h | $(BUILD)/unit
-	$(CC) -m32 -std=gnu11 $(WARN) -D_GNU_SOURCE -Icommon -O2 -g $(if $(filter 1,$(WERROR)),-Werror) -o $@ tests/unit/test-parse.c common/parse.c common/params.c
+$(BUILD)/unit/test-parse-m32: tests/unit/test-parse.c common/base/parse.c common/base/params.c tests/unit/check.h | $(BUILD)/unit
+	$(CC) -m32 -std=gnu11 $(WARN) -D_GNU_SOURCE $(PUB_INC) -O2 -g $(if $(filter 1,$(WERROR)),-Werror) -o $@ tests/unit/test-parse.c common/base/parse.c common/base/params.c
 
-$(BUILD) $(BUILD)/common $(BUILD)/unit:
+$(BUILD) $(BUILD)/unit:
 	mkdir -p $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # Unit tests need nothing but the compiler; the bats suites need root and
 # network namespaces and skip with a reason without them (as root, a skip
@@ -135,13 +158,13 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-                -std=gnu11 -D_GNU_SOURCE -Icommon -I$(BUILD) $(PKG_CFLAGS) \
+                -std=gnu11 -D_GNU_SOURCE $(ALL_INC) $(PKG_CFLAGS) \
                 -DHP_XEN_SCRIPT_DIR='"$(XEN_SCRIPT_DIR)"'
 
 # A target that includes a source file itself leaves it out of the link.
-FUZZ_EXCLUDE_fwconf    := common/fw.c common/conf.c
+FUZZ_EXCLUDE_fwconf    := common/fw/fw.c common/base/conf.c
 
-$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(wildcard common/*.h) $(BUILD)/hook-env.h \
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(wildcard common/*/*.h common/include/hp/*.h) $(GEN)/hook-env.h \
 		$(GUARD_NFT_H) | $(BUILD)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out $(FUZZ_EXCLUDE_$*),$(LIB_SRC)) $(PKG_LIBS)
@@ -183,7 +206,7 @@ check-xen: all
 
 # ---------------------------------------------------------------- style
 # .clang-format is the kernel's style at 100 columns (STYLE.md).
-FORMAT_SRC := $(wildcard common/*.c common/*.h tools/*.c tests/unit/*.c tests/unit/*.h \
+FORMAT_SRC := $(wildcard common/*/*.c common/*/*.h common/include/hp/*.h tools/*.c tests/unit/*.c tests/unit/*.h \
 		tests/fuzz/*.c tests/xenstored/*.c)
 format:
 	clang-format -i $(FORMAT_SRC)

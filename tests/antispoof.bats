@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The anti-spoofing guard (common/fw*.c) as vif-bridge installs it: real
+# The anti-spoofing guard (common/fw/) as vif-bridge installs it: real
 # traffic from busybox tools in guest namespaces, seen (or not) by an
 # outside host on the same bridge, plus the nftables and iptables state.
 #
@@ -414,27 +414,27 @@ udhcpd_conf() {
 @test "ruleset: nft -c -f accepts both files; the inet one is the bridge one but for its marked lines" {
 	local f
 	for f in guard-bridge guard-inet; do
-		run in_dom0 nft -c -f "$HP_SRCDIR/common/$f.nft"
+		run in_dom0 nft -c -f "$HP_SRCDIR/common/fw/$f.nft"
 		echo "$f: $output"
 		[ "$status" -eq 0 ]
 		# also where /etc/protocols and /etc/services are missing (a
 		# minimal dom0): no names nft would look up there
 		run in_dom0 unshare -m sh -c "mount --bind /dev/null /etc/protocols &&
-			mount --bind /dev/null /etc/services && nft -c -f '$HP_SRCDIR/common/$f.nft'"
+			mount --bind /dev/null /etc/services && nft -c -f '$HP_SRCDIR/common/fw/$f.nft'"
 		echo "$f without /etc/protocols: $output"
 		[ "$status" -eq 0 ]
 	done
 	# from guard_ip4 on, rules identical but for "inet only" lines
-	diff <(sed -n '/chain guard_ip4 {/,$p' "$HP_SRCDIR/common/guard-bridge.nft" | grep -v '^[[:space:]]*#') \
-		<(sed -n '/chain guard_ip4 {/,$p' "$HP_SRCDIR/common/guard-inet.nft" | grep -v '^[[:space:]]*#' |
+	diff <(sed -n '/chain guard_ip4 {/,$p' "$HP_SRCDIR/common/fw/guard-bridge.nft" | grep -v '^[[:space:]]*#') \
+		<(sed -n '/chain guard_ip4 {/,$p' "$HP_SRCDIR/common/fw/guard-inet.nft" | grep -v '^[[:space:]]*#' |
 			grep -v '# inet only')
-	[ "$(grep -c '# inet only' "$HP_SRCDIR/common/guard-inet.nft")" = 3 ]
+	[ "$(grep -c '# inet only' "$HP_SRCDIR/common/fw/guard-inet.nft")" = 3 ]
 }
 
 # Open vSwitch ports (vif-openvswitch; tests/vif-openvswitch.bats checks
 # the table it creates): the bridge family's sets and chains on netdev.
 @test "ruleset: nft -c -f accepts guard-netdev.nft; its sets and chains from 'chain guard' on are guard-bridge.nft's" {
-	local f=$HP_SRCDIR/common/guard-netdev.nft
+	local f=$HP_SRCDIR/common/fw/guard-netdev.nft
 	run in_dom0 nft -c -f "$f"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -445,7 +445,7 @@ udhcpd_conf() {
 	body() { sed -n '/^table /,$p' "$1" | grep -v '^[[:space:]]*#' | sed '1d'; }
 	# the same but for the bridge one's prerouting chain, whose hook a
 	# netdev table gives each vif instead
-	diff <(body "$HP_SRCDIR/common/guard-bridge.nft" | sed '/chain prerouting {/,/^\t}/d' | cat -s) \
+	diff <(body "$HP_SRCDIR/common/fw/guard-bridge.nft" | sed '/chain prerouting {/,/^\t}/d' | cat -s) \
 		<(body "$f" | cat -s)
 	grep -q '^table netdev xen_hotplug {' "$f"
 	! grep -q 'hook' <(grep -v '^[[:space:]]*#' "$f")
@@ -454,7 +454,7 @@ udhcpd_conf() {
 @test "ruleset: the table the tools create is guard-bridge.nft as nft loads it" {
 	guest_online 1 ip4=10.0.0.1/24 ip="10.0.0.1"
 	ip netns add "$W-scratch"
-	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/guard-bridge.nft"
+	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/fw/guard-bridge.nft"
 	diff <(layout_of "$DOM0" bridge) <(layout_of "$W-scratch" bridge)
 	[ "$(layout_of "$DOM0" bridge | jq '[.[] | .rules // [] | .[]] | length')" -gt 60 ]
 }
@@ -531,7 +531,7 @@ v1_fwctl() {
 	# the marker, and the layout of a new table, rules once
 	in_dom0 nft list set bridge xen_hotplug layout | grep -q 'comment "xen-hotplug-ng guard v2"'
 	ip netns add "$W-scratch"
-	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/guard-bridge.nft"
+	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/fw/guard-bridge.nft"
 	diff <(layout_of "$W-scratch" bridge | jq -c '[.[] | select(.chain)]') \
 		<(layout_of "$DOM0" bridge | jq -c '[.[] | select(.chain)]')
 	diff <(layout_of "$W-scratch" bridge | jq -r '.[] | .set // empty') \
@@ -573,7 +573,7 @@ v1_fwctl() {
 	grep -q "upgraded table inet xen_hotplug" <<<"$output"
 	in_dom0 nft list set inet xen_hotplug layout | grep -q 'comment "xen-hotplug-ng guard v2"'
 	ip netns add "$W-scratch"
-	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/guard-inet.nft"
+	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/fw/guard-inet.nft"
 	diff <(layout_of "$W-scratch" inet | jq -c '[.[] | select(.chain)]') \
 		<(layout_of "$DOM0" inet | jq -c '[.[] | select(.chain)]')
 	# nd_macs and nd_addrs6 added, no link-local address (inet allows any)

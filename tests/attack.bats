@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# A hostile guest against the anti-spoofing guard (common/guard-*.nft):
+# A hostile guest against the anti-spoofing guard (common/fw/guard-*.nft):
 # frames crafted with scapy (tests/attack.py) in the namespace of a
 # guarded guest, and the same frames from an unguarded guest on the same
 # bridge as the control (they must arrive, so a broken world cannot pass).

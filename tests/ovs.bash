@@ -167,7 +167,7 @@ ovs_vlan_host() {
 	wait_for 5000 test -s "$ready"
 }
 
-# The guard's per-vif ingress chains (common/fw-netdev.c), one line each:
+# The guard's per-vif ingress chains (common/fw/fw-netdev.c), one line each:
 # "NAME DEVICE PRIO RULES", RULES the chain's rules as nft -j gives them
 # (the device from the text listing: nft 1.0.6's JSON leaves it out).
 ovs_guard_chains() {

@@ -418,7 +418,7 @@ EOF
 
 # ---------------------------------------------------------------- guard
 
-# The guard (common/fw-netdev.c, guard-netdev.nft): an ingress chain on
+# The guard (common/fw/fw-netdev.c, guard-netdev.nft): an ingress chain on
 # the vif, `jump guard`, and the vif's elements keyed by its name.  The
 # userspace datapath used here reads the vif through AF_PACKET, before
 # the ingress hook, so traffic between guests is not filtered on this
@@ -472,7 +472,7 @@ netdev_layout() {
 	ovs_guest 1 0 bridge=ovsbr0 ip=10.0.0.1
 	online 1
 	ip netns add "$W-scratch"
-	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/guard-netdev.nft"
+	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/fw/guard-netdev.nft"
 	local got want
 	got=$(netdev_layout "$DOM0")
 	want=$(netdev_layout "$W-scratch")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# xenstore: how the tools use xenstore (common/xs.c through libxenstore),
+# xenstore: how the tools use xenstore (common/xs/xs.c through libxenstore),
 # against the world's real xenstored (Debian's C xenstored 4.17): the
 # result protocol's transaction (hp_xs_report_error: hotplug-error then
 # hotplug-status=error, one transaction, replayed on EAGAIN), conflicts

@@ -61,18 +61,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fw-bridge-policy.h"
-#include "link.h"
-#include "lock.h"
-#include "log.h"
-#include "mounts.h"
-#include "nbstate.h"
-#include "netmove.h"
-#include "params.h"
-#include "parse.h"
-#include "route.h"
-#include "show.h"
-#include "txn.h"
+#include "hp/fw-bridge-policy.h"
+#include "hp/link.h"
+#include "hp/lock.h"
+#include "hp/log.h"
+#include "hp/mounts.h"
+#include "hp/nbstate.h"
+#include "hp/netmove.h"
+#include "hp/params.h"
+#include "hp/parse.h"
+#include "hp/route.h"
+#include "hp/show.h"
+#include "hp/txn.h"
 
 static const char usage[] =
 	"usage: network-bridge start|stop|status [netdev=NIC] [bridge=BR] [antispoof=yes|no]\n"

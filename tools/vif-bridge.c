@@ -25,12 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "brport.h"
-#include "brvlan.h"
-#include "link.h"
-#include "log.h"
-#include "vif.h"
-#include "xs.h"
+#include "hp/brport.h"
+#include "hp/brvlan.h"
+#include "hp/link.h"
+#include "hp/log.h"
+#include "hp/vif.h"
+#include "hp/xs.h"
 
 #define MAX_BRIDGES 8
 

@@ -37,14 +37,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "devconf.h"
-#include "dhcp.h"
-#include "link.h"
-#include "log.h"
-#include "natip.h"
-#include "route.h"
-#include "vif.h"
+#include "hp/addr.h"
+#include "hp/devconf.h"
+#include "hp/dhcp.h"
+#include "hp/link.h"
+#include "hp/log.h"
+#include "hp/natip.h"
+#include "hp/route.h"
+#include "hp/vif.h"
 
 /* One run, one vif: the tool's state can be static. */
 static struct {

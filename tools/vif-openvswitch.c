@@ -52,13 +52,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "link.h"
-#include "log.h"
-#include "ovsdb.h"
-#include "parse.h"
-#include "vif.h"
-#include "vlan.h"
-#include "xs.h"
+#include "hp/link.h"
+#include "hp/log.h"
+#include "hp/ovsdb.h"
+#include "hp/parse.h"
+#include "hp/vif.h"
+#include "hp/vlan.h"
+#include "hp/xs.h"
 
 #define CONNECT_MS 5000
 #define DEFAULT_APPLY_MS 10000

@@ -52,13 +52,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "devconf.h"
-#include "link.h"
-#include "log.h"
-#include "neigh.h"
-#include "route.h"
-#include "vif.h"
+#include "hp/addr.h"
+#include "hp/devconf.h"
+#include "hp/link.h"
+#include "hp/log.h"
+#include "hp/neigh.h"
+#include "hp/route.h"
+#include "hp/vif.h"
 
 /* One run, one vif: the tool's state can be static. */
 static struct {

@@ -8,8 +8,8 @@
  * configuration leaves a message; an accepted one a known backend. */
 #include <stdint.h>
 
-#include "../../common/conf.c"
-#include "../../common/fw.c"
+#include "../../common/base/conf.c"
+#include "../../common/fw/fw.c"
 
 #define CHECK(x)                 \
 	do {                     \

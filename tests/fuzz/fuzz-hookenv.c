@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hooks.h"
-#include "log.h"
-#include "params.h"
+#include "hp/hooks.h"
+#include "hp/log.h"
+#include "hp/params.h"
 
 #define CHECK(x)                 \
 	do {                     \

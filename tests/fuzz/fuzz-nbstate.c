@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "nbstate.h"
+#include "hp/log.h"
+#include "hp/nbstate.h"
 
 #define CHECK(x)                 \
 	do {                     \

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "params.h"
+#include "hp/params.h"
 
 #define CHECK(x)                 \
 	do {                     \

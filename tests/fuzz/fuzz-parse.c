@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 #include "fw-priv.h"
-#include "parse.h"
+#include "hp/parse.h"
 
 #define CHECK(x)                 \
 	do {                     \

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "brport.h"
-#include "rate.h"
+#include "hp/brport.h"
+#include "hp/rate.h"
 
 #define CHECK(x)                 \
 	do {                     \

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
-#include "vlan.h"
+#include "hp/parse.h"
+#include "hp/vlan.h"
 
 #define CHECK(x)                 \
 	do {                     \

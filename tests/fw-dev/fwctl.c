@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "fw.h"
-#include "log.h"
-#include "parse.h"
+#include "hp/fw.h"
+#include "hp/log.h"
+#include "hp/parse.h"
 
 static int guard(struct hp_guard *g, int argc, char **argv, struct hp_prefix **ips)
 {

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "brport.h"
+#include "hp/brport.h"
 #include "check.h"
 
 int main(void)

@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 
 #include "fw-elems.h"
-#include "fw.h"
-#include "log.h"
+#include "hp/fw.h"
+#include "hp/log.h"
 #include "check.h"
 
 static const unsigned char mac1[6] = { 0x00, 0x16, 0x3e, 0x01, 0x00, 0x01 };

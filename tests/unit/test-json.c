@@ -14,7 +14,7 @@
 
 #include "json.h"
 #include "jsonrpc.h"
-#include "ovsdb.h"
+#include "hp/ovsdb.h"
 #include "check.h"
 
 static int wrote(const char *want, const char *tmpl, ...)

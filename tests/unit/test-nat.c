@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "natip.h"
-#include "parse.h"
+#include "hp/natip.h"
+#include "hp/parse.h"
 #include "check.h"
 
 static const char *fmt(const struct hp_prefix *p)

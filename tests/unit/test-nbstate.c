@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "mounts.h"
-#include "nbstate.h"
+#include "hp/mounts.h"
+#include "hp/nbstate.h"
 #include "check.h"
 
 /* An RTM_NEWADDR of 192.0.2.1/24 labelled label ("" for none), or with

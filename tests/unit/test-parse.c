@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "params.h"
-#include "parse.h"
+#include "hp/params.h"
+#include "hp/parse.h"
 #include "check.h"
 
 static void test_ifname(void)

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rate.h"
+#include "hp/rate.h"
 #include "check.h"
 
 static int ok(const char *s, uint32_t rate, uint32_t bucket)

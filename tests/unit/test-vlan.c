@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vlan.h"
+#include "hp/vlan.h"
 #include "check.h"
 
 /* The list as text, "10pu 20 30u", for compact expectations. */

@@ -1,0 +1,100 @@
+/* The step engine shared by network-bridge and the vif tools' online. */
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hp/log.h"
+#include "hp/parse.h"
+#include "hp/txn.h"
+
+#define MAX_STEPS 64
+
+static volatile sig_atomic_t cancelled;
+static const char *failed_step;
+
+void hp_txn_cancel(void)
+{
+	cancelled = 1;
+}
+
+int hp_txn_cancelled(void)
+{
+	return cancelled;
+}
+
+const char *hp_txn_failed(void)
+{
+	return failed_step;
+}
+
+/* Does the environment variable name step i (from 0), by number or name? */
+static int named(const char *var, const struct hp_step *s, size_t i)
+{
+	const char *v = getenv(var);
+	unsigned long n;
+
+	if (!v || !*v)
+		return 0;
+	if (!hp_parse_uint(v, 1000, &n))
+		return n == i + 1;
+	return !strcmp(v, s->name);
+}
+
+int hp_txn_run(const char *what, const struct hp_step *steps, size_t n, void *ctx)
+{
+	uint64_t kept = 0;
+	size_t i, j;
+	int rc = 0;
+
+	if (n > MAX_STEPS) {
+		hp_err("%s: %zu steps, at most %d", what, n, MAX_STEPS);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		const struct hp_step *s = &steps[i];
+
+		if (named("XEN_HOTPLUG_KILL_STEP", s, i)) {
+			hp_err("%s: killed before step %zu '%s' by XEN_HOTPLUG_KILL_STEP", what,
+			       i + 1, s->name);
+			raise(SIGKILL);
+		}
+		if (cancelled) {
+			hp_err("%s: cancelled before step %zu '%s'", what, i + 1, s->name);
+			rc = 1;
+			kept |= 1ULL << i; /* it never ran */
+			break;
+		}
+		if (named("XEN_HOTPLUG_FAIL_STEP", s, i)) {
+			hp_err("%s: step %zu '%s' failed: injected by XEN_HOTPLUG_FAIL_STEP", what,
+			       i + 1, s->name);
+			rc = 1;
+			kept |= 1ULL << i; /* it never ran */
+			break;
+		}
+		hp_dbg("%s: step %zu '%s'", what, i + 1, s->name);
+		rc = s->run(ctx);
+		if (rc == HP_STEP_KEPT) {
+			kept |= 1ULL << i;
+			rc = 0;
+		} else if (rc) {
+			break;
+		} else if (cancelled) {
+			hp_err("%s: cancelled during step %zu '%s'", what, i + 1, s->name);
+			rc = 1;
+			break;
+		}
+	}
+	if (!rc)
+		return 0;
+	j = i + 1;
+	failed_step = steps[i].name;
+	hp_err("%s failed at step %zu '%s': undoing steps %zu to 1", what, j, steps[i].name, j);
+	while (j-- > 0) {
+		if (!steps[j].undo || (kept & (1ULL << j)))
+			continue;
+		hp_dbg("%s: undoing step %zu '%s'", what, j + 1, steps[j].name);
+		steps[j].undo(ctx);
+	}
+	return rc;
+}

@@ -1,0 +1,72 @@
+/* nf_tables netlink for the guard (fw-nft.c, fw-table.c), over libmnl
+ * and libnftnl: one socket per tool run, requests answered by one message
+ * or a dump, batches of set element changes, and the child that releases
+ * the socket after a batch that deleted elements.  Internal to the
+ * firewall module. */
+#ifndef HP_FW_NL_H
+#define HP_FW_NL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libmnl/libmnl.h>
+
+#include "hp/fw.h"
+
+#define FW_TABLE "xen_hotplug"
+
+#define FW_NL_BATCH_SIZE (64 * 1024)
+/* a batch stays under half the buffer: a message never writes past it */
+#define FW_NL_BATCH_LIMIT (FW_NL_BATCH_SIZE / 2)
+
+struct fw_nl {
+	struct mnl_socket *sock;
+	uint32_t portid;
+	uint32_t seq;
+	enum hp_fw_family family;
+	uint16_t nfproto; /* NFPROTO_BRIDGE, NFPROTO_INET or NFPROTO_NETDEV */
+	const char *fname; /* "bridge", "inet" or "netdev", for messages */
+	char *buf; /* zeroed: padding is sent */
+	struct mnl_nlmsg_batch *batch;
+	size_t nbatch; /* messages in the open batch */
+	int deleted; /* a committed batch deleted elements */
+};
+
+/* 0 or -errno; on failure nothing is left open. */
+int fw_nl_open(struct fw_nl *nl, enum hp_fw_family family);
+/* After a batch that deleted elements, hands the socket to a child that
+ * outlives us (see fw-nl.c). */
+void fw_nl_close(struct fw_nl *nl);
+
+/* Sends one request (nlh, in nl->buf or elsewhere) and runs cb on the
+ * answer, every part of it for a dump; -errno, -ENOENT when the object
+ * asked for does not exist. */
+int fw_nl_request(struct fw_nl *nl, struct nlmsghdr *nlh, int dump, mnl_cb_t cb, void *data);
+
+/* The comment of our table, or of one of its sets: *found = 0 when there
+ * is no such object (not an error). */
+int fw_nl_table_comment(struct fw_nl *nl, int *found, char *comment, size_t size);
+int fw_nl_set_comment(struct fw_nl *nl, const char *set, int *found, char *comment, size_t size);
+
+/* Called for each element read: key_end is NULL unless the element is an
+ * interval; comment is NULL without one.  Non-zero stops the walk and is
+ * returned. */
+typedef int (*fw_nl_elem_cb)(const unsigned char *key, uint32_t len, const unsigned char *key_end,
+			     const char *comment, void *data);
+/* The element of `set` whose key is key[0..len) (one lookup), or with key
+ * NULL every element of it (a dump).  A set or element that does not
+ * exist gives nothing and 0. */
+int fw_nl_set_elems(struct fw_nl *nl, const char *set, const unsigned char *key, uint32_t len,
+		    fw_nl_elem_cb cb, void *data);
+
+/* One transaction of element changes: begin, add or delete elements
+ * (type NFT_MSG_NEWSETELEM or NFT_MSG_DELSETELEM), commit.  commit sends
+ * nothing when no element was queued; it returns the kernel's first
+ * error.  A failed begin or elem leaves nothing to undo but
+ * fw_nl_batch_abort(). */
+int fw_nl_batch_begin(struct fw_nl *nl);
+int fw_nl_batch_elem(struct fw_nl *nl, int type, const char *set, const unsigned char *key,
+		     uint32_t len, const unsigned char *key_end, const char *comment);
+int fw_nl_batch_commit(struct fw_nl *nl);
+void fw_nl_batch_abort(struct fw_nl *nl);
+
+#endif

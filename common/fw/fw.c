@@ -1,0 +1,265 @@
+/* The anti-spoofing guard: host configuration, normalisation of the `ip`
+ * list and the choice of backend.  The kernel work is in fw-nft.c
+ * (default, in process) and fw-ipt.c (upstream's iptables rules). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "hp/conf.h"
+#include "fw-priv.h"
+#include "hp/log.h"
+
+enum fw_backend { FW_NFT, FW_IPTABLES, FW_NONE };
+
+static struct {
+	int loaded;
+	int rc;
+	enum fw_backend backend;
+	int strict;
+	char origin[320]; /* where the backend was chosen */
+	char err[512];
+} conf;
+
+static const char *const backend_names[] = {
+	[FW_NFT] = "nft",
+	[FW_IPTABLES] = "iptables",
+	[FW_NONE] = "none",
+};
+
+static int parse_backend(const char *v, enum fw_backend *b)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++) {
+		if (!strcmp(v, backend_names[i])) {
+			*b = (enum fw_backend)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int conf_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int conf_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(conf.err, sizeof(conf.err), fmt, ap);
+	va_end(ap);
+	hp_err("%s", conf.err);
+	return -EINVAL;
+}
+
+/* conf.c reads the file; the other keys belong to other tools. */
+static int conf_read(void)
+{
+	const char *env, *path = hp_conf_path();
+	unsigned int line = 0;
+	char val[64];
+	int rc;
+
+	rc = hp_conf_get("antispoof", val, sizeof(val), &line);
+	if (rc == 0 && parse_backend(val, &conf.backend))
+		return conf_fail("invalid value '%s' for 'antispoof' at line %u of '%s': "
+				 "expected nft, iptables or none",
+				 val, line, path);
+	if (rc == 0)
+		snprintf(conf.origin, sizeof(conf.origin), "antispoof=%s at line %u of '%s'", val,
+			 line, path);
+	if (rc == 0 || rc == -ENOENT)
+		rc = hp_conf_get("antispoof_strict", val, sizeof(val), &line);
+	if (rc == 0 && hp_parse_bool(val, &conf.strict))
+		return conf_fail("invalid value '%s' for 'antispoof_strict' at line %u of '%s': "
+				 "expected yes or no",
+				 val, line, path);
+	if (rc == -ENAMETOOLONG)
+		return conf_fail("invalid value for an antispoof key in '%s': too long", path);
+	if (rc && rc != -ENOENT) {
+		snprintf(conf.err, sizeof(conf.err), "unable to read '%s': %s", path,
+			 strerror(-rc));
+		hp_err("%s", conf.err);
+		return rc;
+	}
+	env = getenv("XEN_HOTPLUG_ANTISPOOF");
+	if (env && *env && parse_backend(env, &conf.backend))
+		return conf_fail("invalid value '%s' for XEN_HOTPLUG_ANTISPOOF: expected nft, "
+				 "iptables or none",
+				 env);
+	if (env && *env)
+		snprintf(conf.origin, sizeof(conf.origin), "XEN_HOTPLUG_ANTISPOOF=%s", env);
+	hp_dbg("anti-spoofing: %s%s", backend_names[conf.backend], conf.strict ? ", strict" : "");
+	return 0;
+}
+
+int hp_fw_init(void)
+{
+	if (!conf.loaded) {
+		conf.loaded = 1;
+		conf.backend = FW_NFT;
+		snprintf(conf.origin, sizeof(conf.origin), "the default");
+		conf.rc = conf_read();
+	}
+	return conf.rc;
+}
+
+int hp_fw_filters(void)
+{
+	int rc = hp_fw_init();
+
+	return rc ? rc : conf.backend == FW_NFT;
+}
+
+int hp_fw_guards(size_t naddrs)
+{
+	int rc = hp_fw_filters();
+
+	return rc < 0 ? rc : rc && (naddrs || conf.strict);
+}
+
+const char *fw_backend_name(void)
+{
+	return backend_names[conf.backend];
+}
+
+const char *fw_backend_origin(void)
+{
+	return conf.origin;
+}
+
+const char *hp_fw_config_error(void)
+{
+	return conf.rc && conf.err[0] ? conf.err : NULL;
+}
+
+int fw_prefix_eq(const struct hp_prefix *a, const struct hp_prefix *b)
+{
+	return a->family == b->family && a->len == b->len &&
+	       !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
+}
+
+static void prefix_mask(struct hp_prefix *p)
+{
+	unsigned int max = p->family == AF_INET ? 32 : 128, i;
+
+	for (i = p->len; i < max; i++)
+		p->addr[i / 8] &= (unsigned char)~(0x80u >> (i % 8));
+	if (p->family == AF_INET)
+		memset(p->addr + 4, 0, 12);
+}
+
+/* Whether a contains b (a is shorter or equal and b's first a->len bits
+ * match). */
+static int prefix_covers(const struct hp_prefix *a, const struct hp_prefix *b)
+{
+	struct hp_prefix t = *b;
+
+	if (a->family != b->family || a->len > b->len)
+		return 0;
+	t.len = a->len;
+	prefix_mask(&t);
+	return !memcmp(t.addr, a->addr, 16);
+}
+
+static int fw_family_valid(enum hp_fw_family f)
+{
+	return f == HP_FW_BRIDGE || f == HP_FW_INET || f == HP_FW_NETDEV;
+}
+
+int fw_rules_build(const struct hp_guard *g, int strict, struct fw_rules *r)
+{
+	size_t i, j;
+
+	memset(r, 0, sizeof(*r));
+	if (!g || !g->ifname || hp_parse_ifname(g->ifname) || !fw_family_valid(g->family) ||
+	    (g->naddrs && !g->addrs))
+		return -EINVAL;
+	snprintf(r->ifname, sizeof(r->ifname), "%s", g->ifname);
+	r->family = g->family;
+	r->guarded = g->naddrs > 0 || strict;
+	r->has_mac = g->has_mac;
+	memcpy(r->mac, g->mac, sizeof(r->mac));
+	if (!g->naddrs)
+		return 0;
+	if (!(r->addrs = calloc(g->naddrs, sizeof(*r->addrs))))
+		return -ENOMEM;
+	for (i = 0; i < g->naddrs; i++) {
+		struct hp_prefix p = g->addrs[i];
+
+		if ((p.family != AF_INET || p.len > 32) && (p.family != AF_INET6 || p.len > 128)) {
+			fw_rules_free(r);
+			return -EINVAL;
+		}
+		prefix_mask(&p);
+		for (j = 0; j < r->n && !prefix_covers(&r->addrs[j], &p); j++)
+			;
+		if (j < r->n)
+			continue;
+		/* p is new: drop the entries it covers, then keep it. */
+		for (j = 0; j < r->n;) {
+			if (prefix_covers(&p, &r->addrs[j]))
+				r->addrs[j] = r->addrs[--r->n];
+			else
+				j++;
+		}
+		r->addrs[r->n++] = p;
+	}
+	return 0;
+}
+
+void fw_rules_free(struct fw_rules *r)
+{
+	free(r->addrs);
+	r->addrs = NULL;
+	r->n = 0;
+}
+
+int hp_fw_guard_add(const struct hp_guard *g)
+{
+	struct fw_rules r;
+	int rc;
+
+	if ((rc = hp_fw_init()))
+		return rc;
+	if ((rc = fw_rules_build(g, conf.strict, &r)))
+		return rc;
+	if (conf.backend != FW_NFT)
+		r.guarded = 0; /* still clear what an earlier nft guard left */
+	rc = fw_nft_set(&r);
+	fw_rules_free(&r);
+	if (!rc && conf.backend == FW_IPTABLES && g->family == HP_FW_NETDEV) {
+		/* upstream's rules match bridge ports (physdev), which an Open
+		 * vSwitch port is not; upstream's vif-openvswitch had none */
+		if (g->naddrs || conf.strict)
+			hp_warn("antispoof=iptables (%s) does not filter Open vSwitch ports: '%s' is "
+				"not guarded; use antispoof=nft",
+				conf.origin, g->ifname);
+	} else if (!rc && conf.backend == FW_IPTABLES) {
+		rc = fw_ipt_add(g, conf.strict);
+	}
+	return rc;
+}
+
+int hp_fw_guard_del(const char *ifname, enum hp_fw_family family)
+{
+	int rc, crc;
+
+	if (!ifname || hp_parse_ifname(ifname) || !fw_family_valid(family))
+		return -EINVAL;
+	/* A bad configuration must not leave a guard behind: clean up the
+	 * nftables entries anyway, then report it. */
+	crc = hp_fw_init();
+	rc = fw_nft_del(ifname, family);
+	if (!rc && !crc && conf.backend == FW_IPTABLES && family != HP_FW_NETDEV)
+		rc = fw_ipt_del(ifname);
+	return rc ? rc : crc;
+}
+
+int hp_fw_tables_ensure(enum hp_fw_family family)
+{
+	return fw_nft_ensure(family);
+}

@@ -1,0 +1,70 @@
+/* The anti-spoofing seam.  A tool calls hp_fw_guard_add() after the port
+ * is set up and before it is enslaved and brought up, and
+ * hp_fw_guard_del() on offline even when the link is gone.
+ *
+ * Host configuration: /etc/xen/xen-hotplug.conf (XEN_HOTPLUG_CONF
+ * overrides the path; a missing file means the defaults), `key=value`
+ * lines, `#` comments:
+ *   antispoof=nft|iptables|none   (default nft)
+ *   antispoof_strict=yes|no       (default no: a vif without `ip` is not
+ *                                  filtered, as upstream)
+ * XEN_HOTPLUG_ANTISPOOF in the environment overrides `antispoof`.
+ * Unknown keys are ignored (the file may serve other tools).
+ *
+ * What a guarded vif may send is described in common/FW-NOTES.md. */
+#ifndef HP_FW_H
+#define HP_FW_H
+
+#include <stddef.h>
+#include "hp/parse.h"
+
+enum hp_fw_family {
+	HP_FW_BRIDGE, /* bridged vifs: nftables bridge family */
+	HP_FW_INET, /* routed and NAT vifs: nftables inet family */
+	HP_FW_NETDEV, /* Open vSwitch ports: nftables netdev family, an ingress
+		       * chain on the vif itself (before OVS's rx_handler) */
+};
+
+struct hp_guard {
+	const char *ifname;
+	enum hp_fw_family family;
+	int has_mac;
+	unsigned char mac[6];
+	const struct hp_prefix *addrs; /* the `ip` key */
+	size_t naddrs;
+};
+
+/* Reads the host configuration once per process (later calls return the
+ * first result).  hp_fw_guard_add/del call it themselves; a tool may call
+ * it first to fail before touching the vif.  -EINVAL on a bad value, with
+ * a logged line naming the file, line, key and value, also available from
+ * hp_fw_config_error() for hotplug-error. */
+int hp_fw_init(void);
+/* The message of the last configuration error, or NULL. */
+const char *hp_fw_config_error(void);
+/* Whether the configured backend filters what a guarded vif sends: 1 for
+ * antispoof=nft, 0 for none and for iptables (upstream's ACCEPT rules
+ * drop nothing unless the host's FORWARD policy does, through
+ * br_netfilter), -EINVAL on a bad configuration.  A vif is guarded when
+ * this is 1 and it has `ip` entries (or antispoof_strict=yes). */
+int hp_fw_filters(void);
+/* Whether a vif with naddrs `ip` entries is filtered (1) or not (0), as
+ * hp_fw_guard_add will do it; -EINVAL on a bad configuration. */
+int hp_fw_guards(size_t naddrs);
+
+/* Idempotent: a second add leaves exactly one copy, and any stale entries
+ * for the same interface name (a reused vif name, a changed `ip`) are
+ * replaced in the same atomic update.  With nothing to filter (no `ip`, not
+ * strict, or antispoof=none) it only removes stale entries.  Fails when
+ * filtering was asked for and cannot be installed. */
+int hp_fw_guard_add(const struct hp_guard *g);
+/* Removing a guard that is not there succeeds; the interface need not
+ * exist.  Removes nftables entries for the name whatever the backend. */
+int hp_fw_guard_del(const char *ifname, enum hp_fw_family family);
+
+/* The nftables guard table of the family exists, with our layout: created
+ * when missing, whatever the configured backend (network-bridge's
+ * antispoof=yes policy lives in it). */
+int hp_fw_tables_ensure(enum hp_fw_family family);
+
+#endif

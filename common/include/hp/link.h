@@ -1,0 +1,72 @@
+/* Links over rtnetlink (libnl-route-3), one socket per run (nl.c).
+ *
+ * struct hp_link is a reading of the kernel, for decisions taken right
+ * after it; the setters take an ifindex and always ask the kernel, which
+ * is the source of truth: setting what is already set succeeds there
+ * (hp_link_set_mac looks at the link when a driver refuses a running
+ * link's address change: -EBUSY for the address it has is a success).
+ * A missing link is -ENODEV. */
+#ifndef HP_LINK_H
+#define HP_LINK_H
+
+#include <stddef.h>
+
+#include "hp/parse.h"
+
+struct hp_nl;
+
+struct hp_link {
+	int ifindex;
+	char name[HP_IFNAMSIZ];
+	char kind[16]; /* rtnl kind ("bridge", "veth", "vif"...) or "" */
+	char alias[64]; /* IFLA_IFALIAS or "" */
+	int master; /* ifindex of the master, 0 if none */
+	unsigned int mtu;
+	unsigned int flags; /* IFF_* */
+	unsigned char mac[6];
+	int is_bridge;
+};
+
+int hp_nl_open(struct hp_nl **nl);
+void hp_nl_close(struct hp_nl *nl);
+
+/* -ENODEV when there is no such link. */
+int hp_link_get(struct hp_nl *nl, const char *name, struct hp_link *out);
+int hp_link_get_index(struct hp_nl *nl, int ifindex, struct hp_link *out);
+/* Waits up to timeout_ms until a link named one of names[0..n-1] exists
+ * (the first of them that does, looked for in that order each time);
+ * *which is its index in names.  -ETIMEDOUT. */
+int hp_link_wait_any(struct hp_nl *nl, const char *const *names, size_t n, unsigned int timeout_ms,
+		     struct hp_link *out, size_t *which);
+/* The same for one name. */
+int hp_link_wait(struct hp_nl *nl, const char *name, unsigned int timeout_ms, struct hp_link *out);
+
+int hp_link_set_up(struct hp_nl *nl, int ifindex, int up);
+int hp_link_set_mtu(struct hp_nl *nl, int ifindex, unsigned int mtu);
+int hp_link_set_mac(struct hp_nl *nl, int ifindex, const unsigned char mac[6]);
+/* "" removes the alias. */
+int hp_link_set_alias(struct hp_nl *nl, int ifindex, const char *alias);
+/* The kernel refuses a running link (-EBUSY) and a taken name (-EEXIST). */
+int hp_link_rename(struct hp_nl *nl, int ifindex, const char *newname);
+/* master 0 releases the link from its master. */
+int hp_link_set_master(struct hp_nl *nl, int ifindex, int master);
+/* No IPv6 link-local address on a bridge port (addr_gen_mode none). */
+int hp_link_set_addrgen_none(struct hp_nl *nl, int ifindex);
+/* Removes every IPv4 and IPv6 address of the link. */
+int hp_addr_flush(struct hp_nl *nl, int ifindex);
+/* Async-signal-safe, for a watchdog that cannot wait: one request to
+ * take the link down, sent without waiting for the answer. */
+int hp_link_down_now(int ifindex);
+/* The names of all bridges: *n set, names copied into out (at most max). */
+int hp_link_list_bridges(struct hp_nl *nl, char (*out)[HP_IFNAMSIZ], int max, int *n);
+/* The same for the ports of link master (its slaves). */
+int hp_link_list_ports(struct hp_nl *nl, int master, char (*out)[HP_IFNAMSIZ], int max, int *n);
+/* Creates a bridge with STP off, forward delay 0, the given MTU and MAC
+ * (set explicitly: the bridge then keeps it whatever ports join).
+ * -EEXIST when the name is taken. */
+int hp_link_add_bridge(struct hp_nl *nl, const char *name, unsigned int mtu,
+		       const unsigned char mac[6]);
+/* Deletes a link.  A missing link is a success. */
+int hp_link_del(struct hp_nl *nl, int ifindex);
+
+#endif

@@ -1,0 +1,257 @@
+/* The steps and helpers the vif tools share (vif.h): the guard, a tap's
+ * rate limit, upstream's setup_bridge_port, the MTU, the link up.  Each
+ * step is KEPT on a second online that found the vif in place (v->again):
+ * what runs then changes nothing the first online did, and the undo of a
+ * step that fails then does nothing: the working port is left as it is
+ * (the guard's update is atomic: a failed one leaves the old guard). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hp/devconf.h"
+#include "hp/fw.h"
+#include "hp/link.h"
+#include "hp/log.h"
+#include "hp/tc.h"
+#include "hp/vif.h"
+#include "hp/xs.h"
+
+/* The highest unicast MAC never becomes the bridge's own address (a
+ * bridge takes the lowest of its ports'): xen-network-common.sh. */
+static const unsigned char port_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* ---- whose interface ------------------------------------------------------ */
+
+int hp_vif_is_ours(struct hp_vif *v, int ifindex)
+{
+	const char *a, *b;
+	struct hp_link l;
+	size_t n;
+
+	if (ifindex == v->link.ifindex)
+		return 1;
+	if (hp_link_get_index(v->nl, ifindex, &l))
+		return 0;
+	a = l.name;
+	b = v->dev;
+	if (strlen(a) < strlen(b)) {
+		a = v->dev;
+		b = l.name;
+	}
+	n = strlen(b);
+	return !strncmp(a, b, n) && !strcmp(a + n, "-emu");
+}
+
+/* ---- the guard (fw.h) ----------------------------------------------------- */
+
+int hp_vif_guard_add(struct hp_vif *v)
+{
+	struct hp_guard g = { .ifname = v->dev,
+			      .family = v->tool->fw_family,
+			      .has_mac = v->has_mac,
+			      .addrs = v->ips,
+			      .naddrs = v->nips };
+	int rc;
+
+	memcpy(g.mac, v->mac, sizeof(g.mac));
+	rc = hp_fw_guard_add(&g);
+	if (rc)
+		return hp_vif_fail(v, "unable to install the anti-spoofing guard for '%s': %s",
+				   v->dev, strerror(-rc));
+	return 0;
+}
+
+int hp_vif_s_guard(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	if (hp_vif_guard_add(v))
+		return -1;
+	return v->again ? HP_STEP_KEPT : 0;
+}
+
+void hp_vif_u_guard(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	if (!v->again)
+		hp_vif_guard_del(v);
+}
+
+int hp_vif_guarded(const struct hp_vif *v)
+{
+	return hp_fw_guards(v->nips) == 1;
+}
+
+void hp_vif_guard_del(struct hp_vif *v)
+{
+	int rc = hp_fw_guard_del(v->dev, v->tool->fw_family);
+
+	if (rc)
+		hp_err("unable to remove the anti-spoofing guard of '%s': %s", v->dev,
+		       strerror(-rc));
+}
+
+/* ---- a tap's rate limit (tc.h) -------------------------------------------- */
+
+/* Named after XENBUS_PATH, not the tap: found again by remove, even when
+ * the tap is gone or was renamed. */
+static int ifb_name(struct hp_vif *v)
+{
+	unsigned int domid, devid;
+
+	if (hp_parse_backend_path(v->xb_path, &domid, &devid))
+		return -EINVAL;
+	snprintf(v->ifb, sizeof(v->ifb), "ifb%u.%u", domid, devid);
+	return 0;
+}
+
+int hp_vif_rate_add(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if (!v->is_tap || !v->rate_s)
+		return HP_STEP_KEPT;
+	if (ifb_name(v))
+		return hp_vif_fail(v,
+				   "unable to limit the rate of '%s': XENBUS_PATH '%s' is not "
+				   "backend/vif/<domid>/<devid>",
+				   v->dev, v->xb_path);
+	if (v->rate.clamped)
+		hp_warn("rate '%s' is above what tbf takes: limited to %u bytes/s", v->rate_s,
+			v->rate.rate);
+	rc = hp_tc_limit(v->nl, v->link.ifindex, v->dev, v->ifb, &v->rate, &v->rate_created);
+	if (rc == -EEXIST)
+		return hp_vif_fail(v,
+				   "unable to limit the rate of '%s': an interface named '%s' "
+				   "exists and is not a rate limit of ours",
+				   v->dev, v->ifb);
+	if (rc)
+		return hp_vif_fail(v, "unable to limit the rate of '%s' to '%s': %s", v->dev,
+				   v->rate_s, strerror(-rc));
+	hp_info("%s: '%s' limited to %u bytes/s (%.1f Mbit/s) both ways", v->command, v->dev,
+		v->rate.rate, v->rate.rate * 8.0 / 1e6);
+	return v->rate_created ? 0 : HP_STEP_KEPT;
+}
+
+void hp_vif_rate_undo(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if (v->rate_created && (rc = hp_tc_unlimit(v->nl, v->link.ifindex, v->ifb, NULL)))
+		hp_err("unable to remove the rate limit of '%s': %s", v->dev, strerror(-rc));
+}
+
+int hp_vif_rate_del(struct hp_vif *v)
+{
+	int rc, found;
+
+	if (!v->is_tap)
+		return 0;
+	if (ifb_name(v)) {
+		hp_warn("XENBUS_PATH '%s' is not backend/vif/<domid>/<devid>: no rate limit to "
+			"look for",
+			v->xb_path);
+		return 0;
+	}
+	if ((rc = hp_tc_unlimit(v->nl, v->link.ifindex, v->ifb, &found)))
+		return hp_vif_fail(v, "unable to remove the rate limit of '%s' ('%s'): %s", v->dev,
+				   v->ifb, strerror(-rc));
+	if (found)
+		hp_info("%s: rate limit of '%s' removed", v->command, v->dev);
+	return 0;
+}
+
+/* ---- the port, the MTU, the link ------------------------------------------ */
+
+int hp_vif_s_prepare_port(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if (v->again)
+		return HP_STEP_KEPT;
+	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)))
+		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
+	/* failure is harmless, as upstream */
+	if ((rc = hp_link_set_mac(v->nl, v->link.ifindex, port_mac)))
+		hp_dbg("unable to set the MAC of '%s': %s", v->dev, strerror(-rc));
+	if ((rc = hp_addr_flush(v->nl, v->link.ifindex)))
+		return hp_vif_fail(v, "unable to flush the addresses of '%s': %s", v->dev,
+				   strerror(-rc));
+	if ((rc = hp_link_set_addrgen_none(v->nl, v->link.ifindex)))
+		hp_dbg("unable to turn off IPv6 addresses on '%s': %s", v->dev, strerror(-rc));
+	/* Frames to the 802.1D group addresses (01:80:c2:00:00:0X) skip the
+	 * bridge's prerouting hook, where the guard is, and go to dom0's own
+	 * stack on the port itself.  Without an address there, IPv4 is
+	 * dropped by any rp_filter; IPv6 needs disable_ipv6 (an RA would
+	 * give dom0 a default route through the guest). */
+	if ((rc = hp_devconf_set_rp_filter(v->nl, v->link.ifindex, 1)))
+		return hp_vif_fail(v, "unable to turn on rp_filter on '%s': %s", v->dev,
+				   strerror(-rc));
+	if ((rc = hp_devconf_set_ipv6_off(v->dev)))
+		return hp_vif_fail(v, "unable to turn off IPv6 on '%s' (disable_ipv6): %s", v->dev,
+				   strerror(-rc));
+	return 0;
+}
+
+/* The vif as netback made it (its IPv6 addresses and IPv6 stay off and
+ * rp_filter on: they are no use to a vif that is not in a bridge either). */
+void hp_vif_u_prepare_port(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	hp_link_set_up(v->nl, v->link.ifindex, 0);
+	hp_link_set_mac(v->nl, v->link.ifindex, v->found.mac);
+}
+
+/* Upstream's set_mtu, with the frontend's path from the `frontend` key. */
+int hp_vif_s_mtu(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	const char *fe;
+	char buf[16];
+	int rc;
+
+	if (!v->mtu)
+		return HP_STEP_KEPT;
+	if ((rc = hp_link_set_mtu(v->nl, v->link.ifindex, v->mtu)))
+		return hp_vif_fail(v, "unable to set the MTU of '%s' to %u: %s", v->dev, v->mtu,
+				   strerror(-rc));
+	if (!v->is_tap && (fe = hp_vif_frontend_path(v))) {
+		snprintf(buf, sizeof(buf), "%u", v->mtu);
+		if ((rc = hp_xs_write_key(v->xs, fe, "mtu", buf)))
+			return hp_vif_fail(v, "unable to write mtu %s to '%s/mtu': %s", buf, fe,
+					   strerror(-rc));
+	}
+	return v->again ? HP_STEP_KEPT : 0;
+}
+
+void hp_vif_u_mtu(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	hp_link_set_mtu(v->nl, v->link.ifindex, v->found.mtu);
+}
+
+int hp_vif_s_up(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
+		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
+	return v->again ? HP_STEP_KEPT : 0;
+}
+
+void hp_vif_u_down(void *ctx)
+{
+	struct hp_vif *v = ctx;
+
+	if (v->again)
+		return;
+
+	hp_link_set_up(v->nl, v->link.ifindex, 0);
+}
