@@ -1,16 +1,15 @@
 /* The guard's per-vif state: the set elements that implement a vif's
- * rules (struct fw_rules, fw-priv.h) in the layout of guard-bridge.nft
+ * rules (struct fw_rules, fw-rules.h) in the layout of guard-bridge.nft
  * and guard-inet.nft, and the comment of its `guarded` element, which
  * says what was installed ("mac=00:16:3e:00:00:01 10.0.0.3/32
- * fd00::/64") so that removal needs one lookup.  Pure: no I/O.  Internal
- * to the firewall module. */
+ * fd00::/64") so that removal needs one lookup.  Private to common/fw/. */
 #ifndef HP_FW_ELEMS_H
 #define HP_FW_ELEMS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fw-priv.h"
+#include "fw-rules.h"
 
 #define FW_IFLEN 16 /* IFNAMSIZ: meta iifname loads 16 bytes */
 /* 64 `ip` entries, each in two sets, and the MAC and link-local ones */

@@ -25,6 +25,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "fw-elems.h"
+#include "fw-priv.h"
 #include "fw-netdev.h"
 #include "fw-table.h"
 #include "hp/log.h"

@@ -17,7 +17,7 @@
 #include <libnftnl/udata.h>
 
 #include "fw-nl.h"
-#include "fw-priv.h"
+#include "fw-rules.h"
 
 #define FW_RELEASE_DELAY_MS 100 /* well over an RCU grace period */
 

@@ -1,34 +1,14 @@
-/* Internal to the firewall module: what fw.c (configuration and
- * normalisation) shares with the backends, fw-nft.c (nftables: with
- * fw-table.c, fw-elems.c, fw-nl.c) and fw-ipt.c (iptables), and with
- * fw-bridge-policy.c. */
+/* Private to common/fw/: the backends that fw.c (the configuration and
+ * the choice of backend) dispatches to, fw-nft.c (nftables: with
+ * fw-table.c, fw-elems.c, fw-nl.c) and fw-ipt.c (iptables), and what
+ * fw-bridge-policy.c reads of the configuration. */
 #ifndef HP_FW_PRIV_H
 #define HP_FW_PRIV_H
 
 #include <stddef.h>
+
+#include "fw-rules.h"
 #include "hp/fw.h"
-#include "hp/parse.h"
-
-/* nft(8) refuses longer comments when a saved ruleset is loaded again. */
-#define FW_COMMENT_MAX 128
-
-/* What one vif may send, after normalisation: host bits cleared,
- * duplicates and prefixes covered by a shorter one dropped, so that no two
- * interval elements overlap (the kernel refuses overlaps). */
-struct fw_rules {
-	char ifname[HP_IFNAMSIZ];
-	enum hp_fw_family family;
-	int guarded; /* 0: nothing to filter, only remove stale entries */
-	int has_mac;
-	unsigned char mac[6];
-	struct hp_prefix *addrs; /* malloc'd, n entries */
-	size_t n;
-};
-
-/* Fills r from g (r->addrs malloc'd; free with fw_rules_free). */
-int fw_rules_build(const struct hp_guard *g, int strict, struct fw_rules *r);
-void fw_rules_free(struct fw_rules *r);
-int fw_prefix_eq(const struct hp_prefix *a, const struct hp_prefix *b);
 
 /* nftables backend (fw-nft.c).  set: install r, replacing whatever the
  * tables hold for r->ifname (r->guarded == 0: only remove, and never

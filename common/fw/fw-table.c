@@ -41,7 +41,8 @@ static const char ruleset_netdev[] =
 #include "guard-netdev.nft.h"
 	;
 
-const char *fw_table_ruleset(enum hp_fw_family family)
+/* The ruleset text of a family, without the `create table` line. */
+static const char *ruleset(enum hp_fw_family family)
 {
 	return family == HP_FW_BRIDGE ? ruleset_bridge :
 	       family == HP_FW_INET   ? ruleset_inet :
@@ -71,7 +72,7 @@ static int create(struct fw_nl *nl)
 	int rc;
 
 	if (asprintf(&text, "create table %s " FW_TABLE " { comment \"" FW_VERSION "\"; }\n%s",
-		     nl->fname, fw_table_ruleset(nl->family)) < 0)
+		     nl->fname, ruleset(nl->family)) < 0)
 		return -ENOMEM;
 	snprintf(what, sizeof(what), "create table %s " FW_TABLE, nl->fname);
 	rc = run(what, text);
@@ -123,7 +124,7 @@ static int upgrade_elem(const unsigned char *key, uint32_t len, const unsigned c
  * that fills them again. */
 static void flush_chains(struct fw_nl *nl, FILE *f)
 {
-	const char *s = fw_table_ruleset(nl->family), *name;
+	const char *s = ruleset(nl->family), *name;
 	size_t len;
 
 	for (; *s; s += strcspn(s, "\n"), s += *s == '\n') {
@@ -148,7 +149,7 @@ static int upgrade_v1(struct fw_nl *nl)
 	if (!(u.extra = calloc(1, sizeof(*u.extra))) || !(u.text = open_memstream(&text, &size)))
 		goto out;
 	flush_chains(nl, u.text);
-	fputs(fw_table_ruleset(nl->family), u.text);
+	fputs(ruleset(nl->family), u.text);
 	fprintf(u.text,
 		"add set %s " FW_TABLE " " FW_LAYOUT_SET " { type ifname; comment \"" FW_VERSION
 		"\"; }\n",

@@ -20,7 +20,4 @@ enum fw_table_state {
  * (-EPROTO). */
 int fw_table_ready(struct fw_nl *nl, int create, enum fw_table_state *state);
 
-/* The ruleset text of a family, without the `create table` line. */
-const char *fw_table_ruleset(enum hp_fw_family family);
-
 #endif

@@ -155,13 +155,6 @@ out:
 	return rc;
 }
 
-int hp_link_wait(struct hp_nl *nl, const char *name, unsigned int timeout_ms, struct hp_link *out)
-{
-	size_t which;
-
-	return hp_link_wait_any(nl, &name, 1, timeout_ms, out, &which);
-}
-
 /* Applies the attributes set in chg to link ifindex; chg is consumed. */
 static int change(struct hp_nl *nl, int ifindex, struct rtnl_link *chg)
 {

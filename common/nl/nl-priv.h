@@ -1,7 +1,6 @@
-/* Shared by the netlink files of common/ (nl.c, link.c, addr.c, route.c,
- * neigh.c, devconf.c, netmove.c) and by nothing else: the socket behind a
- * struct hp_nl, the one request path, libnl's own error codes mapped to
- * -errno. */
+/* Private to common/nl/ (every file of it, and nothing else): the socket
+ * behind a struct hp_nl, the one request path, libnl's own error codes
+ * mapped to -errno, and struct hp_prefix to and from libnl's addresses. */
 #ifndef HP_NL_PRIV_H
 #define HP_NL_PRIV_H
 
@@ -10,7 +9,7 @@
 #include <netlink/addr.h>
 #include <netlink/netlink.h>
 
-#include "hp/link.h"
+#include "hp/nl.h"
 #include "hp/parse.h"
 
 struct nl_msg;

@@ -1,6 +1,5 @@
-/* The rtnetlink socket shared by link.c, addr.c, route.c, neigh.c,
- * devconf.c and netmove.c: one per run, and the one request path all of
- * them use.  Requests are built with libnl (or by hand) and sent here;
+/* The rtnetlink socket (hp/nl.h) that every file of common/nl/ sends
+ * through: one per run, and the one request path all of them use.  Requests are built with libnl (or by hand) and sent here;
  * the kernel's own errno comes back, not libnl's folded code. */
 #include <errno.h>
 #include <stdlib.h>

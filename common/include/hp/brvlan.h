@@ -9,9 +9,8 @@
 #ifndef HP_BRVLAN_H
 #define HP_BRVLAN_H
 
+#include "hp/nl.h"
 #include "hp/vlan.h"
-
-struct hp_nl;
 
 struct hp_brvlan_bridge {
 	int supported; /* the kernel filters VLANs on bridges at all

@@ -1,4 +1,4 @@
-/* Links over rtnetlink (libnl-route-3), one socket per run (nl.c).
+/* Links over rtnetlink (libnl-route-3), on the run's socket (hp/nl.h).
  *
  * struct hp_link is a reading of the kernel, for decisions taken right
  * after it; the setters take an ifindex and always ask the kernel, which
@@ -11,9 +11,8 @@
 
 #include <stddef.h>
 
+#include "hp/nl.h"
 #include "hp/parse.h"
-
-struct hp_nl;
 
 struct hp_link {
 	int ifindex;
@@ -27,9 +26,6 @@ struct hp_link {
 	int is_bridge;
 };
 
-int hp_nl_open(struct hp_nl **nl);
-void hp_nl_close(struct hp_nl *nl);
-
 /* -ENODEV when there is no such link. */
 int hp_link_get(struct hp_nl *nl, const char *name, struct hp_link *out);
 int hp_link_get_index(struct hp_nl *nl, int ifindex, struct hp_link *out);
@@ -38,8 +34,6 @@ int hp_link_get_index(struct hp_nl *nl, int ifindex, struct hp_link *out);
  * *which is its index in names.  -ETIMEDOUT. */
 int hp_link_wait_any(struct hp_nl *nl, const char *const *names, size_t n, unsigned int timeout_ms,
 		     struct hp_link *out, size_t *which);
-/* The same for one name. */
-int hp_link_wait(struct hp_nl *nl, const char *name, unsigned int timeout_ms, struct hp_link *out);
 
 int hp_link_set_up(struct hp_nl *nl, int ifindex, int up);
 int hp_link_set_mtu(struct hp_nl *nl, int ifindex, unsigned int mtu);
