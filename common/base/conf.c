@@ -7,6 +7,7 @@
 
 #include "hp/conf.h"
 #include "hp/log.h"
+#include "hp/parse.h"
 
 #define CONF_DEFAULT "/etc/xen/xen-hotplug.conf"
 #define CONF_MAX_SIZE (64 * 1024)
@@ -134,4 +135,63 @@ int hp_conf_get(const char *key, char *buf, size_t size, unsigned int *lineno)
 		rc = 0;
 	}
 	return rc;
+}
+
+/* The value of key, or the error: -ENOENT is no error. */
+static int typed(const char *key, char *val, size_t vsize, unsigned int *line, const char *expect,
+		 char *err, size_t size)
+{
+	int rc = hp_conf_get(key, val, vsize, line);
+
+	if (rc == -ENAMETOOLONG) {
+		snprintf(err, size, "invalid value for '%s' in '%s': too long, expected %s", key,
+			 hp_conf_path(), expect);
+		return -EINVAL;
+	}
+	if (rc && rc != -ENOENT)
+		snprintf(err, size, "unable to read '%s': %s", hp_conf_path(), strerror(-rc));
+	return rc;
+}
+
+static int bad(const char *key, const char *val, unsigned int line, const char *expect, char *err,
+	       size_t size)
+{
+	snprintf(err, size, "invalid value '%s' for '%s' at line %u of '%s': expected %s", val, key,
+		 line, hp_conf_path(), expect);
+	return -EINVAL;
+}
+
+int hp_conf_bool(const char *key, int *out, char *err, size_t size)
+{
+	static const char expect[] = "yes or no";
+	unsigned int line = 0;
+	char val[16];
+	int rc;
+
+	if ((rc = typed(key, val, sizeof(val), &line, expect, err, size)))
+		return rc;
+	if (hp_parse_bool(val, out))
+		return bad(key, val, line, expect, err, size);
+	return 0;
+}
+
+int hp_conf_word(const char *key, const char *const *words, size_t n, int *out,
+		 unsigned int *line, char *err, size_t size)
+{
+	char val[64], expect[160] = "";
+	size_t i, o = 0;
+	int rc;
+
+	for (i = 0; i < n && o < sizeof(expect); i++)
+		o += (size_t)snprintf(expect + o, sizeof(expect) - o, "%s%s",
+				      i == 0 ? "" : i + 1 == n ? " or " : ", ", words[i]);
+	if ((rc = typed(key, val, sizeof(val), line, expect, err, size)))
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (!strcmp(val, words[i])) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	return bad(key, val, *line, expect, err, size);
 }

@@ -2,7 +2,6 @@
  * list and the choice of backend.  The kernel work is in fw-nft.c
  * (default, in process) and fw-ipt.c (upstream's iptables rules). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,53 +42,35 @@ static int parse_backend(const char *v, enum fw_backend *b)
 	return -EINVAL;
 }
 
-static int conf_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int conf_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(conf.err, sizeof(conf.err), fmt, ap);
-	va_end(ap);
-	hp_err("%s", conf.err);
-	return -EINVAL;
-}
-
 /* conf.c reads the file; the other keys belong to other tools. */
 static int conf_read(void)
 {
-	const char *env, *path = hp_conf_path();
+	const char *env;
 	unsigned int line = 0;
-	char val[64];
-	int rc;
+	int rc, b;
 
-	rc = hp_conf_get("antispoof", val, sizeof(val), &line);
-	if (rc == 0 && parse_backend(val, &conf.backend))
-		return conf_fail("invalid value '%s' for 'antispoof' at line %u of '%s': "
-				 "expected nft, iptables or none",
-				 val, line, path);
-	if (rc == 0)
-		snprintf(conf.origin, sizeof(conf.origin), "antispoof=%s at line %u of '%s'", val,
-			 line, path);
+	rc = hp_conf_word("antispoof", backend_names, sizeof(backend_names) / sizeof(backend_names[0]),
+			  &b, &line, conf.err, sizeof(conf.err));
+	if (rc == 0) {
+		conf.backend = (enum fw_backend)b;
+		snprintf(conf.origin, sizeof(conf.origin), "antispoof=%s at line %u of '%s'",
+			 backend_names[b], line, hp_conf_path());
+	}
 	if (rc == 0 || rc == -ENOENT)
-		rc = hp_conf_get("antispoof_strict", val, sizeof(val), &line);
-	if (rc == 0 && hp_parse_bool(val, &conf.strict))
-		return conf_fail("invalid value '%s' for 'antispoof_strict' at line %u of '%s': "
-				 "expected yes or no",
-				 val, line, path);
-	if (rc == -ENAMETOOLONG)
-		return conf_fail("invalid value for an antispoof key in '%s': too long", path);
+		rc = hp_conf_bool("antispoof_strict", &conf.strict, conf.err, sizeof(conf.err));
 	if (rc && rc != -ENOENT) {
-		snprintf(conf.err, sizeof(conf.err), "unable to read '%s': %s", path,
-			 strerror(-rc));
 		hp_err("%s", conf.err);
 		return rc;
 	}
 	env = getenv("XEN_HOTPLUG_ANTISPOOF");
-	if (env && *env && parse_backend(env, &conf.backend))
-		return conf_fail("invalid value '%s' for XEN_HOTPLUG_ANTISPOOF: expected nft, "
-				 "iptables or none",
-				 env);
+	if (env && *env && parse_backend(env, &conf.backend)) {
+		snprintf(conf.err, sizeof(conf.err),
+			 "invalid value '%s' for XEN_HOTPLUG_ANTISPOOF: expected nft, iptables or "
+			 "none",
+			 env);
+		hp_err("%s", conf.err);
+		return -EINVAL;
+	}
 	if (env && *env)
 		snprintf(conf.origin, sizeof(conf.origin), "XEN_HOTPLUG_ANTISPOOF=%s", env);
 	hp_dbg("anti-spoofing: %s%s", backend_names[conf.backend], conf.strict ? ", strict" : "");

@@ -8,7 +8,6 @@
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -55,48 +54,33 @@ int hp_brport_list_has(const char *list, const char *name)
 	return found;
 }
 
-static int conf_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int conf_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(conf.err, sizeof(conf.err), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static int conf_read(void)
 {
 	const char *path = hp_conf_path();
 	unsigned int line = 0;
-	char val[16];
 	int rc;
 
-	rc = hp_conf_get("port_lock", val, sizeof(val), &line);
-	if (rc == 0 && hp_parse_bool(val, &conf.lock))
-		return conf_fail("invalid value '%s' for 'port_lock' at line %u of '%s': expected "
-				 "yes or no",
-				 val, line, path);
-	else if (rc == -ENAMETOOLONG)
-		return conf_fail("invalid value for 'port_lock' in '%s': expected yes or no", path);
-	else if (rc && rc != -ENOENT)
-		return conf_fail("unable to read '%s': %s", path, strerror(-rc));
-
+	rc = hp_conf_bool("port_lock", &conf.lock, conf.err, sizeof(conf.err));
+	if (rc && rc != -ENOENT)
+		return rc;
 	rc = hp_conf_get("port_isolated", conf.isolated, sizeof(conf.isolated), &line);
 	if (rc == -ENOENT) {
 		conf.isolated[0] = '\0';
 		return 0;
 	}
 	if (rc == -ENAMETOOLONG)
-		return conf_fail("invalid value for 'port_isolated' in '%s': too long", path);
-	if (rc)
-		return conf_fail("unable to read '%s': %s", path, strerror(-rc));
-	if (hp_brport_list_has(conf.isolated, "") < 0)
-		return conf_fail("invalid value '%s' for 'port_isolated' at line %u of '%s': "
-				 "expected bridge names separated by spaces or commas",
-				 conf.isolated, line, path);
-	return 0;
+		snprintf(conf.err, sizeof(conf.err), "invalid value for 'port_isolated' in '%s': too long",
+			 path);
+	else if (rc)
+		snprintf(conf.err, sizeof(conf.err), "unable to read '%s': %s", path, strerror(-rc));
+	else if (hp_brport_list_has(conf.isolated, "") < 0)
+		snprintf(conf.err, sizeof(conf.err),
+			 "invalid value '%s' for 'port_isolated' at line %u of '%s': expected bridge "
+			 "names separated by spaces or commas",
+			 conf.isolated, line, path);
+	else
+		return 0;
+	return rc && rc != -ENAMETOOLONG ? rc : -EINVAL;
 }
 
 int hp_brport_policy(const char *bridge, struct hp_brport_policy *p, char *err, size_t size)

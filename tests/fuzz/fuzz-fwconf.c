@@ -1,5 +1,5 @@
 /* libFuzzer target: the host configuration parser of the anti-spoofing
- * guard (common/fw.c: /etc/xen/xen-hotplug.conf, XEN_HOTPLUG_ANTISPOOF).
+ * guard (common/fw/fw.c: /etc/xen/xen-hotplug.conf, XEN_HOTPLUG_ANTISPOOF).
  * conf.c (the file reader, hp_conf_get) and fw.c (the guard's keys) are
  * included: both cache their state once per process, reset here for each
  * input; the Makefile leaves them out of this target's link.  The input
