@@ -221,9 +221,7 @@ static int s_route(void *ctx)
 	struct hp_route r = guest_route(v);
 	int rc;
 
-	if ((rc = hp_route_add(v->nl, &r)) == -EEXIST && hp_route_exists(v->nl, &r) == 1)
-		rc = 0; /* ours, from an earlier online */
-	if (rc)
+	if ((rc = hp_route_add(v->nl, &r)))
 		return hp_vif_fail(v, "unable to add the route to %s via '%s': %s", st.vif_ip,
 				   v->dev, strerror(-rc));
 	return v->again ? HP_STEP_KEPT : 0;
@@ -245,17 +243,14 @@ static int s_dhcp(void *ctx)
 {
 	struct hp_vif *v = ctx;
 	struct hp_dhcp_host h = dhcp_host(v);
-	int rc, on = 1;
+	int rc;
 
 	if ((rc = hp_dhcp_host_add(&st.dhcp, &h)))
 		return hp_vif_fail(v, "unable to add the %s DHCP entry for '%s' (%s): %s",
 				   hp_dhcp_mode_name(st.dhcp.mode), v->dev,
 				   st.dhcp.mode == HP_DHCP_ISC ? st.dhcp.isc_conf : st.dhcp.dir,
 				   strerror(-rc));
-	if (!hp_devconf_forwarding(AF_INET, v->dev, &on) && !on)
-		hp_warn("ipv4 forwarding is off on '%s': the guest reaches dom0 only; set "
-			"net.ipv4.conf.all.forwarding=1",
-			v->dev);
+	hp_vif_warn_forwarding(AF_INET, v->dev);
 	hp_info("%s: guest %s via '%s', router %s, dhcp %s", v->command, st.ip, v->dev,
 		st.router_ip, hp_dhcp_mode_name(st.dhcp.mode));
 	return v->again ? HP_STEP_KEPT : 0;

@@ -303,26 +303,15 @@ out:
 	return hp_vif_fail(v, "unable to list dom0's addresses: %s", strerror(-rc));
 }
 
-static void check_forwarding(const char *dev, int family)
-{
-	const char *fam = family == AF_INET ? "ipv4" : "ipv6";
-	int on = 1;
-
-	if (!hp_devconf_forwarding(family, dev, &on) && !on)
-		hp_warn("%s forwarding is off on '%s' (net.%s.conf.%s.forwarding): the guest "
-			"reaches dom0 only; set net.%s.conf.all.forwarding=1",
-			fam, dev, fam, dev, fam);
-}
-
 static int check(struct hp_vif *v)
 {
 	count_ips(v);
 	if (find_uplink(v, 0) || find_main(v) || check_conflicts(v))
 		return -1;
 	if (st.n4 || st.need4)
-		check_forwarding(st.up.name, AF_INET);
+		hp_vif_warn_forwarding(AF_INET, st.up.name);
 	if (st.n6)
-		check_forwarding("all", AF_INET6);
+		hp_vif_warn_forwarding(AF_INET6, "all");
 	/* up already: a second online, not to be torn down on failure */
 	v->again = !!(v->link.flags & IFF_UP);
 	return 0;
@@ -401,9 +390,7 @@ static int s_routes(void *ctx)
 	for (i = 0; i < v->nips; i++) {
 		struct hp_route r = route_of(v, &v->ips[i]);
 
-		if ((rc = hp_route_add(v->nl, &r)) == -EEXIST && hp_route_exists(v->nl, &r) == 1)
-			rc = 0; /* ours, from an earlier online */
-		if (rc) {
+		if ((rc = hp_route_add(v->nl, &r))) {
 			hp_prefix_format(&v->ips[i], buf, sizeof(buf));
 			return hp_vif_fail(v, "unable to add the route to %s via '%s': %s", buf,
 					   v->dev, strerror(-rc));

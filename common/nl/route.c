@@ -64,6 +64,25 @@ fail:
 	return NULL;
 }
 
+/* 1 when the table has r (dst, metric, oif, gateway) as given, 0 when
+ * not, or -errno. */
+static int exists(struct hp_nl *nl, const struct hp_route *r)
+{
+	struct hp_route *v;
+	size_t n, i;
+	int rc, found = 0;
+
+	if ((rc = hp_route_list(nl, r->dst.family, r->table, &v, &n)))
+		return rc;
+	for (i = 0; i < n && !found; i++)
+		found = v[i].dst.len == r->dst.len && v[i].metric == r->metric &&
+			v[i].oif == r->oif && !memcmp(v[i].dst.addr, r->dst.addr, 16) &&
+			v[i].has_gw == r->has_gw &&
+			(!r->has_gw || !memcmp(v[i].gw.addr, r->gw.addr, 16));
+	free(v);
+	return found;
+}
+
 int hp_route_add(struct hp_nl *nl, const struct hp_route *r)
 {
 	struct rtnl_route *rt = build(r, 1);
@@ -74,7 +93,11 @@ int hp_route_add(struct hp_nl *nl, const struct hp_route *r)
 		return -ENOMEM;
 	rc = rtnl_route_build_add_request(rt, NLM_F_EXCL, &msg);
 	rtnl_route_put(rt);
-	return rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
+	rc = rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
+	/* ours already (a second online), or someone else's */
+	if (rc == -EEXIST && exists(nl, r) == 1)
+		rc = 0;
+	return rc;
 }
 
 int hp_route_del(struct hp_nl *nl, const struct hp_route *r)
@@ -157,22 +180,6 @@ int hp_route_list(struct hp_nl *nl, int family, unsigned int table, struct hp_ro
 	return 0;
 }
 
-int hp_route_exists(struct hp_nl *nl, const struct hp_route *r)
-{
-	struct hp_route *v;
-	size_t n, i;
-	int rc, found = 0;
-
-	if ((rc = hp_route_list(nl, r->dst.family, r->table, &v, &n)))
-		return rc;
-	for (i = 0; i < n && !found; i++)
-		found = v[i].dst.len == r->dst.len && v[i].metric == r->metric &&
-			v[i].oif == r->oif && !memcmp(v[i].dst.addr, r->dst.addr, 16) &&
-			v[i].has_gw == r->has_gw &&
-			(!r->has_gw || !memcmp(v[i].gw.addr, r->gw.addr, 16));
-	free(v);
-	return found;
-}
 
 int hp_route_default_in(const struct hp_route *v, size_t n, int *ifindex)
 {

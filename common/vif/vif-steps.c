@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "hp/devconf.h"
 #include "hp/fw.h"
@@ -40,6 +41,17 @@ int hp_vif_is_ours(struct hp_vif *v, int ifindex)
 	}
 	n = strlen(b);
 	return !strncmp(a, b, n) && !strcmp(a + n, "-emu");
+}
+
+void hp_vif_warn_forwarding(int family, const char *dev)
+{
+	const char *fam = family == AF_INET ? "ipv4" : "ipv6";
+	int on = 1;
+
+	if (!hp_devconf_forwarding(family, dev, &on) && !on)
+		hp_warn("%s forwarding is off on '%s' (net.%s.conf.%s.forwarding): the guest "
+			"reaches dom0 only; set net.%s.conf.all.forwarding=1",
+			fam, dev, fam, dev, fam);
 }
 
 /* ---- the guard (fw.h) ----------------------------------------------------- */

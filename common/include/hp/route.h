@@ -1,6 +1,6 @@
-/* IPv4 and IPv6 unicast routes over rtnetlink.  Deleting a route that is
- * not there succeeds.  Kept
- * general for network-bridge (moving a NIC's routes to a bridge). */
+/* IPv4 and IPv6 unicast routes over rtnetlink.  Adding a route that is
+ * there and deleting one that is not succeed.  Kept general for
+ * network-bridge (moving a NIC's routes to a bridge). */
 #ifndef HP_ROUTE_H
 #define HP_ROUTE_H
 
@@ -22,12 +22,10 @@ struct hp_route {
 	unsigned int scope; /* RT_SCOPE_*; read by hp_route_list only */
 };
 
-/* -EEXIST when a route to dst with that metric exists in the table
- * already, whatever its next hop: a route is never taken over. */
+/* Idempotent: r itself (dst, metric, oif, gateway) in the table already
+ * is a success.  -EEXIST when another route to dst with that metric is
+ * there: a route is never taken over. */
 int hp_route_add(struct hp_nl *nl, const struct hp_route *r);
-/* 1 when the table has r (dst, metric, oif, gateway) as given, 0 when
- * not, or -errno. */
-int hp_route_exists(struct hp_nl *nl, const struct hp_route *r);
 /* Deletes the route matching dst, metric, table and, when set, oif, gw,
  * src.  0 when there is no such route. */
 int hp_route_del(struct hp_nl *nl, const struct hp_route *r);

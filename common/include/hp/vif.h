@@ -119,6 +119,11 @@ void hp_vif_guard_del(struct hp_vif *v);
  * has ip entries or the host is strict), else 0. */
 int hp_vif_guarded(const struct hp_vif *v);
 
+/* Routed guests (vif-route, vif-nat) reach only dom0 when dom0 does not
+ * forward: a warning naming the sysctl, when forwarding is off on dev
+ * ("all" for the host-wide switch). */
+void hp_vif_warn_forwarding(int family, const char *dev);
+
 /* 1 when ifindex is this vif, or the same guest NIC's twin (the PV vif
  * "x" and the emulated NIC's tap "x-emu" share the guest's addresses). */
 int hp_vif_is_ours(struct hp_vif *v, int ifindex);
