@@ -54,25 +54,11 @@ int fw_netdev_chain_get(struct fw_nl *nl, const char *ifname, int *found)
 		return -ENOMEM;
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FW_TABLE);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETCHAIN, nl->nfproto, 0, ++nl->seq);
+	nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETCHAIN, nl->nfproto, 0, fw_nl_seq(nl));
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
 	rc = fw_nl_request(nl, nlh, 0, found_cb, found);
 	return rc == -ENOENT ? 0 : rc;
-}
-
-/* The next message of the batch, with room for FW_NETDEV_MSG_MAX bytes. */
-static void *batch_room(struct fw_nl *nl)
-{
-	if (!nl->batch || mnl_nlmsg_batch_size(nl->batch) + FW_NETDEV_MSG_MAX > FW_NL_BATCH_LIMIT)
-		return NULL;
-	return mnl_nlmsg_batch_current(nl->batch);
-}
-
-static void batch_next(struct fw_nl *nl)
-{
-	mnl_nlmsg_batch_next(nl->batch);
-	nl->nbatch++;
 }
 
 static int chain_msg(struct fw_nl *nl, int type, const char *ifname, int hook)
@@ -85,7 +71,7 @@ static int chain_msg(struct fw_nl *nl, int type, const char *ifname, int hook)
 
 	if ((rc = chain_name(ifname, name, sizeof(name))))
 		return rc;
-	if (!(room = batch_room(nl)))
+	if (!(room = fw_nl_batch_room(nl, FW_NETDEV_MSG_MAX)))
 		return -E2BIG;
 	if (!(c = nftnl_chain_alloc()))
 		return -ENOMEM;
@@ -99,10 +85,10 @@ static int chain_msg(struct fw_nl *nl, int type, const char *ifname, int hook)
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	}
 	nlh = nftnl_chain_nlmsg_build_hdr(room, (uint16_t)type, nl->nfproto,
-					  type == NFT_MSG_NEWCHAIN ? NLM_F_CREATE : 0, ++nl->seq);
+					  type == NFT_MSG_NEWCHAIN ? NLM_F_CREATE : 0, fw_nl_seq(nl));
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
-	batch_next(nl);
+	fw_nl_batch_next(nl);
 	return 0;
 }
 
@@ -118,7 +104,7 @@ static int rule_msg(struct fw_nl *nl, int type, const char *ifname)
 
 	if ((rc = chain_name(ifname, name, sizeof(name))))
 		return rc;
-	if (!(room = batch_room(nl)))
+	if (!(room = fw_nl_batch_room(nl, FW_NETDEV_MSG_MAX)))
 		return -E2BIG;
 	if (!(r = nftnl_rule_alloc()))
 		return -ENOMEM;
@@ -136,10 +122,10 @@ static int rule_msg(struct fw_nl *nl, int type, const char *ifname)
 	}
 	nlh = nftnl_rule_nlmsg_build_hdr(room, (uint16_t)type, nl->nfproto,
 					 type == NFT_MSG_NEWRULE ? NLM_F_CREATE | NLM_F_APPEND : 0,
-					 ++nl->seq);
+					 fw_nl_seq(nl));
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
-	batch_next(nl);
+	fw_nl_batch_next(nl);
 	return 0;
 }
 

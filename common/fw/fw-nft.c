@@ -174,7 +174,7 @@ static int update(const struct fw_rules *r)
 			hp_dbg("no nf_tables netlink (%s): nothing to remove", strerror(-rc));
 			return 0;
 		}
-		hp_err("unable to open an nf_tables netlink socket: %s", strerror(-rc));
+		hp_dbg("unable to open an nf_tables netlink socket: %s", strerror(-rc));
 		return rc;
 	}
 	rc = -ENOMEM;
@@ -212,8 +212,9 @@ static int update(const struct fw_rules *r)
 			break;
 		}
 	}
+	/* the caller reports the failure; the table is for the debug log */
 	if (rc)
-		hp_err("unable to %s the guard of '%s' in table %s " FW_TABLE ": %s",
+		hp_dbg("unable to %s the guard of '%s' in table %s " FW_TABLE ": %s",
 		       r->guarded ? "install" : "remove", r->ifname, nl.fname, strerror(-rc));
 	else if (state != FW_TABLE_ABSENT)
 		hp_dbg("%s guard of '%s': %s", r->guarded ? "installed" : "removed", r->ifname,

@@ -330,15 +330,17 @@ int fw_nl_batch_elem(struct fw_nl *nl, int type, const char *set, const unsigned
 	struct nfgenmsg *nfg;
 	unsigned char ud[2 + FW_COMMENT_MAX];
 
+	void *room;
+
 	if (!nl->batch || clen > FW_COMMENT_MAX)
 		return -EINVAL;
 	/* the largest message: headers, names, two keys, the comment */
-	if (len > 255 || mnl_nlmsg_batch_size(nl->batch) + 512 + 2 * len + clen > FW_NL_BATCH_LIMIT)
+	if (len > 255 || !(room = fw_nl_batch_room(nl, 512 + 2 * len + clen)))
 		return -E2BIG;
-	nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(nl->batch));
+	nlh = mnl_nlmsg_put_header(room);
 	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | (type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0);
-	nlh->nlmsg_seq = ++nl->seq;
+	nlh->nlmsg_seq = fw_nl_seq(nl);
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = (uint8_t)nl->nfproto;
 	nfg->version = NFNETLINK_V0;
@@ -363,9 +365,21 @@ int fw_nl_batch_elem(struct fw_nl *nl, int type, const char *set, const unsigned
 	}
 	mnl_attr_nest_end(nlh, el);
 	mnl_attr_nest_end(nlh, list);
+	fw_nl_batch_next(nl);
+	return 0;
+}
+
+void *fw_nl_batch_room(struct fw_nl *nl, size_t max)
+{
+	if (!nl->batch || mnl_nlmsg_batch_size(nl->batch) + max > FW_NL_BATCH_LIMIT)
+		return NULL;
+	return mnl_nlmsg_batch_current(nl->batch);
+}
+
+void fw_nl_batch_next(struct fw_nl *nl)
+{
 	mnl_nlmsg_batch_next(nl->batch);
 	nl->nbatch++;
-	return 0;
 }
 
 /* A batch is processed synchronously inside sendmsg(): when it returns,

@@ -68,5 +68,18 @@ int fw_nl_batch_elem(struct fw_nl *nl, int type, const char *set, const unsigned
 		     uint32_t len, const unsigned char *key_end, const char *comment);
 int fw_nl_batch_commit(struct fw_nl *nl);
 void fw_nl_batch_abort(struct fw_nl *nl);
+/* Other messages of the transaction (fw-netdev.c's chains and rules):
+ * room for one of at most max bytes in the open batch, or NULL when there
+ * is no batch or it is full (-E2BIG); the message is built there, with
+ * the sequence number fw_nl_seq() gives, then counted in by
+ * fw_nl_batch_next(). */
+void *fw_nl_batch_room(struct fw_nl *nl, size_t max);
+void fw_nl_batch_next(struct fw_nl *nl);
+
+/* The sequence number of the next request. */
+static inline uint32_t fw_nl_seq(struct fw_nl *nl)
+{
+	return ++nl->seq;
+}
 
 #endif
