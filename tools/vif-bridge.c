@@ -12,7 +12,7 @@
  *
  * xenstore read under XENBUS_PATH: bridge, vifname, mtu, mac, ip, frontend,
  * rate (taps), type (with port_lock=yes), vlan (xl-network-configuration(5):
- * the port's VLANs, on a bridge with vlan_filtering on; common/brvlan.h).
+ * the port's VLANs, on a bridge with vlan_filtering on; hp/brvlan.h).
  * Written: <frontend>/mtu, then hotplug-status=connected last (online), or
  * hotplug-error and hotplug-status=error (online failure).  Nothing is
  * written for offline, add or remove.
@@ -38,6 +38,16 @@ struct bridge {
 	char *bridge_xs;
 	char name[HP_IFNAMSIZ];
 	struct hp_link br;
+};
+
+/* The tool's state (v->priv). */
+struct vb {
+	struct bridge bridge;
+	struct hp_brport_policy policy;
+	char *type_xs;
+	char *vlan_xs; /* libxl's `vlan` key: the port's VLANs */
+	struct hp_vlans vlans;
+	struct hp_brvlan_bridge brv;
 };
 
 /* Upstream: the given bridge, `xenbrN` read as `ethN` when only the latter
@@ -92,29 +102,25 @@ static int find_bridge(struct hp_vif *v, struct bridge *b)
 	return 0;
 }
 
-/* One run, one vif: the tool's state can be static. */
-static struct bridge bridge;
-static struct hp_brport_policy policy;
-static char *type_xs;
-
-/* The host's port policy for this bridge (common/brport.h).  The lock
+/* The host's port policy for this bridge (hp/brport.h).  The lock
  * needs the guest's one MAC on one port: not an HVM guest's NIC, whose
  * vif and tap share it. */
 static int find_policy(struct hp_vif *v)
 {
+	struct vb *vb = v->priv;
 	char err[512];
 
-	if (hp_brport_policy(bridge.name, &policy, err, sizeof(err)))
+	if (hp_brport_policy(vb->bridge.name, &vb->policy, err, sizeof(err)))
 		return hp_vif_fail(v, "%s", err);
-	if (!policy.lock)
+	if (!vb->policy.lock)
 		return 0;
-	if (!v->is_tap && hp_vif_read_opt(v, "type", &type_xs))
+	if (!v->is_tap && hp_vif_read_opt(v, "type", &vb->type_xs))
 		return -1;
-	if (v->is_tap || (type_xs && !strcmp(type_xs, "vif_ioemu"))) {
+	if (v->is_tap || (vb->type_xs && !strcmp(vb->type_xs, "vif_ioemu"))) {
 		hp_info("port_lock: not for an emulated NIC's ports ('%s'): the vif and the tap "
 			"share the guest's MAC",
 			v->dev);
-		policy.lock = 0;
+		vb->policy.lock = 0;
 	} else if (!v->has_mac) {
 		return hp_vif_fail(v,
 				   "unable to lock the port '%s' (port_lock=yes): no mac key in "
@@ -125,47 +131,47 @@ static int find_policy(struct hp_vif *v)
 }
 
 /* libxl's `vlan` key: the port's VLANs, on a bridge that filters them. */
-static char *vlan_xs;
-static struct hp_vlans vlans;
-static struct hp_brvlan_bridge brv;
-
 static int check_vlan(struct hp_vif *v)
 {
+	struct vb *vb = v->priv;
 	char err[160];
 	int rc;
 
-	if (hp_vif_read_opt(v, "vlan", &vlan_xs))
+	if (hp_vif_read_opt(v, "vlan", &vb->vlan_xs))
 		return -1;
-	if (!vlan_xs || !*vlan_xs)
+	if (!vb->vlan_xs || !*vb->vlan_xs)
 		return 0;
-	if ((rc = hp_vlan_parse(vlan_xs, &vlans, err, sizeof(err))))
+	if ((rc = hp_vlan_parse(vb->vlan_xs, &vb->vlans, err, sizeof(err))))
 		return rc == -ENOMEM ?
 			       hp_vif_fail(v, "unable to parse vlan: %s", strerror(ENOMEM)) :
-			       hp_vif_bad(v, "vlan", vlan_xs, err);
-	if ((rc = hp_brvlan_bridge_get(v->nl, bridge.br.ifindex, &brv)))
+			       hp_vif_bad(v, "vlan", vb->vlan_xs, err);
+	if ((rc = hp_brvlan_bridge_get(v->nl, vb->bridge.br.ifindex, &vb->brv)))
 		return hp_vif_fail(v, "unable to read the VLAN settings of bridge '%s': %s",
-				   bridge.name, strerror(-rc));
-	if (!brv.filtering)
+				   vb->bridge.name, strerror(-rc));
+	if (!vb->brv.filtering)
 		return hp_vif_fail(
-			v, "unable to put '%s' on VLANs '%s' of bridge '%s': %s", v->dev, vlan_xs,
-			bridge.name,
-			brv.supported ? "its vlan_filtering is off (ip link set BRIDGE type bridge "
-					"vlan_filtering 1)" :
-					"this kernel's bridges do not filter VLANs "
-					"(CONFIG_BRIDGE_VLAN_FILTERING)");
+			v, "unable to put '%s' on VLANs '%s' of bridge '%s': %s", v->dev,
+			vb->vlan_xs, vb->bridge.name,
+			vb->brv.supported ?
+				"its vlan_filtering is off (ip link set BRIDGE type bridge "
+				"vlan_filtering 1)" :
+				"this kernel's bridges do not filter VLANs "
+				"(CONFIG_BRIDGE_VLAN_FILTERING)");
 	return 0;
 }
 
 /* Every check before any change: the bridge, the VLANs, the port policy, the MTU. */
 static int check(struct hp_vif *v)
 {
-	if (find_bridge(v, &bridge) || check_vlan(v) || find_policy(v))
+	struct vb *vb = v->priv;
+
+	if (find_bridge(v, &vb->bridge) || check_vlan(v) || find_policy(v))
 		return -1;
 	/* a second online: the port is in the bridge already; its traffic is
 	 * left alone, and a failure of this run does not tear it down */
-	v->again = v->link.master == bridge.br.ifindex;
+	v->again = v->link.master == vb->bridge.br.ifindex;
 	if (!v->mtu)
-		v->mtu = bridge.br.mtu;
+		v->mtu = vb->bridge.br.mtu;
 	return 0;
 }
 
@@ -173,13 +179,14 @@ static int check(struct hp_vif *v)
 static int s_enslave(void *ctx)
 {
 	struct hp_vif *v = ctx;
+	struct vb *vb = v->priv;
 	int rc;
 
 	if (v->again)
 		return HP_STEP_KEPT;
-	if ((rc = hp_link_set_master(v->nl, v->link.ifindex, bridge.br.ifindex)))
+	if ((rc = hp_link_set_master(v->nl, v->link.ifindex, vb->bridge.br.ifindex)))
 		return hp_vif_fail(v, "unable to attach '%s' to bridge '%s': %s", v->dev,
-				   bridge.name, strerror(-rc));
+				   vb->bridge.name, strerror(-rc));
 	return 0;
 }
 
@@ -195,12 +202,13 @@ static void u_enslave(void *ctx)
 static int s_vlan(void *ctx)
 {
 	struct hp_vif *v = ctx;
+	struct vb *vb = v->priv;
 	int rc;
 
-	if (v->again || !vlans.n)
+	if (v->again || !vb->vlans.n)
 		return HP_STEP_KEPT;
-	if ((rc = hp_brvlan_port_set(v->nl, v->link.ifindex, &vlans, brv.default_pvid)))
-		return hp_vif_fail(v, "unable to put '%s' on VLANs '%s': %s", v->dev, vlan_xs,
+	if ((rc = hp_brvlan_port_set(v->nl, v->link.ifindex, &vb->vlans, vb->brv.default_pvid)))
+		return hp_vif_fail(v, "unable to put '%s' on VLANs '%s': %s", v->dev, vb->vlan_xs,
 				   strerror(-rc));
 	return 0;
 }
@@ -208,33 +216,35 @@ static int s_vlan(void *ctx)
 static void u_vlan(void *ctx)
 {
 	struct hp_vif *v = ctx;
+	struct vb *vb = v->priv;
 
-	hp_brvlan_port_unset(v->nl, v->link.ifindex, &vlans, brv.default_pvid);
+	hp_brvlan_port_unset(v->nl, v->link.ifindex, &vb->vlans, vb->brv.default_pvid);
 }
 
 /* After enslave (flags and entries belong to the port), before up. */
 static int s_policy(void *ctx)
 {
 	struct hp_vif *v = ctx;
+	struct vb *vb = v->priv;
 	struct hp_brport_flags f = HP_BRPORT_FLAGS_LEAVE;
 	int rc;
 
-	if (!policy.lock && !policy.isolated)
+	if (!vb->policy.lock && !vb->policy.isolated)
 		return HP_STEP_KEPT;
-	if (policy.lock)
+	if (vb->policy.lock)
 		f.learning = f.unicast_flood = 0, f.locked = 1;
-	if (policy.isolated)
+	if (vb->policy.isolated)
 		f.isolated = 1;
 	if ((rc = hp_brport_set(v->nl, v->link.ifindex, &f)))
 		return hp_vif_fail(v,
 				   "unable to set the port policy of '%s' on bridge '%s'%s%s: %s",
-				   v->dev, bridge.name, policy.lock ? " (locked)" : "",
-				   policy.isolated ? " (isolated)" : "", strerror(-rc));
-	if (policy.lock && (rc = hp_brport_fdb_add(v->nl, v->link.ifindex, v->mac)))
+				   v->dev, vb->bridge.name, vb->policy.lock ? " (locked)" : "",
+				   vb->policy.isolated ? " (isolated)" : "", strerror(-rc));
+	if (vb->policy.lock && (rc = hp_brport_fdb_add(v->nl, v->link.ifindex, v->mac)))
 		return hp_vif_fail(v,
 				   "unable to add the forwarding entry of '%s' for %s on bridge "
 				   "'%s': %s",
-				   v->dev, v->mac_s, bridge.name, strerror(-rc));
+				   v->dev, v->mac_s, vb->bridge.name, strerror(-rc));
 	return v->again ? HP_STEP_KEPT : 0;
 }
 
@@ -242,27 +252,24 @@ static int s_policy(void *ctx)
 static void u_policy(void *ctx)
 {
 	struct hp_vif *v = ctx;
+	struct vb *vb = v->priv;
 	struct hp_brport_flags f = { 1, 1, 0, 0 };
 
 	if (v->again)
 		return;
 
-	if (policy.lock)
+	if (vb->policy.lock)
 		hp_brport_fdb_del(v->nl, v->link.ifindex, v->mac);
 	hp_brport_set(v->nl, v->link.ifindex, &f);
 }
 
-static int s_up(void *ctx)
+static void attached(struct hp_vif *v)
 {
-	struct hp_vif *v = ctx;
-	int rc;
+	struct vb *vb = v->priv;
 
-	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
-		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
-	hp_info("%s: attached to bridge '%s', mtu %u%s%s%s", v->command, bridge.name, v->mtu,
-		hp_vif_guarded(v) ? ", guarded" : "", policy.lock ? ", locked" : "",
-		policy.isolated ? ", isolated" : "");
-	return v->again ? HP_STEP_KEPT : 0;
+	hp_info("%s: attached to bridge '%s', mtu %u%s%s%s", v->command, vb->bridge.name, v->mtu,
+		hp_vif_guarded(v) ? ", guarded" : "", vb->policy.lock ? ", locked" : "",
+		vb->policy.isolated ? ", isolated" : "");
 }
 
 static const struct hp_step steps[] = {
@@ -273,14 +280,15 @@ static const struct hp_step steps[] = {
 	{ "enslave", s_enslave, u_enslave },
 	{ "vlan", s_vlan, u_vlan },
 	{ "port-policy", s_policy, u_policy },
-	{ "up", s_up, hp_vif_u_down },
+	HP_VIF_STEP_UP,
 };
 
 /* Upstream's remove_from_bridge; the bridge itself need not exist. */
 static int detach(struct hp_vif *v)
 {
+	struct vb *vb = v->priv;
 	const char *name = NULL;
-	struct hp_link *m = &bridge.br;
+	struct hp_link *m = &vb->bridge.br;
 	int rc, rate = hp_vif_rate_del(v);
 
 	hp_vif_hook_var(v, "bridge", hp_param_str(&v->params, "bridge"));
@@ -303,10 +311,12 @@ static int detach(struct hp_vif *v)
 
 static void cleanup(struct hp_vif *v)
 {
-	free(bridge.bridge_xs);
-	free(type_xs);
-	free(vlan_xs);
-	hp_vlans_free(&vlans);
+	struct vb *vb = v->priv;
+
+	free(vb->bridge.bridge_xs);
+	free(vb->type_xs);
+	free(vb->vlan_xs);
+	hp_vlans_free(&vb->vlans);
 }
 
 static const struct hp_vif_tool tool = {
@@ -321,10 +331,13 @@ static const struct hp_vif_tool tool = {
 	.steps = steps,
 	.nsteps = sizeof(steps) / sizeof(steps[0]),
 	.detach = detach,
+	.attached = attached,
 	.cleanup = cleanup,
 };
 
 int main(int argc, char **argv)
 {
-	return hp_vif_main(argc, argv, &tool);
+	struct vb vb = { 0 };
+
+	return hp_vif_main(argc, argv, &tool, &vb);
 }

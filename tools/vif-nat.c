@@ -7,12 +7,12 @@
  *
  * Environment (libxl): vif, XENBUS_PATH (relative), INTERFACE for taps,
  * netdev, script.  XEN_HOTPLUG_NAT_DHCP and XEN_HOTPLUG_NAT_DHCP_DIR, and
- * the nat_dhcp* keys of /etc/xen/xen-hotplug.conf: see common/dhcp.h.
+ * the nat_dhcp* keys of /etc/xen/xen-hotplug.conf: see hp/dhcp.h.
  * xenstore read under XENBUS_PATH: vifname, mtu, mac, ip, frontend.
  * Written: hotplug-status=connected last (online), or hotplug-error and
  * hotplug-status=error (online failure).  Nothing for offline/add/remove.
  *
- * Addresses (common/natip.h): the guest's is `ip` (one IPv4 address) or
+ * Addresses (hp/natip.h): the guest's is `ip` (one IPv4 address) or
  * 10.<domid/256>.<domid%256>.<devid+1>/16; the router's (dom0's end) is
  * the guest's with 127 added to or taken from the last octet.  Domain and
  * device ids come from XENBUS_PATH.
@@ -46,19 +46,20 @@
 #include "hp/route.h"
 #include "hp/vif.h"
 
-/* One run, one vif: the tool's state can be static. */
-static struct {
+/* The tool's state (v->priv). */
+struct vn {
 	unsigned int domid, devid, metric;
 	struct hp_nat nat;
 	struct hp_dhcp_conf dhcp;
 	char ip[INET_ADDRSTRLEN + 4], vif_ip[INET_ADDRSTRLEN], router_ip[INET_ADDRSTRLEN];
-} st;
+};
 
 /* The guest's address as the guard's only entry: a /32, whatever the
  * prefix length of `ip` (upstream accepted the whole /16 as source). */
 static int narrow_guard(struct hp_vif *v)
 {
-	struct hp_prefix p = st.nat.guest;
+	struct vn *st = v->priv;
+	struct hp_prefix p = st->nat.guest;
 
 	p.len = 32;
 	return hp_vif_set_ips(v, &p, 1);
@@ -67,40 +68,41 @@ static int narrow_guard(struct hp_vif *v)
 /* Addresses, names and the DHCP configuration; no change. */
 static int resolve(struct hp_vif *v)
 {
+	struct vn *st = v->priv;
 	char err[512];
 	const char *why;
 	int rc;
 
-	st.metric = v->is_tap ? 1 : 2;
-	if (hp_parse_backend_path(v->xb_path, &st.domid, &st.devid))
+	st->metric = v->is_tap ? 1 : 2;
+	if (hp_parse_backend_path(v->xb_path, &st->domid, &st->devid))
 		return hp_vif_fail(v,
 				   "unable to find the domain and device ids in XENBUS_PATH "
 				   "'%s'",
 				   v->xb_path);
-	if (hp_nat_addrs(st.domid, st.devid, v->ips, v->nips, &st.nat, &why)) {
+	if (hp_nat_addrs(st->domid, st->devid, v->ips, v->nips, &st->nat, &why)) {
 		if (v->nips)
 			return hp_vif_bad(v, "ip", v->ip, why);
 		return hp_vif_fail(v,
 				   "unable to choose the guest's address for domain %u, vif %u: "
 				   "%s",
-				   st.domid, st.devid, why);
+				   st->domid, st->devid, why);
 	}
-	inet_ntop(AF_INET, st.nat.guest.addr, st.vif_ip, sizeof(st.vif_ip));
-	inet_ntop(AF_INET, st.nat.router.addr, st.router_ip, sizeof(st.router_ip));
-	snprintf(st.ip, sizeof(st.ip), "%s/%u", st.vif_ip, st.nat.guest.len);
+	inet_ntop(AF_INET, st->nat.guest.addr, st->vif_ip, sizeof(st->vif_ip));
+	inet_ntop(AF_INET, st->nat.router.addr, st->router_ip, sizeof(st->router_ip));
+	snprintf(st->ip, sizeof(st->ip), "%s/%u", st->vif_ip, st->nat.guest.len);
 	if (!v->nips)
-		v->ip = st.ip; /* upstream's hooks see the default in $ip */
+		v->ip = st->ip; /* upstream's hooks see the default in $ip */
 	if (narrow_guard(v))
 		return hp_vif_fail(v, "unable to set up the guard: %s", strerror(ENOMEM));
-	if ((rc = hp_dhcp_config(hp_param(&v->params, "dhcp"), &st.dhcp, err, sizeof(err))))
+	if ((rc = hp_dhcp_config(hp_param(&v->params, "dhcp"), &st->dhcp, err, sizeof(err))))
 		return hp_vif_fail(v, "%s", err);
-	if (st.dhcp.mode != HP_DHCP_NONE && !v->has_mac && v->online)
+	if (st->dhcp.mode != HP_DHCP_NONE && !v->has_mac && v->online)
 		return hp_vif_fail(v, "unable to add a DHCP entry for '%s': the vif has no mac key",
 				   v->dev);
-	hp_vif_hook_var(v, "vif_ip", st.vif_ip);
-	hp_vif_hook_var(v, "router_ip", st.router_ip);
-	hp_vif_hook_var(v, "hostname", st.nat.hostname);
-	hp_vif_hook_var(v, "dhcp", st.dhcp.mode == HP_DHCP_NONE ? "no" : "yes");
+	hp_vif_hook_var(v, "vif_ip", st->vif_ip);
+	hp_vif_hook_var(v, "router_ip", st->router_ip);
+	hp_vif_hook_var(v, "hostname", st->nat.hostname);
+	hp_vif_hook_var(v, "dhcp", st->dhcp.mode == HP_DHCP_NONE ? "no" : "yes");
 	return 0;
 }
 
@@ -108,6 +110,7 @@ static int resolve(struct hp_vif *v)
  * dom0 would keep the packets or send them to the other guest. */
 static int check_conflicts(struct hp_vif *v)
 {
+	struct vn *st = v->priv;
 	struct hp_link other;
 	struct hp_addr *a;
 	struct hp_route *r;
@@ -118,20 +121,20 @@ static int check_conflicts(struct hp_vif *v)
 		return hp_vif_fail(v, "unable to list dom0's addresses: %s", strerror(-rc));
 	for (i = 0; i < n && !bad; i++) {
 		memset(&other, 0, sizeof(other));
-		if (!memcmp(a[i].prefix.addr, st.nat.guest.addr, 4)) {
+		if (!memcmp(a[i].prefix.addr, st->nat.guest.addr, 4)) {
 			hp_link_get_index(v->nl, a[i].ifindex, &other);
 			hp_vif_fail(v,
 				    "unable to use guest address %s: it is dom0's own address "
 				    "(on '%s')",
-				    st.vif_ip, other.name);
+				    st->vif_ip, other.name);
 			bad = 1;
-		} else if (!memcmp(a[i].prefix.addr, st.nat.router.addr, 4) &&
+		} else if (!memcmp(a[i].prefix.addr, st->nat.router.addr, 4) &&
 			   !hp_vif_is_ours(v, a[i].ifindex)) {
 			hp_link_get_index(v->nl, a[i].ifindex, &other);
 			hp_vif_fail(v,
 				    "unable to use router address %s for guest address %s: it is "
 				    "already on '%s'",
-				    st.router_ip, st.vif_ip, other.name);
+				    st->router_ip, st->vif_ip, other.name);
 			bad = 1;
 		}
 	}
@@ -143,8 +146,8 @@ static int check_conflicts(struct hp_vif *v)
 	for (i = 0; i < n && !bad; i++) {
 		/* the addresses first: hp_vif_is_ours asks the kernel */
 		if (r[i].dst.len != 32 || !r[i].oif ||
-		    (memcmp(r[i].dst.addr, st.nat.guest.addr, 4) &&
-		     memcmp(r[i].dst.addr, st.nat.router.addr, 4)) ||
+		    (memcmp(r[i].dst.addr, st->nat.guest.addr, 4) &&
+		     memcmp(r[i].dst.addr, st->nat.router.addr, 4)) ||
 		    hp_vif_is_ours(v, r[i].oif))
 			continue;
 		memset(&other, 0, sizeof(other));
@@ -152,8 +155,9 @@ static int check_conflicts(struct hp_vif *v)
 		hp_vif_fail(v,
 			    "unable to use guest address %s with router address %s: %s "
 			    "is already routed to '%s'",
-			    st.vif_ip, st.router_ip,
-			    !memcmp(r[i].dst.addr, st.nat.guest.addr, 4) ? st.vif_ip : st.router_ip,
+			    st->vif_ip, st->router_ip,
+			    !memcmp(r[i].dst.addr, st->nat.guest.addr, 4) ? st->vif_ip :
+									    st->router_ip,
 			    other.name);
 		bad = 1;
 	}
@@ -163,11 +167,12 @@ static int check_conflicts(struct hp_vif *v)
 
 static struct hp_route guest_route(struct hp_vif *v)
 {
-	struct hp_route r = { .dst = st.nat.guest,
+	struct vn *st = v->priv;
+	struct hp_route r = { .dst = st->nat.guest,
 			      .oif = v->link.ifindex,
-			      .metric = st.metric,
+			      .metric = st->metric,
 			      .has_src = 1,
-			      .src = st.nat.router };
+			      .src = st->nat.router };
 
 	r.dst.len = 32;
 	return r;
@@ -175,11 +180,13 @@ static struct hp_route guest_route(struct hp_vif *v)
 
 static struct hp_dhcp_host dhcp_host(struct hp_vif *v)
 {
+	struct vn *st = v->priv;
+
 	return (struct hp_dhcp_host){ .ifname = v->dev,
 				      .mac = v->mac,
-				      .ip = &st.nat.guest,
-				      .router = &st.nat.router,
-				      .hostname = st.nat.hostname };
+				      .ip = &st->nat.guest,
+				      .router = &st->nat.router,
+				      .hostname = st->nat.hostname };
 }
 
 static int check(struct hp_vif *v)
@@ -194,11 +201,12 @@ static int check(struct hp_vif *v)
 static int s_router(void *ctx)
 {
 	struct hp_vif *v = ctx;
+	struct vn *st = v->priv;
 	int rc;
 
-	if ((rc = hp_addr_add(v->nl, v->link.ifindex, &st.nat.router, 0)))
+	if ((rc = hp_addr_add(v->nl, v->link.ifindex, &st->nat.router, 0)))
 		return hp_vif_fail(v, "unable to add router address %s/32 to '%s': %s",
-				   st.router_ip, v->dev, strerror(-rc));
+				   st->router_ip, v->dev, strerror(-rc));
 	if ((rc = hp_devconf_set_proxy_arp(v->nl, v->link.ifindex, 1)))
 		return hp_vif_fail(v, "unable to turn on proxy_arp on '%s': %s", v->dev,
 				   strerror(-rc));
@@ -208,21 +216,23 @@ static int s_router(void *ctx)
 static void u_router(void *ctx)
 {
 	struct hp_vif *v = ctx;
+	struct vn *st = v->priv;
 
 	if (v->again)
 		return;
 
-	hp_addr_del(v->nl, v->link.ifindex, &st.nat.router);
+	hp_addr_del(v->nl, v->link.ifindex, &st->nat.router);
 }
 
 static int s_route(void *ctx)
 {
 	struct hp_vif *v = ctx;
+	struct vn *st = v->priv;
 	struct hp_route r = guest_route(v);
 	int rc;
 
 	if ((rc = hp_route_add(v->nl, &r)))
-		return hp_vif_fail(v, "unable to add the route to %s via '%s': %s", st.vif_ip,
+		return hp_vif_fail(v, "unable to add the route to %s via '%s': %s", st->vif_ip,
 				   v->dev, strerror(-rc));
 	return v->again ? HP_STEP_KEPT : 0;
 }
@@ -242,29 +252,31 @@ static void u_route(void *ctx)
 static int s_dhcp(void *ctx)
 {
 	struct hp_vif *v = ctx;
+	struct vn *st = v->priv;
 	struct hp_dhcp_host h = dhcp_host(v);
 	int rc;
 
-	if ((rc = hp_dhcp_host_add(&st.dhcp, &h)))
+	if ((rc = hp_dhcp_host_add(&st->dhcp, &h)))
 		return hp_vif_fail(v, "unable to add the %s DHCP entry for '%s' (%s): %s",
-				   hp_dhcp_mode_name(st.dhcp.mode), v->dev,
-				   st.dhcp.mode == HP_DHCP_ISC ? st.dhcp.isc_conf : st.dhcp.dir,
+				   hp_dhcp_mode_name(st->dhcp.mode), v->dev,
+				   st->dhcp.mode == HP_DHCP_ISC ? st->dhcp.isc_conf : st->dhcp.dir,
 				   strerror(-rc));
 	hp_vif_warn_forwarding(AF_INET, v->dev);
-	hp_info("%s: guest %s via '%s', router %s, dhcp %s", v->command, st.ip, v->dev,
-		st.router_ip, hp_dhcp_mode_name(st.dhcp.mode));
+	hp_info("%s: guest %s via '%s', router %s, dhcp %s", v->command, st->ip, v->dev,
+		st->router_ip, hp_dhcp_mode_name(st->dhcp.mode));
 	return v->again ? HP_STEP_KEPT : 0;
 }
 
 static void u_dhcp(void *ctx)
 {
 	struct hp_vif *v = ctx;
+	struct vn *st = v->priv;
 	struct hp_dhcp_host h = dhcp_host(v);
 
 	if (v->again)
 		return;
 
-	hp_dhcp_host_del(&st.dhcp, &h);
+	hp_dhcp_host_del(&st->dhcp, &h);
 }
 
 static const struct hp_step steps[] = {
@@ -279,13 +291,14 @@ static const struct hp_step steps[] = {
 /* Everything attach added; the first error is returned. */
 static int remove_all(struct hp_vif *v)
 {
+	struct vn *st = v->priv;
 	struct hp_dhcp_host h = dhcp_host(v);
 	struct hp_route r;
 	int rc, ret = 0;
 
-	if ((rc = hp_dhcp_host_del(&st.dhcp, &h))) {
+	if ((rc = hp_dhcp_host_del(&st->dhcp, &h))) {
 		hp_err("unable to remove the %s DHCP entry for '%s': %s",
-		       hp_dhcp_mode_name(st.dhcp.mode), v->dev, strerror(-rc));
+		       hp_dhcp_mode_name(st->dhcp.mode), v->dev, strerror(-rc));
 		ret = rc;
 	}
 	if (!v->link.ifindex)
@@ -293,11 +306,11 @@ static int remove_all(struct hp_vif *v)
 	r = guest_route(v);
 	r.has_src = 0;
 	if ((rc = hp_route_del(v->nl, &r))) {
-		hp_err("unable to delete the route to %s via '%s': %s", st.vif_ip, v->dev,
+		hp_err("unable to delete the route to %s via '%s': %s", st->vif_ip, v->dev,
 		       strerror(-rc));
 		ret = ret ? ret : rc;
 	}
-	hp_addr_del(v->nl, v->link.ifindex, &st.nat.router);
+	hp_addr_del(v->nl, v->link.ifindex, &st->nat.router);
 	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) && rc != -ENODEV) {
 		hp_err("unable to bring '%s' down: %s", v->dev, strerror(-rc));
 		ret = ret ? ret : rc;
@@ -307,23 +320,25 @@ static int remove_all(struct hp_vif *v)
 
 static int forget_dhcp(struct hp_vif *v)
 {
-	struct hp_dhcp_host h = { .ifname = v->dev, .hostname = st.nat.hostname };
+	struct vn *st = v->priv;
+	struct hp_dhcp_host h = { .ifname = v->dev, .hostname = st->nat.hostname };
 	char err[512];
 	int rc;
 
-	if (hp_parse_backend_path(v->xb_path, &st.domid, &st.devid))
+	if (hp_parse_backend_path(v->xb_path, &st->domid, &st->devid))
 		return 0;
-	hp_nat_hostname(st.domid, st.devid, st.nat.hostname, sizeof(st.nat.hostname));
-	if (hp_dhcp_config(hp_param(&v->params, "dhcp"), &st.dhcp, err, sizeof(err)))
+	hp_nat_hostname(st->domid, st->devid, st->nat.hostname, sizeof(st->nat.hostname));
+	if (hp_dhcp_config(hp_param(&v->params, "dhcp"), &st->dhcp, err, sizeof(err)))
 		return hp_vif_fail(v, "%s", err);
-	if ((rc = hp_dhcp_host_del(&st.dhcp, &h)))
+	if ((rc = hp_dhcp_host_del(&st->dhcp, &h)))
 		return hp_vif_fail(v, "unable to remove the %s DHCP entry for '%s': %s",
-				   hp_dhcp_mode_name(st.dhcp.mode), v->dev, strerror(-rc));
+				   hp_dhcp_mode_name(st->dhcp.mode), v->dev, strerror(-rc));
 	return 0;
 }
 
 static int detach(struct hp_vif *v)
 {
+	struct vn *st = v->priv;
 	int rc, rate = hp_vif_rate_del(v);
 
 	/* An `ip` edited into nonsense since online: the default rule would
@@ -336,7 +351,7 @@ static int detach(struct hp_vif *v)
 		return -1;
 	if ((rc = remove_all(v)))
 		return hp_vif_fail(v, "unable to clean up after '%s': %s", v->dev, strerror(-rc));
-	hp_info("%s: guest %s via '%s' removed", v->command, st.ip, v->dev);
+	hp_info("%s: guest %s via '%s' removed", v->command, st->ip, v->dev);
 	return rate;
 }
 
@@ -357,5 +372,7 @@ static const struct hp_vif_tool tool = {
 
 int main(int argc, char **argv)
 {
-	return hp_vif_main(argc, argv, &tool);
+	struct vn st = { 0 };
+
+	return hp_vif_main(argc, argv, &tool, &st);
 }

@@ -20,17 +20,17 @@
  * hotplug-status=error (online failure).  Nothing for offline, add or
  * remove.
  *
- * OVSDB, one transaction per change (common/ovsdb.h), no ovs-vsctl:
+ * OVSDB, one transaction per change (hp/ovsdb.h), no ovs-vsctl:
  * Port and Interface named as the vif in the bridge, tag, trunks and
  * vlan_mode from the VLANs, the interface's external_ids xen-vm-name,
  * xen-vm-uuid and attached-mac, as upstream's.
  *
  * online/add: check() reads and validates every key, connects to the
  * database and looks the port and the bridge up, before any change; then
- * the steps (common/txn.h), each undone on a later failure:
+ * the steps (hp/txn.h), each undone on a later failure:
  *   prepare-port  link down, MAC fe:ff:ff:ff:ff:ff, addresses flushed
  *   mtu           the `mtu` key on the link and in the frontend
- *   guard         the anti-spoofing guard (common/fw.h, nftables netdev
+ *   guard         the anti-spoofing guard (hp/fw.h, nftables netdev
  *                 family: an ingress chain on the vif, which runs before
  *                 Open vSwitch's kernel datapath takes the frame), before
  *                 the port exists in OVS (undo: removed; a second online
@@ -41,7 +41,7 @@
  * A second online (the port in place, the link up) keeps what it finds:
  * only a changed VLAN or id is written, and put back on a failure.
  * offline/remove: the port removed from whichever bridge has it, also
- * when the vif is gone; the link down; the guard removed (common/vif.c,
+ * when the vif is gone; the link down; the guard removed (common/vif/vif.c,
  * by name, also when the vif is gone).
  *
  * Exit: 0 success, 1 failure, 2 usage.
@@ -248,7 +248,7 @@ static int look(struct hp_vif *v)
 				   "unable to add port '%s' to bridge '%s': no such Open vSwitch "
 				   "bridge",
 				   v->dev, o.bridge);
-	/* The name is our device's (common/vif.c found it, a name another
+	/* The name is our device's (common/vif/vif.c found it, a name another
 	 * guest held would have failed there): a port of that name in
 	 * another bridge is stale, typically from before a host crash.
 	 * Made by a vif script, it moves; made by someone else, we stop. */
@@ -281,7 +281,7 @@ static int check(struct hp_vif *v)
 	if (read_vlans(v, want))
 		return -1;
 	/* ovs-vswitchd owns an interface's qdiscs: adding the port replaces
-	 * the root one and deletes the ingress one (measured), so common/tc.h's
+	 * the root one and deletes the ingress one (measured), so hp/tc.h's
 	 * limit cannot stay; OVS's own columns are the way (not done yet). */
 	if (v->is_tap && v->rate_s)
 		hp_warn("rate '%s' is not applied to the Open vSwitch port '%s' (not supported yet)",
@@ -388,17 +388,11 @@ static void u_add_port(void *ctx)
 			strerror(-rc));
 }
 
-static int s_up(void *ctx)
+static void attached(struct hp_vif *v)
 {
-	struct hp_vif *v = ctx;
-	int rc;
-
-	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
-		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
 	hp_info("%s: %s port of Open vSwitch bridge '%s'%s%s", v->command,
 		v->again ? "still a" : "now a", o.bridge, o.port.tag ? ", tagged" : "",
 		o.port.ntrunks ? ", trunks" : "");
-	return v->again ? HP_STEP_KEPT : 0;
 }
 
 static const struct hp_step steps[] = {
@@ -406,7 +400,7 @@ static const struct hp_step steps[] = {
 	HP_VIF_STEP_MTU,
 	HP_VIF_STEP_GUARD, /* before the port is added and can forward anything */
 	{ "add-port", s_add_port, u_add_port },
-	{ "up", s_up, hp_vif_u_down },
+	HP_VIF_STEP_UP,
 };
 
 /* The port out of Open vSwitch, whichever bridge has it: 0, or -1 with
@@ -481,10 +475,11 @@ static const struct hp_vif_tool tool = {
 	.steps = steps,
 	.nsteps = sizeof(steps) / sizeof(steps[0]),
 	.detach = detach,
+	.attached = attached,
 	.cleanup = cleanup,
 };
 
 int main(int argc, char **argv)
 {
-	return hp_vif_main(argc, argv, &tool);
+	return hp_vif_main(argc, argv, &tool, &o);
 }

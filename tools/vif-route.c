@@ -60,8 +60,8 @@
 #include "hp/route.h"
 #include "hp/vif.h"
 
-/* One run, one vif: the tool's state can be static. */
-static struct {
+/* The tool's state (v->priv). */
+struct vr {
 	struct hp_link up; /* the uplink (netdev) */
 	int has_up;
 	size_t n4, n6; /* IPv4 and IPv6 entries of `ip` */
@@ -71,7 +71,7 @@ static struct {
 	unsigned int metric;
 	struct hp_route *routes4, *routes6; /* dom0's main table, when needed */
 	size_t nroutes4, nroutes6;
-} st;
+};
 
 /* The guest's IPv6 gateway: the same on every vif, known in advance. */
 static const struct hp_prefix gw6 = { .family = AF_INET6,
@@ -80,24 +80,26 @@ static const struct hp_prefix gw6 = { .family = AF_INET6,
 
 static void count_ips(struct hp_vif *v)
 {
+	struct vr *st = v->priv;
 	size_t i;
 
-	st.n4 = st.n6 = 0;
+	st->n4 = st->n6 = 0;
 	for (i = 0; i < v->nips; i++) {
 		if (v->ips[i].family == AF_INET)
-			st.n4++;
+			st->n4++;
 		else
-			st.n6++;
+			st->n6++;
 	}
-	st.need4 = st.n4 > 0 || v->nips == 0;
-	st.metric = v->is_tap ? 1 : 2;
+	st->need4 = st->n4 > 0 || v->nips == 0;
+	st->metric = v->is_tap ? 1 : 2;
 }
 
 /* dom0's main table, once per family and run. */
 static int routes(struct hp_vif *v, int family, struct hp_route **r, size_t *n)
 {
-	struct hp_route **cache = family == AF_INET ? &st.routes4 : &st.routes6;
-	size_t *cn = family == AF_INET ? &st.nroutes4 : &st.nroutes6;
+	struct vr *st = v->priv;
+	struct hp_route **cache = family == AF_INET ? &st->routes4 : &st->routes6;
+	size_t *cn = family == AF_INET ? &st->nroutes4 : &st->nroutes6;
 	int rc;
 
 	if (!*cache && (rc = hp_route_list(v->nl, family, 0, cache, cn)))
@@ -110,6 +112,7 @@ static int routes(struct hp_vif *v, int family, struct hp_route **r, size_t *n)
 /* The uplink: netdev, else the link of the default route. */
 static int find_uplink(struct hp_vif *v, int quiet)
 {
+	struct vr *st = v->priv;
 	const char *nd = hp_param_str(&v->params, "netdev");
 	struct hp_route *r;
 	int rc, ifindex;
@@ -118,7 +121,7 @@ static int find_uplink(struct hp_vif *v, int quiet)
 	if (*nd && hp_parse_ifname(nd))
 		return quiet ? -EINVAL : hp_vif_bad(v, "netdev", nd, "not a valid interface name");
 	if (*nd) {
-		rc = hp_link_get(v->nl, nd, &st.up);
+		rc = hp_link_get(v->nl, nd, &st->up);
 		if (rc && quiet)
 			return rc;
 		if (rc == -ENODEV)
@@ -133,7 +136,7 @@ static int find_uplink(struct hp_vif *v, int quiet)
 		if (rc == -ENOENT && !(rc = routes(v, AF_INET6, &r, &n)))
 			rc = hp_route_default_in(r, n, &ifindex);
 		if (!rc)
-			rc = hp_link_get_index(v->nl, ifindex, &st.up);
+			rc = hp_link_get_index(v->nl, ifindex, &st->up);
 		if (rc && quiet)
 			return rc;
 		if (rc == -ENOENT)
@@ -146,7 +149,7 @@ static int find_uplink(struct hp_vif *v, int quiet)
 			return hp_vif_fail(v, "unable to find the default route's device: %s",
 					   strerror(-rc));
 	}
-	st.has_up = 1;
+	st->has_up = 1;
 	return 0;
 }
 
@@ -168,39 +171,40 @@ static int ipv6_off(struct hp_vif *v, const char *dev)
 /* dom0's addresses on the uplink (upstream's dom0_ip). */
 static int find_main(struct hp_vif *v)
 {
+	struct vr *st = v->priv;
 	int rc;
 
-	if (st.need4) {
-		rc = hp_addr_first(v->nl, st.up.ifindex, AF_INET, &st.main4);
+	if (st->need4) {
+		rc = hp_addr_first(v->nl, st->up.ifindex, AF_INET, &st->main4);
 		if (rc == -EADDRNOTAVAIL)
 			return hp_vif_fail(v,
 					   "unable to find dom0's address: '%s' has no IPv4 "
 					   "address; bring it up or set gatewaydev/netdev to "
 					   "another interface",
-					   st.up.name);
+					   st->up.name);
 		if (rc)
 			return hp_vif_fail(v, "unable to list the addresses of '%s': %s",
-					   st.up.name, strerror(-rc));
-		st.main4.len = 32;
-		inet_ntop(AF_INET, st.main4.addr, st.main_ip, sizeof(st.main_ip));
-		hp_vif_hook_var(v, "main_ip", st.main_ip);
+					   st->up.name, strerror(-rc));
+		st->main4.len = 32;
+		inet_ntop(AF_INET, st->main4.addr, st->main_ip, sizeof(st->main_ip));
+		hp_vif_hook_var(v, "main_ip", st->main_ip);
 	}
-	if (st.n6) {
-		if (ipv6_off(v, v->link.name) || ipv6_off(v, st.up.name))
+	if (st->n6) {
+		if (ipv6_off(v, v->link.name) || ipv6_off(v, st->up.name))
 			return -1;
-		rc = hp_addr_first(v->nl, st.up.ifindex, AF_INET6, &st.main6);
+		rc = hp_addr_first(v->nl, st->up.ifindex, AF_INET6, &st->main6);
 		if (rc && rc != -EADDRNOTAVAIL)
 			return hp_vif_fail(v, "unable to list the addresses of '%s': %s",
-					   st.up.name, strerror(-rc));
-		st.has6 = !rc;
-		if (st.has6) {
-			st.main6.len = 128;
-			inet_ntop(AF_INET6, st.main6.addr, st.main_ip6, sizeof(st.main_ip6));
-			hp_vif_hook_var(v, "main_ip6", st.main_ip6);
+					   st->up.name, strerror(-rc));
+		st->has6 = !rc;
+		if (st->has6) {
+			st->main6.len = 128;
+			inet_ntop(AF_INET6, st->main6.addr, st->main_ip6, sizeof(st->main_ip6));
+			hp_vif_hook_var(v, "main_ip6", st->main_ip6);
 		} else {
 			hp_warn("'%s' has no global IPv6 address: the guest reaches dom0 at fe80::1 "
 				"only",
-				st.up.name);
+				st->up.name);
 		}
 	}
 	return 0;
@@ -214,12 +218,13 @@ static const char *ifname_of(struct hp_vif *v, int ifindex, char *buf)
 	return buf;
 }
 
-/* One `ip` entry against dom0's addresses and routes (see the top). */
-static int host(const struct hp_prefix *a, struct hp_prefix *out)
+/* An address alone, as a /32 or /128, whatever prefix it came with. */
+static struct hp_prefix host(const struct hp_prefix *a)
 {
-	*out = *a;
-	out->len = a->family == AF_INET ? 32 : 128;
-	return 1;
+	struct hp_prefix h = *a;
+
+	h.len = a->family == AF_INET ? 32 : 128;
+	return h;
 }
 
 /* One `ip` entry against dom0's addresses and routes (see the top).
@@ -227,6 +232,7 @@ static int host(const struct hp_prefix *a, struct hp_prefix *out)
  * is one route and one address per guest. */
 static int conflict(struct hp_vif *v, const struct hp_prefix *p, const struct hp_addr *a, size_t na)
 {
+	struct vr *st = v->priv;
 	char what[64], other[64], name[HP_IFNAMSIZ];
 	struct hp_route *r;
 	struct hp_prefix h;
@@ -235,8 +241,10 @@ static int conflict(struct hp_vif *v, const struct hp_prefix *p, const struct hp
 
 	hp_prefix_format(p, what, sizeof(what));
 	for (i = 0; i < na; i++) {
-		if (a[i].prefix.family != p->family || !host(&a[i].prefix, &h) ||
-		    !hp_prefix_contains(p, &h) || hp_vif_is_ours(v, a[i].ifindex))
+		if (a[i].prefix.family != p->family)
+			continue;
+		h = host(&a[i].prefix);
+		if (!hp_prefix_contains(p, &h) || hp_vif_is_ours(v, a[i].ifindex))
 			continue;
 		hp_prefix_format(&h, other, sizeof(other));
 		return hp_vif_fail(v,
@@ -247,13 +255,17 @@ static int conflict(struct hp_vif *v, const struct hp_prefix *p, const struct hp
 	if ((rc = routes(v, p->family, &r, &n)))
 		return hp_vif_fail(v, "unable to list dom0's routes: %s", strerror(-rc));
 	for (i = 0; i < n; i++) {
-		int gw_in = r[i].has_gw && host(&r[i].gw, &h) && hp_prefix_contains(p, &h);
+		int gw_in = 0;
 		int holds = r[i].dst.len && hp_prefix_contains(&r[i].dst, p);
 		int held = r[i].dst.len && !holds && hp_prefix_contains(p, &r[i].dst);
 
+		if (r[i].has_gw) {
+			h = host(&r[i].gw);
+			gw_in = hp_prefix_contains(p, &h);
+		}
 		if (!gw_in && !holds && !held)
 			continue;
-		if (holds && r[i].oif == st.up.ifindex && !r[i].has_gw)
+		if (holds && r[i].oif == st->up.ifindex && !r[i].has_gw)
 			continue; /* the uplink's own network: proxy ARP/NDP's job */
 		if (r[i].oif && hp_vif_is_ours(v, r[i].oif))
 			continue;
@@ -280,13 +292,14 @@ static int conflict(struct hp_vif *v, const struct hp_prefix *p, const struct hp
 
 static int check_conflicts(struct hp_vif *v)
 {
+	struct vr *st = v->priv;
 	struct hp_addr *a4 = NULL, *a6 = NULL;
 	size_t n4 = 0, n6 = 0, i;
 	int rc = 0;
 
-	if (st.n4 && (rc = hp_addr_list(v->nl, 0, AF_INET, &a4, &n4)))
+	if (st->n4 && (rc = hp_addr_list(v->nl, 0, AF_INET, &a4, &n4)))
 		goto out;
-	if (st.n6 && (rc = hp_addr_list(v->nl, 0, AF_INET6, &a6, &n6)))
+	if (st->n6 && (rc = hp_addr_list(v->nl, 0, AF_INET6, &a6, &n6)))
 		goto out;
 	for (i = 0; i < v->nips; i++) {
 		if (v->ips[i].family == AF_INET && conflict(v, &v->ips[i], a4, n4))
@@ -305,12 +318,14 @@ out:
 
 static int check(struct hp_vif *v)
 {
+	struct vr *st = v->priv;
+
 	count_ips(v);
 	if (find_uplink(v, 0) || find_main(v) || check_conflicts(v))
 		return -1;
-	if (st.n4 || st.need4)
-		hp_vif_warn_forwarding(AF_INET, st.up.name);
-	if (st.n6)
+	if (st->n4 || st->need4)
+		hp_vif_warn_forwarding(AF_INET, st->up.name);
+	if (st->n6)
 		hp_vif_warn_forwarding(AF_INET6, "all");
 	/* up already: a second online, not to be torn down on failure */
 	v->again = !!(v->link.flags & IFF_UP);
@@ -319,14 +334,15 @@ static int check(struct hp_vif *v)
 
 static struct hp_route route_of(struct hp_vif *v, const struct hp_prefix *dst)
 {
-	struct hp_route r = { .dst = *dst, .oif = v->link.ifindex, .metric = st.metric };
+	struct vr *st = v->priv;
+	struct hp_route r = { .dst = *dst, .oif = v->link.ifindex, .metric = st->metric };
 
-	if (dst->family == AF_INET && st.need4) {
+	if (dst->family == AF_INET && st->need4) {
 		r.has_src = 1;
-		r.src = st.main4;
-	} else if (dst->family == AF_INET6 && st.has6) {
+		r.src = st->main4;
+	} else if (dst->family == AF_INET6 && st->has6) {
 		r.has_src = 1;
-		r.src = st.main6;
+		r.src = st->main6;
 	}
 	return r;
 }
@@ -334,30 +350,31 @@ static struct hp_route route_of(struct hp_vif *v, const struct hp_prefix *dst)
 static int s_addrs(void *ctx)
 {
 	struct hp_vif *v = ctx;
+	struct vr *st = v->priv;
 	int rc;
 
-	if (st.need4) {
-		if ((rc = hp_addr_add(v->nl, v->link.ifindex, &st.main4, 0)))
-			return hp_vif_fail(v, "unable to add address %s/32 to '%s': %s", st.main_ip,
-					   v->dev, strerror(-rc));
+	if (st->need4) {
+		if ((rc = hp_addr_add(v->nl, v->link.ifindex, &st->main4, 0)))
+			return hp_vif_fail(v, "unable to add address %s/32 to '%s': %s",
+					   st->main_ip, v->dev, strerror(-rc));
 		if ((rc = hp_devconf_set_proxy_arp(v->nl, v->link.ifindex, 1)))
 			return hp_vif_fail(v, "unable to turn on proxy_arp on '%s': %s", v->dev,
 					   strerror(-rc));
-		if ((rc = hp_devconf_set_proxy_arp(v->nl, st.up.ifindex, 1)))
-			return hp_vif_fail(v, "unable to turn on proxy_arp on '%s': %s", st.up.name,
-					   strerror(-rc));
+		if ((rc = hp_devconf_set_proxy_arp(v->nl, st->up.ifindex, 1)))
+			return hp_vif_fail(v, "unable to turn on proxy_arp on '%s': %s",
+					   st->up.name, strerror(-rc));
 	}
-	if (st.n6) {
+	if (st->n6) {
 		if ((rc = hp_addr_add(v->nl, v->link.ifindex, &gw6, HP_ADDR_NODAD)))
 			return hp_vif_fail(v, "unable to add address fe80::1/64 to '%s': %s",
 					   v->dev, strerror(-rc));
-		if (st.has6 && (rc = hp_addr_add(v->nl, v->link.ifindex, &st.main6,
-						 HP_ADDR_NODAD | HP_ADDR_NOPREFIXROUTE)))
+		if (st->has6 && (rc = hp_addr_add(v->nl, v->link.ifindex, &st->main6,
+						  HP_ADDR_NODAD | HP_ADDR_NOPREFIXROUTE)))
 			return hp_vif_fail(v, "unable to add address %s/128 to '%s': %s",
-					   st.main_ip6, v->dev, strerror(-rc));
-		if ((rc = hp_devconf_set_proxy_ndp(st.up.name, 1)))
-			return hp_vif_fail(v, "unable to turn on proxy_ndp on '%s': %s", st.up.name,
-					   strerror(-rc));
+					   st->main_ip6, v->dev, strerror(-rc));
+		if ((rc = hp_devconf_set_proxy_ndp(st->up.name, 1)))
+			return hp_vif_fail(v, "unable to turn on proxy_ndp on '%s': %s",
+					   st->up.name, strerror(-rc));
 	}
 	return v->again ? HP_STEP_KEPT : 0;
 }
@@ -367,22 +384,24 @@ static int s_addrs(void *ctx)
 static void u_addrs(void *ctx)
 {
 	struct hp_vif *v = ctx;
+	struct vr *st = v->priv;
 
 	if (v->again)
 		return;
 
-	if (st.need4 && st.main_ip[0])
-		hp_addr_del(v->nl, v->link.ifindex, &st.main4);
-	if (st.n6) {
+	if (st->need4 && st->main_ip[0])
+		hp_addr_del(v->nl, v->link.ifindex, &st->main4);
+	if (st->n6) {
 		hp_addr_del(v->nl, v->link.ifindex, &gw6);
-		if (st.has6)
-			hp_addr_del(v->nl, v->link.ifindex, &st.main6);
+		if (st->has6)
+			hp_addr_del(v->nl, v->link.ifindex, &st->main6);
 	}
 }
 
 static int s_routes(void *ctx)
 {
 	struct hp_vif *v = ctx;
+	struct vr *st = v->priv;
 	char buf[64];
 	size_t i;
 	int rc;
@@ -396,16 +415,16 @@ static int s_routes(void *ctx)
 					   v->dev, strerror(-rc));
 		}
 		if (v->ips[i].family == AF_INET6 && v->ips[i].len == 128 &&
-		    (rc = hp_neigh_proxy_add(v->nl, st.up.ifindex, &v->ips[i]))) {
+		    (rc = hp_neigh_proxy_add(v->nl, st->up.ifindex, &v->ips[i]))) {
 			hp_prefix_format(&v->ips[i], buf, sizeof(buf));
 			return hp_vif_fail(v,
 					   "unable to add the proxy neighbour entry for %s on "
 					   "'%s': %s",
-					   buf, st.up.name, strerror(-rc));
+					   buf, st->up.name, strerror(-rc));
 		}
 	}
 	hp_info("%s: routed %zu address(es) via '%s' (uplink '%s', metric %u)", v->command, v->nips,
-		v->dev, st.up.name, st.metric);
+		v->dev, st->up.name, st->metric);
 	return v->again ? HP_STEP_KEPT : 0;
 }
 
@@ -428,6 +447,7 @@ static int routed_elsewhere(struct hp_vif *v, const struct hp_prefix *p)
  * errors are logged, the first one returned. */
 static int remove_routes(struct hp_vif *v)
 {
+	struct vr *st = v->priv;
 	char buf[64];
 	size_t i;
 	int rc, ret = 0;
@@ -443,14 +463,14 @@ static int remove_routes(struct hp_vif *v)
 			ret = ret ? ret : rc;
 		}
 	}
-	for (i = 0; i < v->nips && st.has_up; i++) {
+	for (i = 0; i < v->nips && st->has_up; i++) {
 		if (v->ips[i].family != AF_INET6 || v->ips[i].len != 128 ||
 		    routed_elsewhere(v, &v->ips[i]))
 			continue;
-		if ((rc = hp_neigh_proxy_del(v->nl, st.up.ifindex, &v->ips[i]))) {
+		if ((rc = hp_neigh_proxy_del(v->nl, st->up.ifindex, &v->ips[i]))) {
 			hp_prefix_format(&v->ips[i], buf, sizeof(buf));
 			hp_err("unable to delete the proxy entry for %s on '%s': %s", buf,
-			       st.up.name, strerror(-rc));
+			       st->up.name, strerror(-rc));
 			ret = ret ? ret : rc;
 		}
 	}
@@ -475,21 +495,22 @@ static const struct hp_step steps[] = {
 
 static int detach(struct hp_vif *v)
 {
+	struct vr *st = v->priv;
 	int rc, rate = hp_vif_rate_del(v);
 
 	count_ips(v);
 	/* for the proxy entries and the hooks' main_ip; not fatal here */
 	if (!find_uplink(v, 1)) {
-		if (!hp_addr_first(v->nl, st.up.ifindex, AF_INET, &st.main4)) {
-			st.main4.len = 32;
-			inet_ntop(AF_INET, st.main4.addr, st.main_ip, sizeof(st.main_ip));
-			hp_vif_hook_var(v, "main_ip", st.main_ip);
+		if (!hp_addr_first(v->nl, st->up.ifindex, AF_INET, &st->main4)) {
+			st->main4.len = 32;
+			inet_ntop(AF_INET, st->main4.addr, st->main_ip, sizeof(st->main_ip));
+			hp_vif_hook_var(v, "main_ip", st->main_ip);
 		}
-		if (!hp_addr_first(v->nl, st.up.ifindex, AF_INET6, &st.main6)) {
-			st.main6.len = 128;
-			st.has6 = 1;
+		if (!hp_addr_first(v->nl, st->up.ifindex, AF_INET6, &st->main6)) {
+			st->main6.len = 128;
+			st->has6 = 1;
 		}
-	} else if (st.n6) {
+	} else if (st->n6) {
 		hp_warn("unable to find the uplink: proxy neighbour entries of the guest stay");
 	}
 	rc = remove_routes(v);
@@ -507,8 +528,10 @@ static int detach(struct hp_vif *v)
 
 static void cleanup(struct hp_vif *v)
 {
-	free(st.routes4);
-	free(st.routes6);
+	struct vr *st = v->priv;
+
+	free(st->routes4);
+	free(st->routes6);
 }
 
 static const struct hp_vif_tool tool = {
@@ -529,5 +552,7 @@ static const struct hp_vif_tool tool = {
 
 int main(int argc, char **argv)
 {
-	return hp_vif_main(argc, argv, &tool);
+	struct vr st = { 0 };
+
+	return hp_vif_main(argc, argv, &tool, &st);
 }

@@ -175,8 +175,8 @@ int hp_conf_bool(const char *key, int *out, char *err, size_t size)
 	return 0;
 }
 
-int hp_conf_word(const char *key, const char *const *words, size_t n, int *out,
-		 unsigned int *line, char *err, size_t size)
+int hp_conf_word(const char *key, const char *const *words, size_t n, int *out, unsigned int *line,
+		 char *err, size_t size)
 {
 	char val[64], expect[160] = "";
 	size_t i, o = 0;
@@ -184,7 +184,10 @@ int hp_conf_word(const char *key, const char *const *words, size_t n, int *out,
 
 	for (i = 0; i < n && o < sizeof(expect); i++)
 		o += (size_t)snprintf(expect + o, sizeof(expect) - o, "%s%s",
-				      i == 0 ? "" : i + 1 == n ? " or " : ", ", words[i]);
+				      i == 0	 ? "" :
+				      i + 1 == n ? " or " :
+						   ", ",
+				      words[i]);
 	if ((rc = typed(key, val, sizeof(val), line, expect, err, size)))
 		return rc;
 	for (i = 0; i < n; i++) {

@@ -8,7 +8,8 @@
 #include "hp/parse.h"
 #include "hp/txn.h"
 
-#define MAX_STEPS 64
+/* kept, below, is a mask of steps */
+_Static_assert(HP_TXN_MAX_STEPS <= 64, "a transaction's steps fit in a uint64_t");
 
 static volatile sig_atomic_t cancelled;
 static const char *failed_step;
@@ -47,8 +48,8 @@ int hp_txn_run(const char *what, const struct hp_step *steps, size_t n, void *ct
 	size_t i, j;
 	int rc = 0;
 
-	if (n > MAX_STEPS) {
-		hp_err("%s: %zu steps, at most %d", what, n, MAX_STEPS);
+	if (n > HP_TXN_MAX_STEPS) {
+		hp_err("%s: %zu steps, at most %d", what, n, HP_TXN_MAX_STEPS);
 		return 1;
 	}
 	for (i = 0; i < n; i++) {

@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 
 #include "fw-elems.h"
-#include "fw-nl.h"
 
 const char *const fw_elem_sets[] = {
 	"guarded", "nomac",  "macs",  "nd_macs",   "addrs4",

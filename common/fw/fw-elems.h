@@ -2,7 +2,8 @@
  * rules (struct fw_rules, fw-rules.h) in the layout of guard-bridge.nft
  * and guard-inet.nft, and the comment of its `guarded` element, which
  * says what was installed ("mac=00:16:3e:00:00:01 10.0.0.3/32
- * fd00::/64") so that removal needs one lookup.  Private to common/fw/. */
+ * fd00::/64") so that removal needs one lookup.  Pure: no I/O, no
+ * netlink.  Private to common/fw/. */
 #ifndef HP_FW_ELEMS_H
 #define HP_FW_ELEMS_H
 

@@ -85,7 +85,8 @@ static int chain_msg(struct fw_nl *nl, int type, const char *ifname, int hook)
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	}
 	nlh = nftnl_chain_nlmsg_build_hdr(room, (uint16_t)type, nl->nfproto,
-					  type == NFT_MSG_NEWCHAIN ? NLM_F_CREATE : 0, fw_nl_seq(nl));
+					  type == NFT_MSG_NEWCHAIN ? NLM_F_CREATE : 0,
+					  fw_nl_seq(nl));
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
 	fw_nl_batch_next(nl);

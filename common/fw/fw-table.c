@@ -29,7 +29,7 @@
 #define FW_VERSION_V1 "xen-hotplug-ng guard v1"
 #define FW_LAYOUT_SET "layout"
 
-/* build/guard-*.nft.h: common/guard-*.nft as C strings, comment lines
+/* build/gen/guard-*.nft.h: common/fw/guard-*.nft as C strings, comment lines
  * left out */
 static const char ruleset_bridge[] =
 #include "guard-bridge.nft.h"

@@ -49,8 +49,9 @@ static int conf_read(void)
 	unsigned int line = 0;
 	int rc, b;
 
-	rc = hp_conf_word("antispoof", backend_names, sizeof(backend_names) / sizeof(backend_names[0]),
-			  &b, &line, conf.err, sizeof(conf.err));
+	rc = hp_conf_word("antispoof", backend_names,
+			  sizeof(backend_names) / sizeof(backend_names[0]), &b, &line, conf.err,
+			  sizeof(conf.err));
 	if (rc == 0) {
 		conf.backend = (enum fw_backend)b;
 		snprintf(conf.origin, sizeof(conf.origin), "antispoof=%s at line %u of '%s'",

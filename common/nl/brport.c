@@ -69,15 +69,17 @@ static int conf_read(void)
 		return 0;
 	}
 	if (rc == -ENAMETOOLONG)
-		snprintf(conf.err, sizeof(conf.err), "invalid value for 'port_isolated' in '%s': too long",
-			 path);
-	else if (rc)
-		snprintf(conf.err, sizeof(conf.err), "unable to read '%s': %s", path, strerror(-rc));
-	else if (hp_brport_list_has(conf.isolated, "") < 0)
 		snprintf(conf.err, sizeof(conf.err),
-			 "invalid value '%s' for 'port_isolated' at line %u of '%s': expected bridge "
-			 "names separated by spaces or commas",
-			 conf.isolated, line, path);
+			 "invalid value for 'port_isolated' in '%s': too long", path);
+	else if (rc)
+		snprintf(conf.err, sizeof(conf.err), "unable to read '%s': %s", path,
+			 strerror(-rc));
+	else if (hp_brport_list_has(conf.isolated, "") < 0)
+		snprintf(
+			conf.err, sizeof(conf.err),
+			"invalid value '%s' for 'port_isolated' at line %u of '%s': expected bridge "
+			"names separated by spaces or commas",
+			conf.isolated, line, path);
 	else
 		return 0;
 	return rc && rc != -ENAMETOOLONG ? rc : -EINVAL;

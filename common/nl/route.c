@@ -180,7 +180,6 @@ int hp_route_list(struct hp_nl *nl, int family, unsigned int table, struct hp_ro
 	return 0;
 }
 
-
 int hp_route_default_in(const struct hp_route *v, size_t n, int *ifindex)
 {
 	size_t i, best = n;

@@ -17,7 +17,7 @@
 
 extern char **environ;
 
-/* build/hook-env.h: hooks/hotplug-hook-env.sh as one string */
+/* build/gen/hook-env.h: hooks/hotplug-hook-env.sh as one string */
 static const char hook_env[] =
 #include "hook-env.h"
 	;

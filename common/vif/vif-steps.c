@@ -1,10 +1,13 @@
-/* The steps and helpers the vif tools share (vif.h): the guard, a tap's
- * rate limit, upstream's setup_bridge_port, the MTU, the link up.  Each
- * step is KEPT on a second online that found the vif in place (v->again):
+/* The steps of a vif script's online: those the run adds around the
+ * tool's own (rename first; hooks and connected last: vif-priv.h), and
+ * those the tools share (hp/vif.h): the guard, a tap's rate limit,
+ * upstream's setup_bridge_port, the MTU, the link up.  Each shared step
+ * is KEPT on a second online that found the vif in place (v->again):
  * what runs then changes nothing the first online did, and the undo of a
  * step that fails then does nothing: the working port is left as it is
  * (the guard's update is atomic: a failed one leaves the old guard). */
 #include <errno.h>
+#include <linux/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,12 +17,93 @@
 #include "hp/link.h"
 #include "hp/log.h"
 #include "hp/tc.h"
-#include "hp/vif.h"
 #include "hp/xs.h"
+#include "vif-priv.h"
 
 /* The highest unicast MAC never becomes the bridge's own address (a
  * bridge takes the lowest of its ports'): xen-network-common.sh. */
 static const unsigned char port_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* ---- the run's own steps -------------------------------------------------- */
+
+/* vifname.  The alias goes on first: whoever sees the new name sees it
+ * ours. */
+int vif_s_rename(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct hp_link now;
+	int rc;
+
+	if (!strcmp(v->link.name, v->dev))
+		return HP_STEP_KEPT;
+	if ((rc = hp_link_get_index(v->nl, v->link.ifindex, &now)))
+		return hp_vif_fail(v, "unable to look up '%s': %s", v->libxl_name, strerror(-rc));
+	if (!strcmp(now.name, v->dev)) {
+		v->link = now; /* a concurrent online renamed it */
+		vif_watchdog_link(now.ifindex);
+		hp_log_set_dev(v->dev);
+		return HP_STEP_KEPT;
+	}
+	v->renamed = 1;
+	if ((rc = hp_link_set_alias(v->nl, v->link.ifindex, v->libxl_name)) ||
+	    (rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) ||
+	    (rc = hp_link_rename(v->nl, v->link.ifindex, v->dev))) {
+		if (rc == -EEXIST)
+			return hp_vif_fail(v,
+					   "unable to rename '%s' to vifname '%s': an interface "
+					   "with that name already exists",
+					   v->libxl_name, v->dev);
+		return hp_vif_fail(v, "unable to rename '%s' to vifname '%s': %s", v->libxl_name,
+				   v->dev, strerror(-rc));
+	}
+	snprintf(v->link.name, sizeof(v->link.name), "%s", v->dev);
+	snprintf(v->link.alias, sizeof(v->link.alias), "%s", v->libxl_name);
+	v->link.flags &= ~(unsigned int)IFF_UP;
+	hp_log_set_dev(v->dev);
+	return 0;
+}
+
+void vif_u_rename(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if (!v->renamed)
+		return;
+	hp_link_set_up(v->nl, v->link.ifindex, 0);
+	if ((rc = hp_link_rename(v->nl, v->link.ifindex, v->libxl_name)) && rc != -ENODEV)
+		hp_err("unable to rename '%s' back to '%s': %s", v->dev, v->libxl_name,
+		       strerror(-rc));
+	hp_link_set_alias(v->nl, v->link.ifindex, "");
+	snprintf(v->link.name, sizeof(v->link.name), "%s", v->libxl_name);
+	hp_log_set_dev(v->libxl_name);
+}
+
+int vif_s_hooks(void *ctx)
+{
+	return vif_run_hooks(ctx);
+}
+
+/* The last step: the watchdog waits for its answer (vif-watchdog.c). */
+int vif_s_connected(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	int rc;
+
+	if (v->is_tap)
+		return HP_STEP_KEPT;
+	vif_watchdog_committing(1);
+	if (hp_txn_cancelled()) {
+		vif_watchdog_committing(0);
+		return hp_vif_fail(v, "%s timed out", v->command);
+	}
+	if ((rc = hp_xs_report_connected(v->xs, v->xb_path))) {
+		vif_watchdog_committing(0);
+		return hp_vif_fail(v, "unable to write hotplug-status to '%s': %s", v->xb_path,
+				   strerror(-rc));
+	}
+	return 0;
+}
 
 /* ---- whose interface ------------------------------------------------------ */
 
@@ -255,6 +339,8 @@ int hp_vif_s_up(void *ctx)
 
 	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 1)))
 		return hp_vif_fail(v, "unable to bring '%s' up: %s", v->dev, strerror(-rc));
+	if (v->tool->attached)
+		v->tool->attached(v);
 	return v->again ? HP_STEP_KEPT : 0;
 }
 

@@ -1,4 +1,4 @@
-/* libFuzzer target: values passed to hooks (common/hooks.c).  The input,
+/* libFuzzer target: values passed to hooks (common/vif/hooks.c).  The input,
  * split at its first NUL, is the value of a tool hook variable (`bridge`,
  * as vif-bridge passes it) and of a key=value argument (`foo=...`).  A
  * hook writes both back; they must arrive byte for byte, and nothing in

@@ -1,5 +1,5 @@
-/* libFuzzer target: the OVSDB client's JSON (common/json.c) and JSON-RPC
- * framing (common/jsonrpc.c), what a server's bytes go through.  The
+/* libFuzzer target: the OVSDB client's JSON (common/ovs/json.c) and JSON-RPC
+ * framing (common/ovs/jsonrpc.c), what a server's bytes go through.  The
  * first byte picks:
  *   even: the rest as a server's stream, framed in chunks whose sizes
  *         come from the data; the frames must be the same as framing all

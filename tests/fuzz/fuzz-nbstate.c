@@ -1,5 +1,5 @@
-/* libFuzzer target: network-bridge's state file reader (common/nbstate.c,
- * its messages checked by hp_nm_snap_add in common/netmove.c).  The input
+/* libFuzzer target: network-bridge's state file reader (common/nb/nbstate.c,
+ * its messages checked by hp_nm_snap_add in common/nl/netmove.c).  The input
  * is the file's text.  Checked: a rejected file names a line of the input
  * (or 0, an item missing); an accepted one is written back to a text that
  * reads again to the same state and writes to the same bytes, and each of

@@ -1,5 +1,5 @@
-/* libFuzzer target: the tap's `rate` key (common/rate.c) and
- * port_isolated's list of bridges (common/brport.c).  The first byte
+/* libFuzzer target: the tap's `rate` key (common/base/rate.c) and
+ * port_isolated's list of bridges (common/nl/brport.c).  The first byte
  * picks the parser ('l' the list, anything else the rate), the rest is
  * the string.  Checked beyond "no crash": an accepted rate is digits, a
  * comma and digits, prints back to itself, and gives a bucket tbf can

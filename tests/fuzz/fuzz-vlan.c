@@ -1,5 +1,5 @@
 /* libFuzzer target: the `vlan` key parser and vif-openvswitch's `bridge`
- * syntax (common/vlan.c).  The first byte picks the parser, the rest is
+ * syntax (common/base/vlan.c).  The first byte picks the parser, the rest is
  * the string.  Checked beyond "no crash": a parsed list is ascending,
  * each id once, in 1..4094, with exactly one PVID that is untagged (none
  * for an empty list from the `vlan` key); written back in the same syntax

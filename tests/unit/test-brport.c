@@ -1,4 +1,4 @@
-/* Unit tests for common/brport.c's pure part: port_isolated's list of
+/* Unit tests for common/nl/brport.c's pure part: port_isolated's list of
  * bridges. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
-/* Unit tests for the guard's pure parts: common/fw-elems.c (the elements
+/* Unit tests for the guard's pure parts: common/fw/fw-elems.c (the elements
  * of a vif, the comment codec, the upgrade from layout v1, nft syntax)
- * and hp_fw_filters() (common/fw.c), each configuration in a child. */
+ * and hp_fw_filters() (common/fw/fw.c), each configuration in a child. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>

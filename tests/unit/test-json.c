@@ -1,7 +1,7 @@
 /* Unit tests for the OVSDB client's lower layers: JSON written from
- * templates (common/json.c), JSON-RPC framing and calls over a unix
- * socket against a scripted fake server (common/jsonrpc.c), the socket
- * path's configuration (common/ovsdb.c). */
+ * templates (common/ovs/json.c), JSON-RPC framing and calls over a unix
+ * socket against a scripted fake server (common/ovs/jsonrpc.c), the socket
+ * path's configuration (common/ovs/ovsdb.c). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Unit tests for common/natip.c: vif-nat's address rules. */
+/* Unit tests for common/nat/natip.c: vif-nat's address rules. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>

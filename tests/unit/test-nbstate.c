@@ -1,5 +1,5 @@
-/* Unit tests for common/nbstate.c (network-bridge's state file) and
- * common/mounts.c (the network root refusal): the text `stop` trusts to
+/* Unit tests for common/nb/nbstate.c (network-bridge's state file) and
+ * common/nb/mounts.c (the network root refusal): the text `stop` trusts to
  * give a host back, and the table `start` reads before touching it. */
 #include <errno.h>
 #include <linux/if_addr.h>

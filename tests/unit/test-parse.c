@@ -1,4 +1,4 @@
-/* Unit tests for common/parse.c and common/params.c: every value a tool
+/* Unit tests for common/base/parse.c and common/base/params.c: every value a tool
  * takes from xenstore, argv or the environment passes through these. */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Unit tests for common/rate.c: the `rate` key as libxl writes it and
+/* Unit tests for common/base/rate.c: the `rate` key as libxl writes it and
  * netback reads it, into tbf's rate, bucket and queue. */
 #include <errno.h>
 #include <stdio.h>

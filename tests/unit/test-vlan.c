@@ -1,4 +1,4 @@
-/* Unit tests for common/vlan.c: the `vlan` key of xl-network-configuration(5)
+/* Unit tests for common/base/vlan.c: the `vlan` key of xl-network-configuration(5)
  * and vif-openvswitch's `bridge` syntax. */
 #include <errno.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * configuration and the kernel work (bridge port flags, static forwarding
  * entries over rtnetlink).  Hosts that configure neither get no request.
  *
- * /etc/xen/xen-hotplug.conf (common/conf.h):
+ * /etc/xen/xen-hotplug.conf (hp/conf.h):
  *   port_lock=no|yes
  *       yes: a guest's port has a locked forwarding table.  Learning is
  *       off and the guest's `mac` has a static, sticky entry on its port

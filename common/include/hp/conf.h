@@ -24,7 +24,7 @@ int hp_conf_get(const char *key, char *buf, size_t size, unsigned int *lineno);
  * expected yes or no").  hp_conf_bool takes hp_parse_bool's words;
  * hp_conf_word one of words[0..n-1], *out its index, *line its line. */
 int hp_conf_bool(const char *key, int *out, char *err, size_t size);
-int hp_conf_word(const char *key, const char *const *words, size_t n, int *out,
-		 unsigned int *line, char *err, size_t size);
+int hp_conf_word(const char *key, const char *const *words, size_t n, int *out, unsigned int *line,
+		 char *err, size_t size);
 
 #endif

@@ -12,7 +12,7 @@
  *   isc      upstream's line "host <hostname> { hardware ethernet <mac>;
  *            fixed-address <ip>; option routers <router>; option host-name
  *            "<hostname>"; }" in dhcpd.conf, under the lock "vif-nat-dhcp"
- *            (common/lock.h), file replaced by rename, then the restart
+ *            (hp/lock.h), file replaced by rename, then the restart
  *            command (forks; its failure is only logged, as upstream).
  *
  * Configuration (conf.h; environment first):

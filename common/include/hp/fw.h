@@ -11,7 +11,7 @@
  * XEN_HOTPLUG_ANTISPOOF in the environment overrides `antispoof`.
  * Unknown keys are ignored (the file may serve other tools).
  *
- * What a guarded vif may send is described in common/FW-NOTES.md. */
+ * What a guarded vif may send is described in common/fw/FW-NOTES.md. */
 #ifndef HP_FW_H
 #define HP_FW_H
 

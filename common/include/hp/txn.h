@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #define HP_STEP_KEPT 0x4b455054 /* "KEPT": a value no step returns by mistake */
+#define HP_TXN_MAX_STEPS 64 /* a longer transaction is refused */
 
 struct hp_step {
 	const char *name;

@@ -5,13 +5,13 @@
  * watchdog.
  *
  * online/add runs in this order (tools fill a struct hp_vif_tool and call
- * hp_vif_main() from main()):
+ * hp_vif_main() from main(), with their own state as priv):
  *   1. the common keys, read and validated;
  *   2. the interface found, by libxl's name or, renamed already by an
  *      earlier online, by vifname (waiting for netback to create it);
  *   3. the tool's check(): its own keys and every check of the host, so
  *      that nothing is changed when any input is wrong;
- *   4. one transaction (common/txn.h): rename to vifname, the tool's
+ *   4. one transaction (hp/txn.h): rename to vifname, the tool's
  *      steps, the hooks, hotplug-status=connected.  A failure undoes every
  *      step that ran, in reverse, then reports hotplug-error.
  * offline/remove: the tool's detach(), the guard removed (by name, even
@@ -50,12 +50,16 @@ struct hp_vif_tool {
 	size_t nsteps;
 	/* offline/remove: v->link.ifindex is 0 when the interface is gone. */
 	int (*detach)(struct hp_vif *v);
-	/* free the tool's own state, whatever happened (may be NULL) */
+	/* online/add: what the run set up, in one log line, once the vif is
+	 * up (hp_vif_s_up; may be NULL) */
+	void (*attached)(struct hp_vif *v);
+	/* free what the tool's state holds, whatever happened (may be NULL) */
 	void (*cleanup)(struct hp_vif *v);
 };
 
 struct hp_vif {
 	const struct hp_vif_tool *tool;
+	void *priv; /* the tool's own state, as given to hp_vif_main */
 	struct hp_params params;
 	const char *argv0;
 	const char *command; /* online, offline, add, remove */
@@ -95,7 +99,7 @@ struct hp_vif {
 	char xb_buf[64], fe_buf[64];
 };
 
-int hp_vif_main(int argc, char **argv, const struct hp_vif_tool *tool);
+int hp_vif_main(int argc, char **argv, const struct hp_vif_tool *tool, void *priv);
 
 /* A failure: logged, and kept for hotplug-error when it is the first.
  * Returns -1, for `return hp_vif_fail(...)` from a check or a step. */
@@ -133,7 +137,7 @@ int hp_vif_is_ours(struct hp_vif *v, int ifindex);
  * prepare-port, upstream's setup_bridge_port (down, MAC fe:ff:ff:ff:ff:ff,
  * addresses flushed, no IPv6 link-local; undone: down, netback's MAC);
  * mtu, v->mtu on the link and in the frontend's `mtu` (KEPT when 0;
- * undone: netback's MTU); up (undone: down). */
+ * undone: netback's MTU); up, then the tool's attached() (undone: down). */
 int hp_vif_s_prepare_port(void *ctx);
 void hp_vif_u_prepare_port(void *ctx);
 int hp_vif_s_mtu(void *ctx);
@@ -161,7 +165,7 @@ void hp_vif_u_guard(void *ctx);
 		"guard", hp_vif_s_guard, hp_vif_u_guard \
 	}
 
-/* The step that limits a tap both ways to its `rate` (common/tc.h): what
+/* The step that limits a tap both ways to its `rate` (hp/tc.h): what
  * netback does for the guest's PV vif, for its emulated NIC, which has no
  * limit otherwise until the guest's PV drivers take over.  List it before
  * `up`: a limit set later lets the first frames through at line rate.
