@@ -16,25 +16,14 @@
 
 static int set_inet(struct hp_nl *nl, int ifindex, int id, int val)
 {
-	struct rtnl_link *orig = rtnl_link_alloc(), *chg = rtnl_link_alloc();
-	struct nl_msg *msg = NULL;
-	int rc = -ENOMEM;
+	struct rtnl_link *chg = rtnl_link_alloc();
+	int rc;
 
-	if (!orig || !chg)
-		goto out;
-	rtnl_link_set_ifindex(orig, ifindex);
-	if ((rc = rtnl_link_inet_set_conf(chg, (unsigned int)id, (uint32_t)val)) < 0 ||
-	    (rc = rtnl_link_build_change_request(orig, chg, 0, &msg)) < 0) {
-		rc = hp_nl_errno(rc);
-		goto out;
-	}
-	rc = hp_nl_talk(nl, msg);
-out:
-	if (orig)
-		rtnl_link_put(orig);
-	if (chg)
+	if (chg && (rc = rtnl_link_inet_set_conf(chg, (unsigned int)id, (uint32_t)val)) < 0) {
 		rtnl_link_put(chg);
-	return rc;
+		return hp_nl_errno(rc);
+	}
+	return hp_nl_link_change(nl, ifindex, chg);
 }
 
 int hp_devconf_set_proxy_arp(struct hp_nl *nl, int ifindex, int on)

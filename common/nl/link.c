@@ -155,32 +155,6 @@ out:
 	return rc;
 }
 
-/* Applies the attributes set in chg to link ifindex; chg is consumed. */
-static int change(struct hp_nl *nl, int ifindex, struct rtnl_link *chg)
-{
-	struct rtnl_link *orig = rtnl_link_alloc();
-	struct nl_msg *msg = NULL;
-	int rc;
-
-	if (!orig || !chg) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (ifindex <= 0) {
-		rc = -ENODEV;
-		goto out;
-	}
-	rtnl_link_set_ifindex(orig, ifindex);
-	rc = rtnl_link_build_change_request(orig, chg, 0, &msg);
-	rc = rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
-out:
-	if (orig)
-		rtnl_link_put(orig);
-	if (chg)
-		rtnl_link_put(chg);
-	return rc;
-}
-
 int hp_link_set_up(struct hp_nl *nl, int ifindex, int up)
 {
 	struct rtnl_link *chg = rtnl_link_alloc();
@@ -189,7 +163,7 @@ int hp_link_set_up(struct hp_nl *nl, int ifindex, int up)
 		rtnl_link_set_flags(chg, IFF_UP);
 	else if (chg)
 		rtnl_link_unset_flags(chg, IFF_UP);
-	return change(nl, ifindex, chg);
+	return hp_nl_link_change(nl, ifindex, chg);
 }
 
 int hp_link_set_mtu(struct hp_nl *nl, int ifindex, unsigned int mtu)
@@ -198,7 +172,7 @@ int hp_link_set_mtu(struct hp_nl *nl, int ifindex, unsigned int mtu)
 
 	if (chg)
 		rtnl_link_set_mtu(chg, mtu);
-	return change(nl, ifindex, chg);
+	return hp_nl_link_change(nl, ifindex, chg);
 }
 
 int hp_link_set_mac(struct hp_nl *nl, int ifindex, const unsigned char mac[6])
@@ -213,7 +187,7 @@ int hp_link_set_mac(struct hp_nl *nl, int ifindex, const unsigned char mac[6])
 	if ((chg = rtnl_link_alloc()))
 		rtnl_link_set_addr(chg, a);
 	nl_addr_put(a);
-	rc = change(nl, ifindex, chg);
+	rc = hp_nl_link_change(nl, ifindex, chg);
 	/* a running link of some drivers refuses any change, even to the
 	 * address it has: then that address is a success */
 	if (rc == -EBUSY && !hp_link_get_index(nl, ifindex, &l) && !memcmp(l.mac, mac, 6))
@@ -227,7 +201,7 @@ int hp_link_set_alias(struct hp_nl *nl, int ifindex, const char *alias)
 
 	if (chg)
 		rtnl_link_set_ifalias(chg, alias);
-	return change(nl, ifindex, chg);
+	return hp_nl_link_change(nl, ifindex, chg);
 }
 
 int hp_link_rename(struct hp_nl *nl, int ifindex, const char *newname)
@@ -238,7 +212,7 @@ int hp_link_rename(struct hp_nl *nl, int ifindex, const char *newname)
 		return -EINVAL;
 	if ((chg = rtnl_link_alloc()))
 		rtnl_link_set_name(chg, newname);
-	return change(nl, ifindex, chg);
+	return hp_nl_link_change(nl, ifindex, chg);
 }
 
 int hp_link_set_master(struct hp_nl *nl, int ifindex, int master)
@@ -247,7 +221,7 @@ int hp_link_set_master(struct hp_nl *nl, int ifindex, int master)
 
 	if (chg)
 		rtnl_link_set_master(chg, master);
-	return change(nl, ifindex, chg);
+	return hp_nl_link_change(nl, ifindex, chg);
 }
 
 int hp_link_set_addrgen_none(struct hp_nl *nl, int ifindex)
@@ -257,7 +231,7 @@ int hp_link_set_addrgen_none(struct hp_nl *nl, int ifindex)
 	/* IN6_ADDR_GEN_MODE_NONE: a bridge port needs no link-local address */
 	if (chg)
 		rtnl_link_inet6_set_addr_gen_mode(chg, 1);
-	return change(nl, ifindex, chg);
+	return hp_nl_link_change(nl, ifindex, chg);
 }
 
 /* Every link, read by one dump: fn sees each (its first error stops

@@ -28,6 +28,11 @@ int hp_nl_talk(struct hp_nl *nl, struct nl_msg *msg);
 int hp_nl_get(struct hp_nl *nl, struct nl_msg *msg, int (*parse)(struct nl_msg *msg, void *arg),
 	      void *arg);
 
+struct rtnl_link;
+/* An RTM_NEWLINK change of link ifindex with the attributes set in chg
+ * (rtnl_link_alloc'd; consumed, also on failure; NULL gives -ENOMEM). */
+int hp_nl_link_change(struct hp_nl *nl, int ifindex, struct rtnl_link *chg);
+
 /* A struct hp_prefix as a libnl address (prefix length included), and back. */
 static inline struct nl_addr *hp_nl_addr(const struct hp_prefix *p)
 {

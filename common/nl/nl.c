@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
+#include <netlink/route/link.h>
 
 #include "nl-priv.h"
 
@@ -174,5 +175,30 @@ int hp_nl_get(struct hp_nl *nl, struct nl_msg *msg, int (*parse)(struct nl_msg *
 		return -ENOMEM;
 	rc = exchange(nl, msg, parse, arg);
 	nlmsg_free(msg);
+	return rc;
+}
+
+int hp_nl_link_change(struct hp_nl *nl, int ifindex, struct rtnl_link *chg)
+{
+	struct rtnl_link *orig = rtnl_link_alloc();
+	struct nl_msg *msg = NULL;
+	int rc;
+
+	if (!orig || !chg) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (ifindex <= 0) {
+		rc = -ENODEV;
+		goto out;
+	}
+	rtnl_link_set_ifindex(orig, ifindex);
+	rc = rtnl_link_build_change_request(orig, chg, 0, &msg);
+	rc = rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
+out:
+	if (orig)
+		rtnl_link_put(orig);
+	if (chg)
+		rtnl_link_put(chg);
 	return rc;
 }
