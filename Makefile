@@ -109,9 +109,10 @@ $(BUILD) $(BUILD)/unit:
 # Unit tests need nothing but the compiler; the bats suites need root and
 # network namespaces and skip with a reason without them (as root, a skip
 # fails the run).  T=name[ name...]: only tests/<name>.bats (and the unit
-# tests).
+# tests).  JOBS=N: N bats files at once (tests/run.sh).
+JOBS ?= 1
 check: all $(UNITS)
-	HP_BUILD=$(abspath $(BUILD)) tests/run.sh $(patsubst %,tests/%.bats,$(T))
+	HP_JOBS=$(JOBS) HP_BUILD=$(abspath $(BUILD)) tests/run.sh $(patsubst %,tests/%.bats,$(T))
 
 install: $(TOOLS:%=$(BUILD)/%)
 	install -d $(DESTDIR)$(XEN_SCRIPT_DIR) $(DESTDIR)$(XEN_SCRIPT_DIR)/vif-post.d
@@ -190,7 +191,7 @@ check-asan:
 # The whole suite with every tool run under valgrind (tests/helpers.bash,
 # HP_VALGRIND=1): any error or leak fails the run with exit 99.
 check-valgrind: all $(UNITS)
-	HP_VALGRIND=1 HP_BUILD=$(abspath $(BUILD)) tests/run.sh
+	HP_JOBS=$(JOBS) HP_VALGRIND=1 HP_BUILD=$(abspath $(BUILD)) tests/run.sh
 
 .PHONY: bench bench-ovs stress fuzz check-asan check-valgrind
 

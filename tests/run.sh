@@ -2,9 +2,16 @@
 # run.sh: the whole suite (unit tests, then every bats file), ending with
 # one line "check: N passed, N failed, N skipped".  make check runs it.
 # Arguments: bats files to run instead of all of tests/*.bats.
+#
+# HP_JOBS=N runs N bats files at once (default 1), each in its own bats
+# process: every test builds its own uniquely named world, and a suite
+# spends most of its time waiting (for xenstored, the kernel, timeouts),
+# not on a CPU.  The largest files start first; each file's TAP is shown
+# whole when it ends, with its time.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${HP_BUILD:-$here/../build}
+jobs=${HP_JOBS:-1}
 pass=0 fail=0 skip=0
 
 for t in "$build"/unit/*; do
@@ -23,12 +30,64 @@ done
 
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=("$here"/*.bats)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+# one bats file: its TAP in $out/<n>.tap, then shown
+suite() {
+	local n=$1 f=$2 start=$SECONDS
+	echo "${f##*/}" >"$out/$n.name"
+	bats --tap "$f" >"$out/$n.tap" 2>&1
+	echo "$?" >"$out/$n.rc"
+	{
+		echo "# ---- ${f##*/} ($((SECONDS - start)) s)"
+		cat "$out/$n.tap"
+	} >"$out/$n.show"
+}
+
+if [ "$jobs" -le 1 ] || [ ${#files[@]} -le 1 ]; then
+	n=0
+	for f in "${files[@]}"; do
+		n=$((n + 1))
+		suite "$n" "$f"
+		cat "$out/$n.show"
+	done
+else
+	# the largest first: the pool then ends about together
+	mapfile -t files < <(wc -l "${files[@]}" | sed '$d' | sort -rn | awk '{print $2}')
+	n=0 running=0
+	for f in "${files[@]}"; do
+		n=$((n + 1))
+		suite "$n" "$f" &
+		running=$((running + 1))
+		if [ "$running" -ge "$jobs" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+		for s in "$out"/*.show; do
+			[ -e "$s" ] && cat "$s" && mv "$s" "$s.done"
+		done
+	done
+	wait
+	for s in "$out"/*.show; do
+		[ -e "$s" ] && cat "$s" && mv "$s" "$s.done"
+	done
+fi
+
 tap=$(mktemp)
-bats --tap "${files[@]}" | tee "$tap"
+cat "$out"/*.tap >"$tap"
 p=$(grep -c '^ok .*# skip' "$tap")
 skip=$((skip + p))
 pass=$((pass + $(grep -c '^ok ' "$tap") - p))
 fail=$((fail + $(grep -c '^not ok ' "$tap")))
+# a bats process that failed without a failing test (a syntax error, a
+# crash in setup_file) counts as a failure too
+for rc in "$out"/*.rc; do
+	[ "$(cat "$rc")" = 0 ] || grep -q '^not ok ' "${rc%.rc}.tap" || {
+		echo "check: $(cat "${rc%.rc}.name"): bats exited $(cat "$rc") without a failing test"
+		fail=$((fail + 1))
+	}
+done
 grep '^ok .*# skip' "$tap" >"$tap.keep" || true
 rm -f "$tap"
 echo "check: $pass passed, $fail failed, $skip skipped"
