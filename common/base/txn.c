@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hp/log.h"
 #include "hp/parse.h"
@@ -29,6 +30,14 @@ const char *hp_txn_failed(void)
 	return failed_step;
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 /* Does the environment variable name step i (from 0), by number or name? */
 static int named(const char *var, const struct hp_step *s, size_t i)
 {
@@ -45,6 +54,7 @@ static int named(const char *var, const struct hp_step *s, size_t i)
 int hp_txn_run(const char *what, const struct hp_step *steps, size_t n, void *ctx)
 {
 	uint64_t kept = 0;
+	double t0;
 	size_t i, j;
 	int rc = 0;
 
@@ -73,8 +83,11 @@ int hp_txn_run(const char *what, const struct hp_step *steps, size_t n, void *ct
 			kept |= 1ULL << i; /* it never ran */
 			break;
 		}
-		hp_dbg("%s: step %zu '%s'", what, i + 1, s->name);
+		t0 = now_ms();
 		rc = s->run(ctx);
+		/* where a run's wall time goes (XEN_HOTPLUG_DEBUG=1) */
+		hp_dbg("%s: step %zu '%s': %s in %.3f ms", what, i + 1, s->name,
+		       rc == HP_STEP_KEPT ? "kept" : rc ? "failed" : "done", now_ms() - t0);
 		if (rc == HP_STEP_KEPT) {
 			kept |= 1ULL << i;
 			rc = 0;
