@@ -87,7 +87,10 @@ int hp_txn_run(const char *what, const struct hp_step *steps, size_t n, void *ct
 		rc = s->run(ctx);
 		/* where a run's wall time goes (XEN_HOTPLUG_DEBUG=1) */
 		hp_dbg("%s: step %zu '%s': %s in %.3f ms", what, i + 1, s->name,
-		       rc == HP_STEP_KEPT ? "kept" : rc ? "failed" : "done", now_ms() - t0);
+		       rc == HP_STEP_KEPT ? "kept" :
+		       rc		  ? "failed" :
+					    "done",
+		       now_ms() - t0);
 		if (rc == HP_STEP_KEPT) {
 			kept |= 1ULL << i;
 			rc = 0;
