@@ -263,7 +263,14 @@ deb:
 		{ tail -n 40 ../build.log; echo "deb: dpkg-buildpackage failed: $(BUILD)/deb/build.log" >&2; exit 1; }; \
 	ls $(abspath $(BUILD))/deb/xen-hotplug-ng_*.deb
 
-.PHONY: deb
+# The package's life on this host, in a private copy-on-write view of it
+# (tests/package.sh): lintian, the manual pages, install, activation, the
+# demo through the installed tools, xen-utils-common reinstalled and
+# upgraded, deactivation, removal, purge.  Needs root.
+check-package: all deb
+	HP_BUILD=$(abspath $(BUILD)) tests/package.sh
+
+.PHONY: deb check-package
 
 # ---------------------------------------------------------------- style
 # .clang-format is the kernel's style at 100 columns (STYLE.md).
