@@ -233,10 +233,10 @@ check-valgrind: all $(UNITS)
 
 # ---------------------------------------------------------------- check-xen
 # A real Xen host under qemu's software emulation (no KVM), the real
-# toolstack in its dom0, our tools as /etc/xen/scripts/<tool>: see
-# tests/xen-vm/run.sh.  Needs qemu-system-x86 and cpio (install.sh --deps)
-# and apt-get download; not part of `make check`.
-check-xen: all
+# toolstack in its dom0, our package installed there and activated: see
+# tests/xen-vm/run.sh.  Needs qemu-system-x86 and cpio (install.sh --deps),
+# make deb's tools and apt-get download; not part of `make check`.
+check-xen: all deb
 	HP_BUILD=$(abspath $(BUILD)) tests/xen-vm/run.sh
 
 .PHONY: check-xen
