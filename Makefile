@@ -123,7 +123,9 @@ man: $(MANS)
 $(BUILD) $(BUILD)/unit $(BUILD)/man:
 	mkdir -p $@
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Only where the compiler writes them: build/xen-vm holds directories named
+# *.d (an initramfs's conf-hooks.d), build/deb another tree's build.
+-include $(shell find $(BUILD)/common $(BUILD)/tools -name '*.d' -type f 2>/dev/null)
 
 # Unit tests need nothing but the compiler; the bats suites need root and
 # network namespaces and skip with a reason without them (as root, a skip
