@@ -4,6 +4,14 @@
 PREFIX         ?= /usr/local
 DESTDIR        ?=
 XEN_SCRIPT_DIR ?= /etc/xen/scripts
+# Where `make install` puts the tools.  By default in XEN_SCRIPT_DIR itself,
+# over upstream's scripts; the package and ./install.sh put them in
+# $(PREFIX)/libexec/xen-hotplug-ng and link them into XEN_SCRIPT_DIR with
+# xen-hotplug-activate (admin/xen-hotplug-activate, installed in SBINDIR).
+TOOLDIR        ?= $(XEN_SCRIPT_DIR)
+SBINDIR        ?= $(PREFIX)/sbin
+MANDIR         ?= $(PREFIX)/share/man
+DATADIR        ?= $(PREFIX)/share/xen-hotplug-ng
 BUILD          ?= build
 
 CC       ?= cc
@@ -54,6 +62,11 @@ endif
 # nodes in transactions as libxl does (tests/xenstored/).
 TEST_BINS := $(BUILD)/hp-xenshim.so $(BUILD)/hp-xs-tx
 
+# The manual pages: man/<name>.<section>.scd, scdoc's format (a new page
+# is one new file).
+MAN_SRC  := $(wildcard man/*.scd)
+MANS     := $(MAN_SRC:man/%.scd=$(BUILD)/man/%)
+
 all: $(TOOLS:%=$(BUILD)/%) $(TEST_BINS)
 
 $(BUILD)/common/%.o: common/%.c
@@ -101,10 +114,18 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/check.h $(LIB) | $(BUILD)/unit
 $(BUILD)/unit/test-parse-m32: tests/unit/test-parse.c common/base/parse.c common/base/params.c tests/unit/check.h | $(BUILD)/unit
 	$(CC) -m32 -std=gnu11 $(WARN) -D_GNU_SOURCE $(PUB_INC) -O2 -g $(if $(filter 1,$(WERROR)),-Werror) -o $@ tests/unit/test-parse.c common/base/parse.c common/base/params.c
 
-$(BUILD) $(BUILD)/unit:
+$(BUILD)/man/%: man/%.scd | $(BUILD)/man
+	scdoc <$< >$@.tmp
+	mv $@.tmp $@
+
+man: $(MANS)
+
+$(BUILD) $(BUILD)/unit $(BUILD)/man:
 	mkdir -p $@
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Only where the compiler writes them: build/xen-vm holds directories named
+# *.d (an initramfs's conf-hooks.d), build/deb another tree's build.
+-include $(shell find $(BUILD)/common $(BUILD)/tools -name '*.d' -type f 2>/dev/null)
 
 # Unit tests need nothing but the compiler; the bats suites need root and
 # network namespaces and skip with a reason without them (as root, a skip
@@ -114,21 +135,38 @@ JOBS ?= 1
 check: all $(UNITS)
 	HP_JOBS=$(JOBS) HP_BUILD=$(abspath $(BUILD)) tests/run.sh $(patsubst %,tests/%.bats,$(T))
 
-install: $(TOOLS:%=$(BUILD)/%)
-	install -d $(DESTDIR)$(XEN_SCRIPT_DIR) $(DESTDIR)$(XEN_SCRIPT_DIR)/vif-post.d
-	for t in $(TOOLS); do install -m 0755 $(BUILD)/$$t $(DESTDIR)$(XEN_SCRIPT_DIR)/$$t; done
-	install -m 0644 hooks/hotplug-hook-env.sh $(DESTDIR)$(XEN_SCRIPT_DIR)/hotplug-hook-env.sh
+# The unit tests alone (the package's build runs them).
+check-unit: $(filter-out %-m32,$(UNITS))
+	@set -e; for t in $^; do $$t; done
 
-# libexec/xen-hotplug-ng: where older installs put the retired test xenstored.
+# The tools in TOOLDIR, the activation command in SBINDIR, the manual
+# pages in MANDIR, the hook environment (built in; for reference) in DATADIR.
+install: $(TOOLS:%=$(BUILD)/%) $(MANS)
+	install -d $(DESTDIR)$(TOOLDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)
+	for t in $(TOOLS); do install -m 0755 $(BUILD)/$$t $(DESTDIR)$(TOOLDIR)/$$t; done
+	install -m 0644 hooks/hotplug-hook-env.sh $(DESTDIR)$(DATADIR)/hotplug-hook-env.sh
+	sed -e 's|@TOOLDIR@|$(TOOLDIR)|g' -e 's|@XEN_SCRIPT_DIR@|$(XEN_SCRIPT_DIR)|g' \
+		admin/xen-hotplug-activate >$(DESTDIR)$(SBINDIR)/xen-hotplug-activate
+	chmod 0755 $(DESTDIR)$(SBINDIR)/xen-hotplug-activate
+	for m in $(MANS); do \
+		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
+	done
+
+# libexec/xen-hotplug-ng: where older installs put the retired test
+# xenstored; XEN_SCRIPT_DIR/hotplug-hook-env.sh: where they put that file.
 uninstall:
-	for t in $(TOOLS); do rm -f $(DESTDIR)$(XEN_SCRIPT_DIR)/$$t; done
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(TOOLDIR)/$$t; done
+	rm -f $(DESTDIR)$(DATADIR)/hotplug-hook-env.sh $(DESTDIR)$(SBINDIR)/xen-hotplug-activate
 	rm -f $(DESTDIR)$(XEN_SCRIPT_DIR)/hotplug-hook-env.sh
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
+	for m in $(MAN_SRC:man/%.scd=%); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
 	rm -rf $(DESTDIR)$(PREFIX)/libexec/xen-hotplug-ng
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all check install uninstall clean
+.PHONY: all man check check-unit install uninstall clean
 .SECONDARY:
 
 # ---------------------------------------------------------------- bench, stress, fuzz, sanitizers
@@ -197,13 +235,44 @@ check-valgrind: all $(UNITS)
 
 # ---------------------------------------------------------------- check-xen
 # A real Xen host under qemu's software emulation (no KVM), the real
-# toolstack in its dom0, our tools as /etc/xen/scripts/<tool>: see
-# tests/xen-vm/run.sh.  Needs qemu-system-x86 and cpio (install.sh --deps)
-# and apt-get download; not part of `make check`.
-check-xen: all
+# toolstack in its dom0, our package installed there and activated: see
+# tests/xen-vm/run.sh.  Needs qemu-system-x86 and cpio (install.sh --deps),
+# make deb's tools and apt-get download; not part of `make check`.
+check-xen: all deb
 	HP_BUILD=$(abspath $(BUILD)) tests/xen-vm/run.sh
 
 .PHONY: check-xen
+
+# ---------------------------------------------------------------- the Debian package
+# make deb: debian/ built by dpkg-buildpackage -us -uc -b in a copy of the
+# checkout's files (git ls-files: tracked and new, not ignored) in
+# $(BUILD)/deb/src, so that neither the tree nor its parent directory gets
+# the build's files; xen-hotplug-ng_<version>_<arch>.deb and the .changes
+# land in $(BUILD)/deb/.  Built again only when a file is newer than the
+# .deb.  Needs debhelper and the build dependencies (install.sh --deps).
+deb:
+	@set -e; git rev-parse --git-dir >/dev/null 2>&1 || \
+		{ echo "deb: needs a git checkout (or run dpkg-buildpackage -us -uc -b)" >&2; exit 1; }; \
+	old=$$(ls $(BUILD)/deb/xen-hotplug-ng_*.deb 2>/dev/null | head -n 1); \
+	if [ -n "$$old" ] && [ "$$(git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 -r stat -c %Y 2>/dev/null | sort -n | tail -n 1)" -lt "$$(stat -c %Y "$$old")" ]; then \
+		echo "deb: $$old is up to date"; exit 0; fi; \
+	rm -rf $(BUILD)/deb; mkdir -p $(BUILD)/deb/src; \
+	git ls-files -z --cached --others --exclude-standard | \
+		tar --null --ignore-failed-read -T - -cf - | tar -xf - -C $(BUILD)/deb/src; \
+	cd $(BUILD)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANITIZE -u BUILD \
+		dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; echo "deb: dpkg-buildpackage failed: $(BUILD)/deb/build.log" >&2; exit 1; }; \
+	ls $(abspath $(BUILD))/deb/xen-hotplug-ng_*.deb
+
+# The package's life on this host, in a private copy-on-write view of it
+# (tests/package.sh): lintian, the manual pages, install, activation, the
+# demo through the installed tools, xen-utils-common reinstalled and
+# upgraded, deactivation, removal, purge.  Needs root.
+check-package: all deb
+	HP_BUILD=$(abspath $(BUILD)) tests/package.sh
+
+.PHONY: deb check-package
 
 # ---------------------------------------------------------------- style
 # .clang-format is the kernel's style at 100 columns (STYLE.md).

@@ -9,12 +9,16 @@
 #   ./install.sh --uninstall  remove ours, give upstream's scripts back
 #
 # Environment: XEN_SCRIPT_DIR (default /etc/xen/scripts), DESTDIR (a
-# staging root: no diversions, nothing outside it touched), PREFIX.
+# staging root: the tools in its XEN_SCRIPT_DIR, nothing diverted, nothing
+# outside it touched), PREFIX (default /usr/local).
 #
-# Upstream's scripts are kept: on Debian each one we replace is diverted
-# with dpkg-divert (so a xen-utils-common upgrade installs its copy
-# beside ours, as <name>.upstream, instead of over it); elsewhere it is
-# renamed to <name>.upstream.  --uninstall puts them back.
+# The tools go to $PREFIX/libexec/xen-hotplug-ng, and the package's own
+# activation, xen-hotplug-activate on (installed in $PREFIX/sbin), links
+# them into XEN_SCRIPT_DIR.  Upstream's scripts are kept: on Debian each
+# one is diverted with dpkg-divert (so a xen-utils-common upgrade installs
+# its copy beside ours, as <name>.upstream, instead of over it); elsewhere
+# it is renamed to <name>.upstream.  --uninstall puts them back
+# (xen-hotplug-activate off).
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -22,11 +26,15 @@ XEN_SCRIPT_DIR=${XEN_SCRIPT_DIR:-/etc/xen/scripts}
 DESTDIR=${DESTDIR:-}
 PREFIX=${PREFIX:-/usr/local}
 TOOLS="vif-bridge vif-route vif-nat network-bridge vif-openvswitch"
+LIBEXEC=$PREFIX/libexec/xen-hotplug-ng
 
-BUILD_DEPS="gcc make pkg-config libnl-3-dev libnl-route-3-dev libxen-dev libnftnl-dev libmnl-dev libyajl-dev"
+BUILD_DEPS="gcc make pkg-config libnl-3-dev libnl-route-3-dev libxen-dev libnftnl-dev libmnl-dev libyajl-dev scdoc"
 TEST_DEPS="bats clang-format busybox iproute2 jq xenstore-utils nftables iptables python3 python3-scapy git procps dnsmasq-base strace valgrind clang libclang-rt-14-dev gcc-multilib qemu-user iperf3"
 # vif-openvswitch's tests run their own private Open vSwitch (tests/ovs.bash)
 TEST_DEPS="$TEST_DEPS openvswitch-switch ethtool tcpdump"
+# make deb and make check-package (tests/package.sh): the package's build,
+# lintian, the manual pages' checkers
+TEST_DEPS="$TEST_DEPS dpkg-dev debhelper lintian mandoc groff-base man-db"
 # make check-xen (tests/xen-vm): qemu boots Xen; the VM's own packages are
 # fetched by tests/xen-vm/world.sh with apt-get download into its cache,
 # never installed here
@@ -83,56 +91,50 @@ xen_utils() {
 	say "Debian's xenstored and xl for the tests: $root"
 }
 
-# Keep upstream's script: a dpkg diversion when a package owns it.
-keep_upstream() {
-	local f=$XEN_SCRIPT_DIR/$1
-	if [ -n "$DESTDIR" ]; then
-		return 0
-	fi
-	if command -v dpkg-divert >/dev/null; then
-		if ! dpkg-divert --list "$f" | grep -q .; then
-			dpkg-divert --quiet --local --rename --divert "$f.upstream" --add "$f"
-			say "diverted $f to $f.upstream"
-		fi
-	elif [ -e "$f" ] && [ ! -e "$f.upstream" ]; then
-		mv "$f" "$f.upstream"
-		say "kept $f as $f.upstream"
-	fi
-}
-
-give_back_upstream() {
-	local f=$XEN_SCRIPT_DIR/$1
-	rm -f "$DESTDIR$f"
-	[ -n "$DESTDIR" ] && return 0
-	if command -v dpkg-divert >/dev/null && dpkg-divert --list "$f" | grep -q .; then
-		dpkg-divert --quiet --local --rename --remove "$f"
-		if [ -e "$f" ]; then
+# What an install.sh before xen-hotplug-activate left: our tool copied
+# over upstream's name, upstream's kept by a local diversion (Debian) or
+# renamed (elsewhere).
+give_back_legacy() {
+	local t f
+	for t in $TOOLS; do
+		f=$XEN_SCRIPT_DIR/$t
+		[ ! -L "$f" ] || continue
+		if command -v dpkg-divert >/dev/null &&
+			[ "$(dpkg-divert --listpackage "$f")" = LOCAL ] &&
+			[ "$(dpkg-divert --truename "$f")" = "$f.upstream" ]; then
+			rm -f "$f"
+			dpkg-divert --quiet --local --rename --divert "$f.upstream" --remove "$f"
+			say "restored upstream $f (an older install's local diversion)"
+		elif ! command -v dpkg-divert >/dev/null && [ -e "$f.upstream" ]; then
+			mv "$f.upstream" "$f"
 			say "restored upstream $f"
-		else
-			say "removed the diversion of $f (there was no upstream copy)"
 		fi
-	elif [ -e "$f.upstream" ]; then
-		mv "$f.upstream" "$f"
-		say "restored upstream $f"
-	fi
+	done
 }
 
 do_install() {
 	make -s
-	local t
-	for t in $TOOLS; do
-		keep_upstream "$t"
-	done
-	make -s install DESTDIR="$DESTDIR" XEN_SCRIPT_DIR="$XEN_SCRIPT_DIR" PREFIX="$PREFIX"
-	say "installed $TOOLS into $DESTDIR$XEN_SCRIPT_DIR"
+	if [ -n "$DESTDIR" ]; then
+		make -s install DESTDIR="$DESTDIR" XEN_SCRIPT_DIR="$XEN_SCRIPT_DIR" PREFIX="$PREFIX"
+		say "installed $TOOLS into $DESTDIR$XEN_SCRIPT_DIR"
+		return 0
+	fi
+	make -s install XEN_SCRIPT_DIR="$XEN_SCRIPT_DIR" PREFIX="$PREFIX" TOOLDIR="$LIBEXEC"
+	give_back_legacy
+	"$PREFIX/sbin/xen-hotplug-activate" on
+	say "installed $TOOLS into $LIBEXEC, in use as $XEN_SCRIPT_DIR/<tool> ($PREFIX/sbin/xen-hotplug-activate status)"
 }
 
 do_uninstall() {
-	local t
-	for t in $TOOLS; do
-		give_back_upstream "$t"
-	done
-	make -s uninstall DESTDIR="$DESTDIR" XEN_SCRIPT_DIR="$XEN_SCRIPT_DIR" PREFIX="$PREFIX" TOOLS=
+	if [ -n "$DESTDIR" ]; then
+		make -s uninstall DESTDIR="$DESTDIR" XEN_SCRIPT_DIR="$XEN_SCRIPT_DIR" PREFIX="$PREFIX"
+		return 0
+	fi
+	if [ -x "$PREFIX/sbin/xen-hotplug-activate" ]; then
+		"$PREFIX/sbin/xen-hotplug-activate" off
+	fi
+	give_back_legacy
+	make -s uninstall XEN_SCRIPT_DIR="$XEN_SCRIPT_DIR" PREFIX="$PREFIX" TOOLDIR="$LIBEXEC"
 }
 
 case "${1:-}" in
@@ -141,6 +143,6 @@ case "${1:-}" in
 --deps) deps; xen_utils ;;
 --no-deps) do_install ;;
 --uninstall) do_uninstall ;;
--h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' ;;
 *) say "unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac

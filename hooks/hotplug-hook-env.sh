@@ -4,7 +4,7 @@
 # bridge, ip, mac, mtu, vifname, type_if, XENBUS_PATH, netdev, main_ip...)
 # and its helper functions.  The tools export those variables and run
 # this text, built into them, in one bash before the hooks.  It is also
-# installed next to the tools for reference.
+# installed, for reference, in <prefix>/share/xen-hotplug-ng/.
 
 # upstream runs with set -e and fails the device on any error
 set -e

@@ -6,17 +6,18 @@
 #
 # writes OUT/xen (the hypervisor, gunzipped), OUT/vmlinux (dom0's and the
 # guests' kernel, unpacked from Debian's vmlinuz), OUT/dom0.cpio (dom0's root: the packages and modules
-# marked dom0 in ./packages and ./modules, our tools installed by `make
-# install` as /etc/xen/scripts/<tool>, Debian's scripts beside them as
-# <tool>.upstream, dom0/, suites/, the guests' kernel and initramfs in
-# /boot) and OUT/guest.cpio (a guest's root: busybox, xen-netfront,
-# guest/init).
+# marked dom0 in ./packages and ./modules, our package installed and
+# activated (install_ours): /etc/xen/scripts/<tool> links to it, Debian's
+# scripts beside them as <tool>.upstream; dom0/, suites/, the guests'
+# kernel and initramfs in /boot) and OUT/guest.cpio (a guest's root:
+# busybox, xen-netfront, guest/init).
 #
 # The packages are kept in XEN_VM_CACHE (default
 # /var/cache/xen-hotplug-ng/vm): debs/ the .deb files, x/<deb>/ each one
 # unpacked.  A package is downloaded again only when apt's candidate
 # version changes; versions no longer wanted are removed.  Environment:
-# HP_BUILD (the built tools, default build/), XEN_VM_KERNEL_PKG
+# HP_BUILD (default build/), HP_DEB (our package, default
+# $HP_BUILD/deb/xen-hotplug-ng_*.deb: make deb), XEN_VM_KERNEL_PKG
 # (linux-image-amd64: a metapackage, resolved to its kernel),
 # XEN_VM_XEN_PKG (xen-hypervisor-4.17-amd64).
 set -euo pipefail
@@ -25,10 +26,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 OUT=$(realpath -m "${1:?usage: world.sh OUT}")
 HP_BUILD=$(realpath -m "${HP_BUILD:-$src/build}")
+HP_DEB=${HP_DEB:-$(ls "$HP_BUILD"/deb/xen-hotplug-ng_*.deb 2>/dev/null | head -n 1)}
 CACHE=${XEN_VM_CACHE:-/var/cache/xen-hotplug-ng/vm}
 KERNEL_PKG=${XEN_VM_KERNEL_PKG:-linux-image-amd64}
 XEN_PKG=${XEN_VM_XEN_PKG:-xen-hypervisor-4.17-amd64}
-TOOLS="vif-bridge vif-route vif-nat network-bridge"
 # What the packages bring and the VM does without (or whose libraries it
 # lacks: ss, xentop, tc's ATM module, pygrub's file systems, iconv).
 TRIM="usr/share/doc usr/share/man usr/share/info usr/share/locale usr/share/lintian usr/share/bug
@@ -224,6 +225,19 @@ modules() {
 	cp "$kmods/modules.builtin" "$kmods/modules.order" "$dir/"
 }
 
+# Our tools as a host gets them: the package (make deb) unpacked into the
+# root, then its own xen-hotplug-activate run on that root, which has no
+# dpkg database: Debian's scripts renamed to <tool>.upstream, our links in
+# their place.  (tests/package.sh checks the package's install with dpkg.)
+install_ours() { # ROOT
+	local root=$1 t
+	dpkg-deb -x "$HP_DEB" "$root" || die "dpkg-deb -x $HP_DEB failed"
+	"$root/usr/sbin/xen-hotplug-activate" --root "$root" -q on || die "xen-hotplug-activate on failed"
+	for t in vif-bridge vif-route vif-nat vif-openvswitch; do
+		[ -f "$root/etc/xen/scripts/$t.upstream" ] || die "xen-utils-common has no $t"
+	done
+}
+
 mkcpio() { # ROOT FILE
 	mkdir -p "$1/dev"
 	[ -c "$1/dev/console" ] || mknod -m 600 "$1/dev/console" c 5 1
@@ -232,9 +246,7 @@ mkcpio() { # ROOT FILE
 }
 
 # ---------------------------------------------------------------- main
-for t in $TOOLS; do
-	[ -x "$HP_BUILD/$t" ] || die "no $HP_BUILD/$t: run make first"
-done
+[ -f "$HP_DEB" ] || die "no $HP_BUILD/deb/xen-hotplug-ng_*.deb: run make deb"
 command -v cpio >/dev/null || die "cpio missing (./install.sh --deps)"
 mkdir -p "$OUT" "$CACHE/debs" "$CACHE/x"
 exec 9>"$CACHE/lock"
@@ -297,11 +309,7 @@ ln -s ../run "$root/var/run"
 unpack "$root" "${DOM0_PKGS[@]}"
 busybox_links "$root"
 modules "$root" dom0 "$kmods" "$kver"
-for t in vif-bridge vif-route vif-nat vif-openvswitch; do
-	[ -f "$root/etc/xen/scripts/$t" ] || die "xen-utils-common has no $t"
-	mv "$root/etc/xen/scripts/$t" "$root/etc/xen/scripts/$t.upstream"
-done
-make -s -C "$src" install BUILD="$HP_BUILD" DESTDIR="$root" XEN_SCRIPT_DIR=/etc/xen/scripts PREFIX=/usr/local
+install_ours "$root"
 check_libs "$root"
 install -m 0755 "$here/dom0/init" "$root/init"
 mkdir -p "$root/xt/suites"
