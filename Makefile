@@ -132,6 +132,8 @@ $(BUILD) $(BUILD)/unit $(BUILD)/man:
 # fails the run).  T=name[ name...]: only tests/<name>.bats (and the unit
 # tests).  JOBS=N: N bats files at once (tests/run.sh).
 JOBS ?= 1
+units: $(UNITS)
+
 check: all $(UNITS)
 	HP_JOBS=$(JOBS) HP_BUILD=$(abspath $(BUILD)) tests/run.sh $(patsubst %,tests/%.bats,$(T))
 
@@ -166,7 +168,7 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all man check check-unit install uninstall clean
+.PHONY: all man units check check-unit install uninstall clean
 .SECONDARY:
 
 # ---------------------------------------------------------------- bench, stress, fuzz, sanitizers
