@@ -190,19 +190,20 @@ sniff() {
 
 # ---------------------------------------------------------------- keys
 
-@test "external-ids: xen-vm-name, xen-vm-uuid from the vm directory, attached-mac" {
+@test "external-ids: upstream's xen-vm-name, xen-vm-uuid, attached-mac; the contract's iface-id, iface-status, vm-id" {
 	ovs_guest 7 0 bridge=ovsbr0 mac=00:16:3e:aa:bb:cc
 	online 7
 	run ovs_col Interface vif7.0 external_ids
 	echo "$output"
-	[ "$output" = '{attached-mac="00:16:3e:aa:bb:cc", xen-vm-name=guest7, xen-vm-uuid="00000000-0000-4000-8000-000000000007"}' ]
+	[ "$output" = '{attached-mac="00:16:3e:aa:bb:cc", iface-id=guest7-0, iface-status=active, vm-id="00000000-0000-4000-8000-000000000007", xen-vm-name=guest7, xen-vm-uuid="00000000-0000-4000-8000-000000000007"}' ]
 }
 
-@test "external-ids: a guest without a vm directory gets attached-mac only, online succeeds" {
+@test "external-ids: a guest without a vm directory gets attached-mac and iface-status, no iface-id (a warning), online succeeds" {
 	ovs_guest 7 0 bridge=ovsbr0 mac=00:16:3e:aa:bb:cc
 	xs_rm /local/domain/7/vm
 	online 7
-	[ "$(ovs_col Interface vif7.0 external_ids)" = '{attached-mac="00:16:3e:aa:bb:cc"}' ]
+	[ "$(ovs_col Interface vif7.0 external_ids)" = '{attached-mac="00:16:3e:aa:bb:cc", iface-status=active}' ]
+	[[ "$output" == *"no iface-id for 'vif7.0' (ovs_iface_id '{name}-{devid}'): the guest's name is not known"* ]]
 }
 
 @test "mtu key: the link's MTU and the frontend's mtu; no key: the MTU untouched, nothing written" {

@@ -14,16 +14,25 @@
  *
  * xenstore read under XENBUS_PATH: bridge (NAME[.TAG][:TRUNK[:TRUNK...]],
  * upstream's syntax), vlan (xl-network-configuration(5)), vifname, mtu,
- * mac, ip, frontend, frontend-id; /local/domain/<frontend-id>/vm, and
- * name and uuid under it.  Written: <frontend>/mtu when `mtu` is set,
- * then hotplug-status=connected (online), or hotplug-error and
- * hotplug-status=error (online failure).  Nothing for offline, add or
- * remove.
+ * mac, ip, frontend, frontend-id, iface-id (a toolstack's, optional);
+ * /local/domain/<frontend-id>/vm, and name and uuid under it.  Written:
+ * <frontend>/mtu when `mtu` is set, then hotplug-status=connected
+ * (online), or hotplug-error and hotplug-status=error (online failure).
+ * Nothing for offline, add or remove.  xen-hotplug.conf: ovsdb_socket,
+ * ovs_iface_id (the iface-id template, hp/ovs-ids.h).
  *
  * OVSDB, one transaction per change (hp/ovsdb.h), no ovs-vsctl:
  * Port and Interface named as the vif in the bridge, tag, trunks and
  * vlan_mode from the VLANs, the interface's external_ids xen-vm-name,
- * xen-vm-uuid and attached-mac, as upstream's.
+ * xen-vm-uuid and attached-mac, as upstream's, and Open vSwitch's
+ * integration contract beside them (its Documentation/topics/
+ * integration.rst), by which OVN binds the port to its logical one:
+ * iface-id (the backend's key, else the template), vm-id (the uuid),
+ * iface-status.  The name is the domain's final one (without xl's
+ * "--incoming" while it is being received).  Of an HVM guest's vif and
+ * tap, the vif is active and has the iface-id while both are there, the
+ * tap inactive without one; when one goes, the other (its device still
+ * there) is made active with the iface-id, in the same transaction.
  *
  * online/add: check() reads and validates every key, connects to the
  * database and looks the port and the bridge up, before any change; then
@@ -54,6 +63,7 @@
 
 #include "hp/link.h"
 #include "hp/log.h"
+#include "hp/ovs-ids.h"
 #include "hp/ovsdb.h"
 #include "hp/parse.h"
 #include "hp/vif.h"
@@ -64,19 +74,30 @@
 #define DEFAULT_APPLY_MS 10000
 #define TRIES 3 /* a port changed by someone else meanwhile: look again */
 
+#define ACTIVE "active"
+#define INACTIVE "inactive"
+
 /* One run, one vif: the tool's state can be static. */
 static struct ovs {
-	char *bridge_xs, *vlan_xs, *fe_id, *vm, *vm_name, *vm_uuid;
+	char *bridge_xs, *vlan_xs, *fe_id, *vm, *vm_name, *vm_uuid, *iface_id_xs;
 	char bridge[HP_IFNAMSIZ];
 	struct hp_vlans vlans;
 	unsigned short trunks[HP_VLAN_MAX];
 	struct hp_ovs_port port;
-	struct hp_ovs_id ids[3];
+	struct hp_ovs_id ids[6];
+	const char *del_ids[6];
+	char iface_id[HP_OVS_ID_MAX + 1]; /* "" when none could be made */
+	char mac[18];
 	char sock[128];
 	struct hp_ovsdb *db;
 	struct hp_ovs_port_state was, now; /* the port before this run; for the undo */
 	int changed; /* add-port committed a change */
 	int late; /* ovs-vswitchd did not apply it in time */
+	/* the other interface of the guest's NIC (a vif's tap, a tap's vif) */
+	char twin_name[HP_OVS_NAMESIZ];
+	struct hp_ovs_iface_state twin;
+	int twin_live; /* in Open vSwitch, made by a vif script, its device there */
+	struct hp_ovs_twin twin_set, twin_undo;
 } o;
 
 static unsigned int apply_ms(void)
@@ -170,26 +191,70 @@ static char *read_info(struct hp_vif *v, const char *path)
 	return val;
 }
 
+/* One of the keys this tool writes: set to value, or removed when there
+ * is none (a second online does not leave a stale one). */
 static void add_id(const char *key, const char *value)
 {
-	if (value)
+	if (value && *value)
 		o.ids[o.port.nids++] = (struct hp_ovs_id){ key, value };
+	else
+		o.del_ids[o.port.ndel_ids++] = key;
 }
 
-/* Upstream's openvswitch_external_id_all: the guest's name and uuid from
- * its vm directory, its MAC. */
-static void read_ids(struct hp_vif *v)
+/* The iface-id: the backend's `iface-id` key when a toolstack wrote one
+ * (dom0's: a guest cannot write its backend directory, so it cannot pick
+ * another guest's logical port), else the host's template over the
+ * guest's values.  A template that needs a value the guest lacks leaves
+ * the interface without one, with a warning (as upstream, the ids fail
+ * nothing); a bad key or template fails. */
+static int make_iface_id(struct hp_vif *v, int domid, int devid)
 {
+	struct hp_ovs_vm vm = { o.vm_name, o.vm_uuid, NULL, domid, devid };
+	char tmpl[256], err[320];
+	int rc;
+
+	if (hp_vif_read_opt(v, "iface-id", &o.iface_id_xs))
+		return -1;
+	if (o.iface_id_xs) {
+		if (hp_ovs_id_check(o.iface_id_xs, err, sizeof(err)))
+			return hp_vif_bad(v, "iface-id", o.iface_id_xs, err);
+		snprintf(o.iface_id, sizeof(o.iface_id), "%s", o.iface_id_xs);
+		return 0;
+	}
+	if (hp_ovs_iface_id_template(tmpl, sizeof(tmpl), err, sizeof(err)))
+		return hp_vif_fail(v, "%s", err);
+	if (v->has_mac) {
+		snprintf(o.mac, sizeof(o.mac), "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0],
+			 v->mac[1], v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
+		vm.mac = o.mac;
+	}
+	rc = hp_ovs_iface_id_expand(tmpl, &vm, o.iface_id, sizeof(o.iface_id), err, sizeof(err));
+	if (rc)
+		hp_warn("no iface-id for '%s' (ovs_iface_id '%s'): %s", v->dev, tmpl, err);
+	return 0;
+}
+
+/* Upstream's openvswitch_external_id_all (the guest's name and uuid from
+ * its vm directory, its MAC) and the iface-id.  The name is the final
+ * one: during a migration xl attaches the receiving domain's vifs while
+ * it is still called <name>--incoming (ovs-ids.h). */
+static int read_ids(struct hp_vif *v)
+{
+	unsigned int pd, pn;
+	int d = -1, n = -1;
 	unsigned long domid;
-	unsigned int d, n;
 	char path[160];
 
+	if (!hp_parse_backend_path(v->xb_path, &pd, &pn)) {
+		d = (int)pd;
+		n = (int)pn;
+	}
 	if (!hp_xs_read_key(v->xs, v->xb_path, "frontend-id", &o.fe_id) &&
 	    !hp_parse_uint(o.fe_id, 0x7fef, &domid))
-		d = (unsigned int)domid;
-	else if (hp_parse_backend_path(v->xb_path, &d, &n))
-		return;
-	snprintf(path, sizeof(path), "/local/domain/%u/vm", d);
+		d = (int)domid;
+	if (d < 0)
+		return make_iface_id(v, d, n);
+	snprintf(path, sizeof(path), "/local/domain/%d/vm", d);
 	o.vm = read_info(v, path);
 	if (o.vm && (strncmp(o.vm, "/vm/", 4) || strlen(o.vm) > 100 || strstr(o.vm, ".."))) {
 		hp_warn("ignoring '%s' = '%s': not a /vm/ path", path, o.vm);
@@ -199,13 +264,98 @@ static void read_ids(struct hp_vif *v)
 	if (o.vm) {
 		snprintf(path, sizeof(path), "%s/name", o.vm);
 		o.vm_name = read_info(v, path);
+		if (o.vm_name && hp_ovs_vm_name_final(o.vm_name))
+			hp_dbg("the domain is being received: its name will be '%s'", o.vm_name);
 		snprintf(path, sizeof(path), "%s/uuid", o.vm);
 		o.vm_uuid = read_info(v, path);
 	}
+	return make_iface_id(v, d, n);
+}
+
+/* The twin: a vif's tap is <vif>-emu, a tap's vif its name without it
+ * (libxl names them so, vifname included).  It counts when it is a vif
+ * script's interface in Open vSwitch and its device exists: at a
+ * domain's destruction libxl stops the device model (its tap goes) before
+ * it runs the vifs' offline (xen.git libxl_domain.c, libxl__destroy_domid),
+ * and a tap gone is no survivor. */
+static int read_twin(struct hp_vif *v, char *err, size_t errsize)
+{
+	struct hp_link link;
+	size_t len = strlen(v->dev);
+	int rc;
+
+	memset(&o.twin, 0, sizeof(o.twin));
+	o.twin_live = 0;
+	if (v->is_tap) {
+		if (len <= 4 || strcmp(v->dev + len - 4, "-emu"))
+			return 0;
+		snprintf(o.twin_name, sizeof(o.twin_name), "%.*s", (int)(len - 4), v->dev);
+	} else if (len + 4 < HP_IFNAMSIZ) {
+		snprintf(o.twin_name, sizeof(o.twin_name), "%s-emu", v->dev);
+	} else {
+		return 0;
+	}
+	if ((rc = hp_ovs_iface_get(o.db, o.twin_name, &o.twin))) {
+		snprintf(err, errsize, "unable to look up interface '%s' in Open vSwitch: %s%s%s",
+			 o.twin_name, strerror(-rc), *hp_ovsdb_error(o.db) ? ": " : "",
+			 hp_ovsdb_error(o.db));
+		return rc;
+	}
+	if (!o.twin.exists || !o.twin.xen)
+		return 0;
+	rc = hp_link_get(v->nl, o.twin_name, &link);
+	if (rc && rc != -ENODEV) {
+		snprintf(err, errsize, "unable to look up '%s': %s", o.twin_name, strerror(-rc));
+		return rc;
+	}
+	o.twin_live = !rc;
+	return 0;
+}
+
+/* The twin's keys set to status and id (NULL or "": none), in the
+ * transaction (o.port.twin), unless they are so already; the undo puts
+ * back what was. */
+static void plan_twin(const char *status, const char *id)
+{
+	if (id && !*id)
+		id = NULL;
+	o.port.twin = NULL;
+	if (!o.twin_live ||
+	    (!strcmp(o.twin.status, status) && !strcmp(o.twin.iface_id, id ? id : "")))
+		return;
+	o.twin_set = (struct hp_ovs_twin){ o.twin.uuid, status, id };
+	o.twin_undo = (struct hp_ovs_twin){ o.twin.uuid, *o.twin.status ? o.twin.status : NULL,
+					    *o.twin.iface_id ? o.twin.iface_id : NULL };
+	o.port.twin = &o.twin_set;
+}
+
+/* The integration contract's keys beside upstream's.  Of a guest NIC's
+ * vif and tap, while both are there, the PV vif is active (its guest's
+ * PV driver takes the NIC over from the emulated one) and carries the
+ * iface-id; the tap is inactive and carries none: OVN does not read
+ * iface-status, it binds any interface with the iface-id ("Invalid
+ * configuration" when two have it), so the id goes where the traffic is. */
+static void plan_ids(struct hp_vif *v)
+{
+	int active = !v->is_tap || !o.twin_live;
+
+	o.port.nids = 0;
+	o.port.ndel_ids = 0;
 	add_id("xen-vm-name", o.vm_name);
 	add_id("xen-vm-uuid", o.vm_uuid);
 	add_id("attached-mac", v->mac_s);
+	add_id("vm-id", o.vm_uuid);
+	add_id("iface-status", active ? ACTIVE : INACTIVE);
+	add_id("iface-id", active ? o.iface_id : NULL);
 	o.port.ids = o.ids;
+	o.port.del_ids = o.del_ids;
+	/* a vif coming (back) while its tap is there: the tap steps aside;
+	 * a tap coming while its vif is there: the vif stays (or becomes)
+	 * the active one */
+	if (!v->is_tap)
+		plan_twin(INACTIVE, NULL);
+	else
+		plan_twin(ACTIVE, *o.twin.iface_id ? o.twin.iface_id : o.iface_id);
 }
 
 static int connect_db(struct hp_vif *v)
@@ -230,6 +380,7 @@ static int connect_db(struct hp_vif *v)
 /* The port as the database has it now, and whether this run may use it. */
 static int look(struct hp_vif *v)
 {
+	char err[320];
 	int rc, i;
 
 	/* -EAGAIN: the port went between the two reads */
@@ -262,6 +413,9 @@ static int look(struct hp_vif *v)
 		hp_warn("moving port '%s' from bridge '%s' (a stale port of a Xen guest) to '%s'",
 			v->dev, o.was.bridge, o.bridge);
 	}
+	if (read_twin(v, err, sizeof(err)))
+		return hp_vif_fail(v, "%s", err);
+	plan_ids(v);
 	return 0;
 }
 
@@ -288,8 +442,7 @@ static int check(struct hp_vif *v)
 			v->rate_s, v->dev);
 	o.port.name = v->dev;
 	o.port.bridge = o.bridge;
-	read_ids(v);
-	if (connect_db(v) || look(v))
+	if (read_ids(v) || connect_db(v) || look(v))
 		return -1;
 	/* A second online finds the port in place and the link up: its
 	 * traffic is left alone, and a failure of this run does not tear it
@@ -310,7 +463,7 @@ static int s_add_port(void *ctx)
 	char err[256];
 	int rc, i;
 
-	if (v->again && hp_ovs_port_same(&o.port, &o.was))
+	if (v->again && hp_ovs_port_same(&o.port, &o.was) && !o.port.twin)
 		return HP_STEP_KEPT;
 	for (i = 0;; i++) {
 		rc = hp_ovs_port_set(o.db, &o.port, &o.was, &cfg);
@@ -373,7 +526,8 @@ static void u_add_port(void *ctx)
 			return;
 		}
 		if (!rc)
-			rc = hp_ovs_port_restore(o.db, &o.was, &o.now, &cfg);
+			rc = hp_ovs_port_restore(o.db, &o.was, &o.now,
+						 o.port.twin ? &o.twin_undo : NULL, &cfg);
 		if (rc != -EAGAIN)
 			break;
 	}
@@ -403,10 +557,22 @@ static const struct hp_step steps[] = {
 	HP_VIF_STEP_UP,
 };
 
+/* The iface-id of the port being removed, NULL when it has none. */
+static const char *port_iface_id(void)
+{
+	size_t i;
+
+	for (i = 0; i < o.was.nids; i++)
+		if (!strcmp(o.was.ids[i].key, "iface-id"))
+			return o.was.ids[i].value;
+	return NULL;
+}
+
 /* The port out of Open vSwitch, whichever bridge has it: 0, or -1 with
  * the failure reported. */
 static int remove_port(struct hp_vif *v)
 {
+	char err[320];
 	long long cfg;
 	int rc, i;
 
@@ -416,8 +582,15 @@ static int remove_port(struct hp_vif *v)
 		rc = hp_ovs_port_get(o.db, v->dev, NULL, &o.was);
 		if (!rc && o.was.exists)
 			hp_vif_hook_var(v, "bridge", o.was.bridge);
+		/* the twin survives it: active, with the iface-id it has or
+		 * this one's (the port goes all the same when the twin cannot
+		 * be looked at) */
+		if (!rc && read_twin(v, err, sizeof(err)))
+			hp_warn("%s: leaving it as it is", err);
 		if (!rc)
-			rc = hp_ovs_port_del(o.db, &o.was, &cfg);
+			plan_twin(ACTIVE, *o.twin.iface_id ? o.twin.iface_id : port_iface_id());
+		if (!rc)
+			rc = hp_ovs_port_del(o.db, &o.was, o.port.twin, &cfg);
 		if (rc != -EAGAIN || i + 1 == TRIES)
 			break;
 	}
@@ -461,6 +634,7 @@ static void cleanup(struct hp_vif *v)
 	free(o.vm);
 	free(o.vm_name);
 	free(o.vm_uuid);
+	free(o.iface_id_xs);
 }
 
 static const struct hp_vif_tool tool = {

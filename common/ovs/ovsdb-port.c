@@ -36,6 +36,38 @@ static int wait_in_bridge(struct hp_ovs_txn *t, const struct hp_ovs_port_state *
 			 st->bridge_uuid, st->port_uuid);
 }
 
+/* The twin still there (a guard, as above); its iface-status and
+ * iface-id replaced.  Returns the guard's index, -1 without a twin. */
+static int wait_twin(struct hp_ovs_txn *t, const struct hp_ovs_twin *tw)
+{
+	if (!tw || !tw->uuid)
+		return -1;
+	return hp_ovs_op(t,
+			 "{'op':'wait','table':'Interface','where':[['_uuid','==',['uuid',%s]]],"
+			 "'columns':[],'until':'==','rows':[{}],'timeout':0}",
+			 tw->uuid);
+}
+
+static void set_twin(struct hp_ovs_txn *t, const struct hp_ovs_twin *tw)
+{
+	if (!tw || !tw->uuid)
+		return;
+	hp_ovs_op(t,
+		  "{'op':'mutate','table':'Interface','where':[['_uuid','==',['uuid',%s]]],"
+		  "'mutations':[['external_ids','delete',['set',['iface-status','iface-id']]]",
+		  tw->uuid);
+	if (tw->status || tw->iface_id) {
+		hp_ovs_more(t, ",['external_ids','insert',['map',[");
+		if (tw->status)
+			hp_ovs_more(t, "['iface-status',%s]", tw->status);
+		if (tw->iface_id) /* (%s is a JSON string here: json.h) */
+			hp_ovs_more(t, tw->status ? ",['iface-id',%s]" : "['iface-id',%s]",
+				    tw->iface_id);
+		hp_ovs_more(t, "]]]");
+	}
+	hp_ovs_more(t, "]}");
+}
+
 static void ids_map(struct hp_ovs_txn *t, const struct hp_ovs_port *p)
 {
 	size_t i;
@@ -125,6 +157,8 @@ static void update_port(struct hp_ovs_txn *t, const struct hp_ovs_port *p,
 		  st->iface_uuid);
 	for (i = 0; i < p->nids; i++)
 		hp_ovs_more(t, i ? ",%s" : "%s", p->ids[i].key);
+	for (i = 0; i < p->ndel_ids; i++)
+		hp_ovs_more(t, i || p->nids ? ",%s" : "%s", p->del_ids[i]);
 	hp_ovs_more(t, "]]],['external_ids','insert',");
 	ids_map(t, p);
 	hp_ovs_more(t, "]]}");
@@ -280,6 +314,53 @@ out:
 	return rc;
 }
 
+int hp_ovs_iface_get(struct hp_ovsdb *db, const char *name, struct hp_ovs_iface_state *st)
+{
+	yajl_val reply = NULL, res, row, ids, kv, vv;
+	struct hp_ovs_txn t;
+	const char *k, *u;
+	size_t i;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	db->err[0] = '\0';
+	hp_ovs_txn_begin(&t);
+	hp_ovs_op(&t,
+		  "{'op':'select','table':'Interface','where':[['name','==',%s]],"
+		  "'columns':['_uuid','external_ids']}",
+		  name);
+	if ((rc = hp_ovs_commit(db, &t, db->timeout_ms, &reply, &res)))
+		return rc;
+	if (hp_ovs_failed_op(db, res) >= 0) {
+		rc = -EIO;
+		goto out;
+	}
+	row = hp_ovs_row(res, 0, 0);
+	if (!(u = hp_ovs_uuid_of(hp_json_get(row, "_uuid"))))
+		goto out; /* absent */
+	st->exists = 1;
+	hp_ovs_copy(st->uuid, sizeof(st->uuid), u);
+	ids = hp_json_at(hp_json_get(row, "external_ids"), 1);
+	for (i = 0; i < hp_json_len(ids); i++) {
+		kv = hp_json_at(hp_json_at(ids, i), 0);
+		vv = hp_json_at(hp_json_at(ids, i), 1);
+		if (!YAJL_IS_STRING(kv) || !YAJL_IS_STRING(vv))
+			continue;
+		k = YAJL_GET_STRING(kv);
+		if (!strcmp(k, "xen-vm-uuid"))
+			st->xen = 1;
+		if (!strcmp(k, "iface-status")) {
+			st->xen = 1;
+			hp_ovs_copy(st->status, sizeof(st->status), YAJL_GET_STRING(vv));
+		}
+		if (!strcmp(k, "iface-id"))
+			hp_ovs_copy(st->iface_id, sizeof(st->iface_id), YAJL_GET_STRING(vv));
+	}
+out:
+	yajl_tree_free(reply);
+	return rc;
+}
+
 /* ------------------------------------------------------------ changes */
 
 int hp_ovs_port_set(struct hp_ovsdb *db, const struct hp_ovs_port *p,
@@ -291,6 +372,7 @@ int hp_ovs_port_set(struct hp_ovsdb *db, const struct hp_ovs_port *p,
 
 	db->err[0] = '\0';
 	hp_ovs_txn_begin(&t);
+	wait_twin(&t, p->twin);
 	if (!st->exists) {
 		guard = wait_no_port(&t, p->name);
 		enodev = wait_bridge(&t, p->bridge);
@@ -304,6 +386,7 @@ int hp_ovs_port_set(struct hp_ovsdb *db, const struct hp_ovs_port *p,
 		remove_port(&t, st);
 		insert_port(&t, p);
 	}
+	set_twin(&t, p->twin);
 	snprintf(comment, sizeof(comment), "xen-hotplug: %s port %s in bridge %s",
 		 !st->exists ? "add" :
 		 moving	     ? "move" :
@@ -313,7 +396,8 @@ int hp_ovs_port_set(struct hp_ovsdb *db, const struct hp_ovs_port *p,
 	return hp_ovs_finish(db, &t, guard, enodev, cfg_at, cfg);
 }
 
-int hp_ovs_port_del(struct hp_ovsdb *db, const struct hp_ovs_port_state *st, long long *cfg)
+int hp_ovs_port_del(struct hp_ovsdb *db, const struct hp_ovs_port_state *st,
+		    const struct hp_ovs_twin *twin, long long *cfg)
 {
 	char comment[192];
 	struct hp_ovs_txn t;
@@ -324,8 +408,10 @@ int hp_ovs_port_del(struct hp_ovsdb *db, const struct hp_ovs_port_state *st, lon
 	if (!st->exists)
 		return 0;
 	hp_ovs_txn_begin(&t);
+	wait_twin(&t, twin);
 	guard = wait_in_bridge(&t, st);
 	remove_port(&t, st);
+	set_twin(&t, twin);
 	snprintf(comment, sizeof(comment), "xen-hotplug: del-port %s from bridge %s", st->name,
 		 st->bridge);
 	cfg_at = hp_ovs_bump_cfg(&t, comment);
@@ -349,11 +435,16 @@ int hp_ovs_port_same(const struct hp_ovs_port *p, const struct hp_ovs_port_state
 		if (j == st->nids || strcmp(st->ids[j].value, p->ids[i].value))
 			return 0;
 	}
+	for (i = 0; i < p->ndel_ids; i++)
+		for (j = 0; j < st->nids; j++)
+			if (!strcmp(st->ids[j].key, p->del_ids[i]))
+				return 0;
 	return 1;
 }
 
 int hp_ovs_port_restore(struct hp_ovsdb *db, const struct hp_ovs_port_state *was,
-			const struct hp_ovs_port_state *now, long long *cfg)
+			const struct hp_ovs_port_state *now, const struct hp_ovs_twin *twin,
+			long long *cfg)
 {
 	struct hp_ovs_id ids[HP_OVS_MAX_IDS];
 	struct hp_ovs_port p = { .name = was->name,
@@ -364,11 +455,12 @@ int hp_ovs_port_restore(struct hp_ovsdb *db, const struct hp_ovs_port_state *was
 				 .vlan_mode = *was->vlan_mode ? was->vlan_mode : NULL,
 				 .ids = ids,
 				 .nids = was->nids,
-				 .replace_ids = !was->ids_cut };
+				 .replace_ids = !was->ids_cut,
+				 .twin = twin };
 	size_t i;
 
 	if (!was->exists)
-		return hp_ovs_port_del(db, now, cfg);
+		return hp_ovs_port_del(db, now, twin, cfg);
 	for (i = 0; i < was->nids; i++)
 		ids[i] = (struct hp_ovs_id){ was->ids[i].key, was->ids[i].value };
 	return hp_ovs_port_set(db, &p, now, cfg);

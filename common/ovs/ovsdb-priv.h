@@ -40,8 +40,8 @@ int hp_ovs_commit(struct hp_ovsdb *db, struct hp_ovs_txn *t, unsigned int timeou
 /* The index of the first failed operation (its words into db->err), or -1. */
 int hp_ovs_failed_op(struct hp_ovsdb *db, yajl_val res);
 /* Commits t and reads next_cfg from operation cfg_at into *cfg; the
- * failure of operation eagain_at means -EAGAIN, of enodev_at -ENODEV
- * (-1: none), of any other -EIO. */
+ * failure of an operation up to eagain_at (the guards come first) means
+ * -EAGAIN, of enodev_at -ENODEV (-1: none), of any other -EIO. */
 int hp_ovs_finish(struct hp_ovsdb *db, struct hp_ovs_txn *t, int eagain_at, int enodev_at,
 		  int cfg_at, long long *cfg);
 

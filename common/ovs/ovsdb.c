@@ -219,7 +219,7 @@ int hp_ovs_finish(struct hp_ovsdb *db, struct hp_ovs_txn *t, int eagain_at, int 
 		return rc;
 	bad = hp_ovs_failed_op(db, res);
 	if (bad >= 0) {
-		rc = bad == eagain_at ? -EAGAIN : bad == enodev_at ? -ENODEV : -EIO;
+		rc = bad == enodev_at ? -ENODEV : bad <= eagain_at ? -EAGAIN : -EIO;
 	} else {
 		v = hp_json_get(hp_ovs_row(res, cfg_at, 0), "next_cfg");
 		if (YAJL_IS_INTEGER(v))

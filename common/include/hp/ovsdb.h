@@ -72,6 +72,27 @@ struct hp_ovs_id {
 /* 0 when s can be a value in the database (valid UTF-8), -EINVAL. */
 int hp_ovs_value_check(const char *s);
 
+/* Another interface, as hp_ovs_iface_get() found it: a vif's twin (the
+ * tap of the same guest NIC, or the tap's vif), whose iface-status and
+ * iface-id a change to the port sets in the same transaction. */
+struct hp_ovs_iface_state {
+	int exists;
+	char uuid[HP_OVS_UUIDSIZ];
+	int xen; /* its external_ids have xen-vm-uuid or iface-status: a vif script's */
+	char iface_id[HP_OVS_VALSIZ], status[16]; /* "" when absent */
+};
+
+/* The interface named name: 0 with st->exists 0 when there is none. */
+int hp_ovs_iface_get(struct hp_ovsdb *db, const char *name, struct hp_ovs_iface_state *st);
+
+/* The twin's external_ids iface-status and iface-id become these (NULL:
+ * the key removed), in the transaction that changes the port; that
+ * transaction fails with -EAGAIN when the twin (uuid) is gone. */
+struct hp_ovs_twin {
+	const char *uuid;
+	const char *status, *iface_id;
+};
+
 /* A port of one interface of the same name. */
 struct hp_ovs_port {
 	const char *name;
@@ -82,7 +103,10 @@ struct hp_ovs_port {
 	const char *vlan_mode; /* NULL: OVS's default (access with a tag, else trunk) */
 	const struct hp_ovs_id *ids; /* the interface's external_ids to set */
 	size_t nids;
+	const char *const *del_ids; /* and those to remove (not among ids) */
+	size_t ndel_ids;
 	int replace_ids; /* the interface's external_ids become exactly ids */
+	const struct hp_ovs_twin *twin; /* NULL: no twin to change */
 };
 
 /* Makes the port as described, in one transaction, from the state st
@@ -96,21 +120,27 @@ struct hp_ovs_port {
 int hp_ovs_port_set(struct hp_ovsdb *db, const struct hp_ovs_port *p,
 		    const struct hp_ovs_port_state *st, long long *cfg);
 
-/* Removes the port st names from its bridge, its interface with it.
- * Absent (st->exists 0) is a success with *cfg 0.  -EAGAIN as above. */
-int hp_ovs_port_del(struct hp_ovsdb *db, const struct hp_ovs_port_state *st, long long *cfg);
+/* Removes the port st names from its bridge, its interface with it,
+ * and changes twin (NULL: none) in the same transaction.  Absent
+ * (st->exists 0) is a success with *cfg 0, the twin unchanged.  -EAGAIN
+ * as above. */
+int hp_ovs_port_del(struct hp_ovsdb *db, const struct hp_ovs_port_state *st,
+		    const struct hp_ovs_twin *twin, long long *cfg);
 
 /* 1 when the port st is p already (bridge, VLAN columns, the values of
- * p's external_ids): setting it would change nothing. */
+ * p's external_ids, none of p's del_ids): setting it would change
+ * nothing (p->twin is not looked at). */
 int hp_ovs_port_same(const struct hp_ovs_port *p, const struct hp_ovs_port_state *st);
 
 /* The undo of hp_ovs_port_set: from now (a fresh hp_ovs_port_get), the
  * port put back as was found it: removed when it did not exist, else in
  * was->bridge with its VLAN columns and external_ids (its other columns
  * stay as they are; a port moved here from another bridge lost them in
- * the move).  Returns as hp_ovs_port_set. */
+ * the move); twin (NULL: none) put back in the same transaction.
+ * Returns as hp_ovs_port_set. */
 int hp_ovs_port_restore(struct hp_ovsdb *db, const struct hp_ovs_port_state *was,
-			const struct hp_ovs_port_state *now, long long *cfg);
+			const struct hp_ovs_port_state *now, const struct hp_ovs_twin *twin,
+			long long *cfg);
 
 /* Waits up to timeout_ms for ovs-vswitchd to apply cfg (0: returns at
  * once); then, for iface (NULL: none), the interface's error column into
