@@ -30,8 +30,9 @@ LIBEXEC=$PREFIX/libexec/xen-hotplug-ng
 
 BUILD_DEPS="gcc make pkg-config libnl-3-dev libnl-route-3-dev libxen-dev libnftnl-dev libmnl-dev libyajl-dev scdoc"
 TEST_DEPS="bats clang-format busybox iproute2 jq xenstore-utils nftables iptables python3 python3-scapy git procps dnsmasq-base strace valgrind clang libclang-rt-14-dev gcc-multilib qemu-user iperf3"
-# vif-openvswitch's tests run their own private Open vSwitch (tests/ovs.bash)
-TEST_DEPS="$TEST_DEPS openvswitch-switch ethtool tcpdump"
+# vif-openvswitch's tests run their own private Open vSwitch (tests/ovs.bash),
+# tests/ovn.bats its own OVN (tests/ovn.bash)
+TEST_DEPS="$TEST_DEPS openvswitch-switch ethtool tcpdump ovn-central ovn-host"
 # make deb and make check-package (tests/package.sh): the package's build,
 # lintian, the manual pages' checkers
 TEST_DEPS="$TEST_DEPS dpkg-dev debhelper lintian mandoc groff-base man-db"
@@ -60,13 +61,30 @@ ovs_quiet() {
 	say "openvswitch-switch is for the tests: its system-wide daemons are not left running"
 }
 
+# The same for ovn-central and ovn-host (northd, the NB and SB databases,
+# ovn-controller), when this run installed them.
+ovn_quiet() {
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		systemctl disable --now ovn-central.service ovn-northd.service \
+			ovn-ovsdb-server-nb.service ovn-ovsdb-server-sb.service ovn-host.service \
+			ovn-controller.service >/dev/null 2>&1 || true
+	fi
+	if [ -x /usr/share/ovn/scripts/ovn-ctl ]; then
+		/usr/share/ovn/scripts/ovn-ctl stop_controller >/dev/null 2>&1 || true
+		/usr/share/ovn/scripts/ovn-ctl stop_northd >/dev/null 2>&1 || true
+		/usr/share/ovn/scripts/ovn-ctl stop_ovsdb >/dev/null 2>&1 || true
+	fi
+	say "ovn-central and ovn-host are for the tests: their system-wide daemons are not left running"
+}
+
 deps() {
-	local missing=() p ovs_was=0
+	local missing=() p ovs_was=0 ovn_was=0
 	for p in $BUILD_DEPS $TEST_DEPS $XEN_VM_DEPS; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	installed openvswitch-switch && ovs_was=1
+	installed ovn-central && installed ovn-host && ovn_was=1
 	if ! command -v apt-get >/dev/null; then
 		say "please install: ${missing[*]}" >&2
 		return 1
@@ -75,6 +93,9 @@ deps() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	if [ "$ovn_was" = 0 ] && installed ovn-central; then
+		ovn_quiet
+	fi
 	if [ "$ovs_was" = 0 ] && installed openvswitch-switch; then
 		ovs_quiet
 	fi
