@@ -36,7 +36,7 @@ teardown() {
 # leak makes it exit 99.
 nb() {
 	local -a vg=()
-	[ "${HP_VALGRIND:-0}" = 1 ] && vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=all
+	[ "${HP_VALGRIND:-0}" = 1 ] && vg=(valgrind -q --child-silent-after-fork=yes --leak-check=full --errors-for-leak-kinds=all
 		--error-exitcode=99 "--suppressions=$HP_SRCDIR/tests/valgrind.supp")
 	in_dom0 ${vg[@]+"${vg[@]}"} "$HP_BUILD/network-bridge" "$@"
 }
@@ -518,6 +518,7 @@ kill_start_at_every_step() {
 	command -v nft >/dev/null || skip "needs nft"
 	run nb start antispoof=yes
 	echo "$output"
+	echo "status $status"
 	[ "$status" -eq 0 ]
 	in_dom0 nft list set bridge xen_hotplug strict_uplinks | grep -q '"peth0"'
 	guest_create 1 0 bridge=eth0 ip4=192.0.2.11/24 ip=192.0.2.11

@@ -73,9 +73,15 @@ static int kernel_errno(const char *msg, size_t len)
 		return 0;
 	s += sizeof(tag) - 1;
 	n = len - (size_t)(s - msg);
+	if (sscanf(s, "Unknown error %d", &e) == 1 && e > 0 && e < 4096)
+		return e;
 	for (e = 1; e < 4096; e++) {
-		const char *t = strerror(e);
+		const char *t;
 
+		/* glibc's strerror of an unknown errno allocates its text */
+		if (!strerrordesc_np(e))
+			continue;
+		t = strerror(e);
 		if (strlen(t) == n && !memcmp(s, t, n))
 			return e;
 	}
