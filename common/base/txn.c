@@ -13,7 +13,7 @@
 _Static_assert(HP_TXN_MAX_STEPS <= 64, "a transaction's steps fit in a uint64_t");
 
 static volatile sig_atomic_t cancelled;
-static const char *failed_step;
+static const char *failed_step, *current_step;
 
 void hp_txn_cancel(void)
 {
@@ -28,6 +28,11 @@ int hp_txn_cancelled(void)
 const char *hp_txn_failed(void)
 {
 	return failed_step;
+}
+
+const char *hp_txn_step(void)
+{
+	return current_step;
 }
 
 static double now_ms(void)
@@ -84,7 +89,9 @@ int hp_txn_run(const char *what, const struct hp_step *steps, size_t n, void *ct
 			break;
 		}
 		t0 = now_ms();
+		current_step = s->name;
 		rc = s->run(ctx);
+		current_step = NULL;
 		/* where a run's wall time goes (XEN_HOTPLUG_DEBUG=1) */
 		hp_dbg("%s: step %zu '%s': %s in %.3f ms", what, i + 1, s->name,
 		       rc == HP_STEP_KEPT ? "kept" :
@@ -113,5 +120,79 @@ int hp_txn_run(const char *what, const struct hp_step *steps, size_t n, void *ct
 		hp_dbg("%s: undoing step %zu '%s'", what, j + 1, steps[j].name);
 		steps[j].undo(ctx);
 	}
+	return rc;
+}
+
+/* Steps ran (a mask) undone in reverse, from step last down. */
+static void undo_ran(const char *what, const struct hp_step *steps, size_t last, uint64_t ran,
+		     void *ctx)
+{
+	size_t j = last + 1;
+
+	while (j-- > 0) {
+		if (!steps[j].undo || !(ran & (1ULL << j)))
+			continue;
+		hp_dbg("%s: undoing step %zu '%s'", what, j + 1, steps[j].name);
+		steps[j].undo(ctx);
+	}
+}
+
+int hp_txn_check(const char *what, const struct hp_step *steps, size_t n, void *ctx, int repair)
+{
+	uint64_t ran = 0;
+	int rc = 0, drift = 0;
+	size_t i;
+
+	if (n > HP_TXN_MAX_STEPS) {
+		hp_err("%s: %zu steps, at most %d", what, n, HP_TXN_MAX_STEPS);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		const struct hp_step *s = &steps[i];
+
+		if (!s->verify)
+			continue;
+		current_step = s->name;
+		rc = s->verify(ctx);
+		if (rc && rc != HP_STEP_DRIFT)
+			break;
+		if (!rc)
+			continue;
+		drift = 1;
+		rc = 0;
+		if (!repair)
+			continue;
+		if (cancelled) {
+			hp_err("%s: cancelled before step %zu '%s'", what, i + 1, s->name);
+			rc = 1;
+			break;
+		}
+		if (named("XEN_HOTPLUG_FAIL_STEP", s, i)) {
+			hp_err("%s: step %zu '%s' failed: injected by XEN_HOTPLUG_FAIL_STEP", what,
+			       i + 1, s->name);
+			rc = 1;
+			break;
+		}
+		hp_info("%s: running step %zu '%s' again", what, i + 1, s->name);
+		ran |= 1ULL << i; /* a failed run may have done part of its work */
+		rc = s->run(ctx);
+		if (rc == HP_STEP_KEPT)
+			rc = 0;
+		if (!rc && (rc = s->verify(ctx)) == HP_STEP_DRIFT) {
+			hp_err("%s: step %zu '%s' ran and did not put its work back", what, i + 1,
+			       s->name);
+			rc = 1;
+		}
+		if (rc)
+			break;
+	}
+	current_step = NULL;
+	if (!rc)
+		return repair || !drift ? 0 : HP_STEP_DRIFT;
+	if (!repair)
+		return rc;
+	failed_step = steps[i].name;
+	hp_err("%s failed at step %zu '%s': undoing the steps it ran", what, i + 1, steps[i].name);
+	undo_ran(what, steps, i, ran, ctx);
 	return rc;
 }

@@ -26,12 +26,34 @@ struct hp_step {
 	const char *name;
 	int (*run)(void *ctx);
 	void (*undo)(void *ctx); /* NULL: nothing to undo */
+	/* What run() sets, looked at again (xen-hotplug verify and repair):
+	 * 0 when it is in place, HP_STEP_DRIFT when not (the step reports
+	 * each difference itself), anything else for a failure to look that
+	 * it has reported.  Reads only.  NULL: nothing to look at (a step
+	 * whose work cannot be seen afterwards, such as the hooks). */
+	int (*verify)(void *ctx);
 };
+
+#define HP_STEP_DRIFT 0x44524654 /* "DRFT" */
 
 /* Runs steps[0..n-1] for what ("online", "start"...).  0 when all ran;
  * otherwise, after the undo, the failed step's return (1 for an injected
  * failure or a cancellation). */
 int hp_txn_run(const char *what, const struct hp_step *steps, size_t n, void *ctx);
+
+/* The steps' verify, in order: 0 when every step's work is in place,
+ * HP_STEP_DRIFT when some is not, else the failing verify's return.
+ * With repair, each step that drifted is run again (the same run() online
+ * used; XEN_HOTPLUG_FAIL_STEP applies) and verified once more, so that a
+ * step that did not put its work back fails the repair; the steps after
+ * it are verified (and repaired) against the host as it is then.  A
+ * failure undoes, in reverse, the steps this repair ran, as
+ * hp_txn_run() would: steps that had not drifted are never run nor
+ * undone.  Returns 0 after a repair that put everything back. */
+int hp_txn_check(const char *what, const struct hp_step *steps, size_t n, void *ctx, int repair);
+/* The name of the step whose verify or run is running (for the lines a
+ * verify writes), or NULL. */
+const char *hp_txn_step(void);
 
 /* Async-signal-safe: the running transaction fails before its next step,
  * and is undone (the watchdog's way to stop a run that took too long). */
