@@ -20,6 +20,7 @@ static struct {
 	int debug;
 	int logfd;
 	int syslog_open;
+	int stderr_only;
 } st = { .tool = "hotplug", .logfd = -1 };
 
 static int env_true(const char *name)
@@ -101,6 +102,8 @@ void hp_log(int level, const char *fmt, ...)
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
 	write_all(STDERR_FILENO, line, (size_t)n);
+	if (st.stderr_only)
+		goto out;
 	if (st.logfd >= 0)
 		write_all(st.logfd, line, (size_t)n);
 	if (!st.syslog_open) {
@@ -114,6 +117,11 @@ void hp_log(int level, const char *fmt, ...)
 		syslog(level, "%s", msg);
 out:
 	errno = saved;
+}
+
+void hp_log_stderr_only(void)
+{
+	st.stderr_only = 1;
 }
 
 void hp_log_close(void)

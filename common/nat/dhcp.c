@@ -1,5 +1,6 @@
 /* vif-nat's DHCP host entries (see dhcp.h). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -285,18 +286,26 @@ static int same_file(const char *path, const char *text)
 	return n >= 0 && (size_t)n == len && !memcmp(buf, text, len);
 }
 
+/* The vif's file: one dhcp-host line, tagged with the vif's name. */
+static void dnsmasq_line(const struct hp_dhcp_host *h, char *line, size_t size)
+{
+	char mac[18], ip[INET_ADDRSTRLEN];
+
+	fmt_mac(h->mac, mac, sizeof(mac));
+	inet_ntop(AF_INET, h->ip->addr, ip, sizeof(ip));
+	snprintf(line, size, "%s,tag:%s,%s,%s\n", mac, h->ifname, ip, h->hostname);
+}
+
 static int dnsmasq_add(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h)
 {
-	char path[300], mac[18], ip[INET_ADDRSTRLEN], line[160];
+	char path[300], line[160];
 	int rc, existed;
 
 	if ((rc = dnsmasq_path(c, h->ifname, path, sizeof(path))))
 		return rc;
 	if (mkdir(c->dir, 0755) && errno != EEXIST)
 		return -errno;
-	fmt_mac(h->mac, mac, sizeof(mac));
-	inet_ntop(AF_INET, h->ip->addr, ip, sizeof(ip));
-	snprintf(line, sizeof(line), "%s,tag:%s,%s,%s\n", mac, h->ifname, ip, h->hostname);
+	dnsmasq_line(h, line, sizeof(line));
 	if (same_file(path, line))
 		return 0;
 	existed = !access(path, F_OK);
@@ -438,4 +447,55 @@ int hp_dhcp_host_del(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h)
 	default:
 		return 0;
 	}
+}
+
+int hp_dhcp_host_check(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h)
+{
+	char path[300], line[160];
+	int rc;
+
+	if (c->mode != HP_DHCP_DNSMASQ)
+		return 0;
+	if ((rc = dnsmasq_path(c, h->ifname, path, sizeof(path))))
+		return rc;
+	dnsmasq_line(h, line, sizeof(line));
+	return !same_file(path, line);
+}
+
+/* A file of ours: one line "<mac>,tag:<its own name>,...". */
+static int dnsmasq_ours(const struct hp_dhcp_conf *c, const char *name)
+{
+	char path[300], buf[256], tag[HP_IFNAMSIZ + 8];
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	if (dnsmasq_path(c, name, path, sizeof(path)) || lstat(path, &sb) || !S_ISREG(sb.st_mode))
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	snprintf(tag, sizeof(tag), ",tag:%s,", name);
+	return strlen(buf) == (size_t)n && buf[n - 1] == '\n' && !strchr(buf, '\n')[1] &&
+	       strstr(buf, tag) == buf + 17;
+}
+
+int hp_dhcp_hosts_each(const struct hp_dhcp_conf *c, int (*cb)(const char *ifname, void *data),
+		       void *data)
+{
+	struct dirent *e;
+	DIR *d = opendir(c->dir);
+	int rc = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (!rc && (e = readdir(d)))
+		if (e->d_name[0] != '.' && dnsmasq_ours(c, e->d_name))
+			rc = cb(e->d_name, data);
+	closedir(d);
+	return rc;
 }

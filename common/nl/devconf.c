@@ -137,3 +137,15 @@ int hp_devconf_ipv6_disabled(const char *ifname, int *off)
 	*off = v != 0;
 	return 0;
 }
+
+int hp_devconf_get(int family, const char *ifname, const char *key, int *val)
+{
+	char path[96];
+	int rc;
+
+	if (strchr(key, '/') || strlen(key) > 32)
+		return -EINVAL;
+	if ((rc = conf_path(path, sizeof(path), family, ifname, key)))
+		return rc;
+	return read_int(path, val);
+}

@@ -273,6 +273,11 @@ static int link_dump(struct hp_nl *nl, int (*fn)(const struct hp_link *, void *)
 	return hp_nl_get(nl, msg, parse_each, &e);
 }
 
+int hp_link_each(struct hp_nl *nl, int (*fn)(const struct hp_link *l, void *arg), void *arg)
+{
+	return link_dump(nl, fn, arg);
+}
+
 struct names {
 	int master; /* 0: bridges, else the ports of this master */
 	char (*out)[HP_IFNAMSIZ];

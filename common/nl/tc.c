@@ -215,3 +215,135 @@ int hp_tc_unlimit(struct hp_nl *nl, int ifindex, const char *ifb, int *found)
 		rc = 0;
 	return ret ? ret : rc;
 }
+
+/* ---- reading ------------------------------------------------------------ */
+
+struct qdiscs {
+	int ifindex;
+	int root, ingress;
+	unsigned int rate;
+};
+
+static void qdisc_seen(struct nl_object *o, void *arg)
+{
+	struct rtnl_qdisc *q = (struct rtnl_qdisc *)o;
+	struct qdiscs *st = arg;
+	const char *kind = rtnl_tc_get_kind(TC_CAST(q));
+	int rate;
+
+	if (rtnl_tc_get_ifindex(TC_CAST(q)) != st->ifindex || !kind)
+		return;
+	if (rtnl_tc_get_parent(TC_CAST(q)) == TC_H_ROOT &&
+	    rtnl_tc_get_handle(TC_CAST(q)) == TC_HANDLE(OUR_MAJOR, 0) && !strcmp(kind, "tbf")) {
+		st->root = 1;
+		rate = rtnl_qdisc_tbf_get_rate(q);
+		st->rate = rate > 0 ? (unsigned int)rate : 0;
+	} else if (rtnl_tc_get_parent(TC_CAST(q)) == TC_H_INGRESS && !strcmp(kind, "ingress")) {
+		st->ingress = 1;
+	}
+}
+
+static int parse_qdisc(struct nl_msg *msg, void *arg)
+{
+	int rc = nl_msg_parse(msg, qdisc_seen, arg);
+
+	return rc < 0 ? hp_nl_errno(rc) : 0;
+}
+
+/* The kernel dumps every link's qdiscs; the link's are kept. */
+static int qdiscs_get(struct hp_nl *nl, int ifindex, struct qdiscs *st)
+{
+	struct tcmsg tc = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETQDISC, NLM_F_DUMP);
+
+	memset(st, 0, sizeof(*st));
+	st->ifindex = ifindex;
+	if (msg && nlmsg_append(msg, &tc, sizeof(tc), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return hp_nl_get(nl, msg, parse_qdisc, st);
+}
+
+struct redir {
+	int ifb, found;
+};
+
+static void filter_seen(struct nl_object *o, void *arg)
+{
+	struct rtnl_cls *c = (struct rtnl_cls *)o;
+	struct redir *r = arg;
+	const char *kind = rtnl_tc_get_kind(TC_CAST(c));
+	struct rtnl_act *a;
+
+	if (!kind || strcmp(kind, "u32"))
+		return;
+	for (a = rtnl_u32_get_action(c); a; a = rtnl_act_next(a)) {
+		const char *ak = rtnl_tc_get_kind(TC_CAST(a));
+
+		if (ak && !strcmp(ak, "mirred") && rtnl_mirred_get_action(a) == TCA_EGRESS_REDIR &&
+		    (int)rtnl_mirred_get_ifindex(a) == r->ifb)
+			r->found = 1;
+	}
+}
+
+static int parse_filter(struct nl_msg *msg, void *arg)
+{
+	int rc = nl_msg_parse(msg, filter_seen, arg);
+
+	return rc < 0 ? hp_nl_errno(rc) : 0;
+}
+
+static int redirect_get(struct hp_nl *nl, int ifindex, int ifb, int *found)
+{
+	struct tcmsg tc = { .tcm_family = AF_UNSPEC,
+			    .tcm_ifindex = ifindex,
+			    .tcm_parent = TC_HANDLE(INGRESS_MAJOR, 0) };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETTFILTER, NLM_F_DUMP);
+	struct redir r = { .ifb = ifb };
+	int rc;
+
+	if (msg && nlmsg_append(msg, &tc, sizeof(tc), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	rc = hp_nl_get(nl, msg, parse_filter, &r);
+	*found = r.found;
+	return rc == -EINVAL || rc == -ENOENT ? 0 : rc; /* no ingress qdisc */
+}
+
+int hp_tc_limit_get(struct hp_nl *nl, int ifindex, const char *ifb, struct hp_tc_state *st)
+{
+	struct qdiscs q;
+	struct hp_link l;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	rc = hp_link_get(nl, ifb, &l);
+	if (rc && rc != -ENODEV)
+		return rc;
+	if (!rc && ours(&l)) {
+		st->ifb = 1;
+		st->ifb_up = !!(l.flags & IFF_UP);
+		if ((rc = qdiscs_get(nl, l.ifindex, &q)))
+			return rc;
+		st->ifb_root = q.root;
+		st->ifb_rate = q.rate;
+	}
+	if (ifindex <= 0)
+		return 0;
+	if ((rc = qdiscs_get(nl, ifindex, &q)))
+		return rc == -ENODEV ? 0 : rc;
+	st->root = q.root;
+	st->root_rate = q.rate;
+	st->ingress = q.ingress;
+	if (q.ingress && st->ifb)
+		return redirect_get(nl, ifindex, l.ifindex, &st->redirect);
+	return 0;
+}
+
+int hp_tc_limit_same(const struct hp_tc_state *st, const struct hp_rate *r)
+{
+	return st->root && st->root_rate == r->rate && st->ingress && st->redirect && st->ifb &&
+	       st->ifb_up && st->ifb_root && st->ifb_rate == r->rate;
+}

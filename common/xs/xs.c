@@ -108,6 +108,22 @@ int hp_xs_read(struct hp_xs *xs, const char *path, char **val)
 	return 0;
 }
 
+int hp_xs_dir(struct hp_xs *xs, const char *path, char ***names, unsigned int *n)
+{
+	char **v;
+
+	*names = NULL;
+	*n = 0;
+	if (xs->aborted)
+		return -ECONNABORTED;
+	errno = 0;
+	v = xs_directory(xs->h, XBT_NULL, path, n);
+	if (!v)
+		return err_or(EIO);
+	*names = v;
+	return 0;
+}
+
 static int join(char *buf, size_t size, const char *dir, const char *key)
 {
 	if ((size_t)snprintf(buf, size, "%s/%s", dir, key) >= size)

@@ -24,4 +24,9 @@ int hp_devconf_forwarding(int family, const char *ifname, int *on);
  * kernel has no IPv6 at all (ipv6.disable=1). */
 int hp_devconf_ipv6_disabled(const char *ifname, int *off);
 
+/* A per-interface setting as the kernel has it now ("rp_filter",
+ * "proxy_arp" of AF_INET; "proxy_ndp", "disable_ipv6" of AF_INET6),
+ * from /proc/sys: -ENOENT when there is no such link or key. */
+int hp_devconf_get(int family, const char *ifname, const char *key, int *val);
+
 #endif

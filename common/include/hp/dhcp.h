@@ -62,4 +62,14 @@ int hp_dhcp_host_add(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h)
 /* Removes it (ifname and hostname needed); 0 when it is not there. */
 int hp_dhcp_host_del(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h);
 
+/* The entry hp_dhcp_host_add() makes is there, as it makes it: 0; 1 when
+ * not; -errno.  dnsmasq only: ISC's dhcpd.conf is not looked at (0). */
+int hp_dhcp_host_check(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h);
+/* Every dnsmasq host file of ours in c->dir (one line, tagged with the
+ * file's own name, as hp_dhcp_host_add() writes it): cb with the vif's
+ * name; a non-zero return stops the walk and is returned.  No
+ * directory: 0. */
+int hp_dhcp_hosts_each(const struct hp_dhcp_conf *c, int (*cb)(const char *ifname, void *data),
+		       void *data);
+
 #endif

@@ -62,6 +62,53 @@ int hp_fw_guard_add(const struct hp_guard *g);
  * exist.  Removes nftables entries for the name whatever the backend. */
 int hp_fw_guard_del(const char *ifname, enum hp_fw_family family);
 
+/* ---- reading the guard (fw-info.c): xen-hotplug's status, verify, gc.
+ * Reads only (a table of the previous layout may be upgraded in place,
+ * as by any tool). */
+
+/* A vif's drops by reason.  The guard's current layout (v2) counts none:
+ * has_counters stays 0 and status says so.  The next layout's per-vif,
+ * per-reason counters fill this, unchanged for the callers. */
+#define HP_FW_MAX_REASONS 24
+struct hp_fw_drops {
+	char reason[32];
+	unsigned long long packets, bytes;
+};
+
+struct hp_fw_guard_info {
+	enum hp_fw_family family;
+	int table; /* the family's table exists */
+	int installed; /* the vif's `guarded` element is there */
+	char rules[128]; /* what was installed (its comment): "mac=... 10.0.0.1/32" */
+	int chain; /* netdev family: the vif's ingress chain exists */
+	int has_counters; /* the layout counts drops per vif and reason */
+	struct hp_fw_drops drops[HP_FW_MAX_REASONS];
+	size_t ndrops;
+	char log[160]; /* how to read the guard's drop log when it is on, else "" */
+};
+
+/* The guard of ifname in family's table as the kernel has it. */
+int hp_fw_guard_info(const char *ifname, enum hp_fw_family family, struct hp_fw_guard_info *info);
+
+/* Is the guard online's guard step installs for g in place?  0 when it
+ * is, or when nothing is to be installed (not guarded, another backend:
+ * iptables rules are not looked at); 1 when not, with what was expected
+ * and what is there in words; -errno when it could not be read.  Every
+ * element hp_fw_guard_add() installs is looked up (one lookup each); an
+ * element added by hand for the name is not looked for. */
+int hp_fw_guard_verify(const struct hp_guard *g, char *expected, size_t esize, char *found,
+		       size_t fsize);
+
+/* Every interface name the family's table holds guard state for (an
+ * element of a per-vif set; in the netdev family also a vif's ingress
+ * chain): cb once per name, in no order; a non-zero return of cb stops
+ * the walk and is returned.  No table: no call, 0. */
+int hp_fw_guard_names(enum hp_fw_family family, int (*cb)(const char *ifname, void *data),
+		      void *data);
+
+/* "bridge", "inet", "netdev" */
+const char *hp_fw_family_name(enum hp_fw_family family);
+
 /* The nftables guard table of the family exists, with our layout: created
  * when missing, whatever the configured backend (network-bridge's
  * antispoof=yes policy lives in it). */

@@ -51,6 +51,9 @@ int hp_addr_flush(struct hp_nl *nl, int ifindex);
 /* Async-signal-safe, for a watchdog that cannot wait: one request to
  * take the link down, sent without waiting for the answer. */
 int hp_link_down_now(int ifindex);
+/* fn for every link (one dump); after its first negative return it is
+ * not called again, and that is returned. */
+int hp_link_each(struct hp_nl *nl, int (*fn)(const struct hp_link *l, void *arg), void *arg);
 /* The names of all bridges: *n set, names copied into out (at most max). */
 int hp_link_list_bridges(struct hp_nl *nl, char (*out)[HP_IFNAMSIZ], int max, int *n);
 /* The same for the ports of link master (its slaves). */
@@ -62,5 +65,27 @@ int hp_link_add_bridge(struct hp_nl *nl, const char *name, unsigned int mtu,
 		       const unsigned char mac[6]);
 /* Deletes a link.  A missing link is a success. */
 int hp_link_del(struct hp_nl *nl, int ifindex);
+
+/* Link events (RTNLGRP_LINK), for a process that waits for links to come
+ * and go (xen-hotplug repair --watch).  The socket is its own, not the
+ * run's. */
+struct hp_link_watch;
+struct hp_link_event {
+	int ifindex;
+	char name[HP_IFNAMSIZ];
+	char kind[16]; /* as struct hp_link's */
+	int gone; /* RTM_DELLINK */
+	int up; /* IFF_UP */
+	int master;
+};
+int hp_link_watch_open(struct hp_link_watch **w);
+void hp_link_watch_close(struct hp_link_watch *w);
+/* For poll(2): readable when events are queued. */
+int hp_link_watch_fd(const struct hp_link_watch *w);
+/* Hands every queued event to cb, without waiting.  0, or -ENOBUFS when
+ * the kernel dropped events (the socket's buffer was full): the caller
+ * then looks at every link again. */
+int hp_link_watch_read(struct hp_link_watch *w,
+		       void (*cb)(const struct hp_link_event *e, void *data), void *data);
 
 #endif

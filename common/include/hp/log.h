@@ -14,6 +14,10 @@ void hp_log_init(const char *tool);
 void hp_log_set_dev(const char *dev);
 void hp_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void hp_log_close(void);
+/* From now on lines go to stderr only, not to syslog nor the log file:
+ * for a run that only reads (xen-hotplug verify), which an administrator
+ * or a metrics collector repeats. */
+void hp_log_stderr_only(void);
 
 #define hp_err(...) hp_log(LOG_ERR, __VA_ARGS__)
 #define hp_warn(...) hp_log(LOG_WARNING, __VA_ARGS__)

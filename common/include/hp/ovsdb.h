@@ -149,4 +149,24 @@ int hp_ovs_port_restore(struct hp_ovsdb *db, const struct hp_ovs_port_state *was
 int hp_ovs_wait(struct hp_ovsdb *db, long long cfg, unsigned int timeout_ms, const char *iface,
 		char *err, size_t errsize);
 
+/* Every port of one interface of its own name, as ovs-vsctl would show
+ * it (xen-hotplug's status and gc): one transaction of three selects. */
+struct hp_ovs_port_info {
+	char name[HP_OVS_NAMESIZ];
+	char bridge[HP_OVS_NAMESIZ];
+	unsigned int tag; /* 0: none */
+	char trunks[128]; /* "20,30", "" */
+	char vlan_mode[24];
+	int xen; /* external_ids:xen-vm-uuid: a Xen vif script made it */
+	char vm_name[64], vm_uuid[40], mac[24]; /* Xen's external ids, "" */
+	long long ofport; /* -1: ovs-vswitchd could not open it; 0: not yet */
+	char error[128]; /* the interface's error column */
+	char port_uuid[HP_OVS_UUIDSIZ], iface_uuid[HP_OVS_UUIDSIZ], bridge_uuid[HP_OVS_UUIDSIZ];
+};
+/* *out malloc'd (free it), *n ports. */
+int hp_ovs_ports_list(struct hp_ovsdb *db, struct hp_ovs_port_info **out, size_t *n);
+/* Removes a port hp_ovs_ports_list() found, as hp_ovs_port_del() does:
+ * -EAGAIN when it changed meanwhile.  *cfg for hp_ovs_wait(). */
+int hp_ovs_port_info_del(struct hp_ovsdb *db, const struct hp_ovs_port_info *p, long long *cfg);
+
 #endif

@@ -23,6 +23,22 @@ struct hp_process {
  * -errno when it could not be started or waited for. */
 int hp_process_run(const struct hp_process *s, int *status);
 
+/* Many programs, each stdin /dev/null, its stdout and stderr captured
+ * apart (at most 1 MiB each), at most `parallel` running at once: for an
+ * administrator's command that runs one per vif (xen-hotplug), never the
+ * hotplug path. */
+struct hp_job {
+	const char *path; /* absolute */
+	char *const *argv;
+	char *const *envp; /* NULL: the caller's environment */
+	char *out, *err; /* malloc'd, NUL-terminated; NULL when it wrote nothing */
+	int status; /* exit status, 128 + the signal when killed */
+	int rc; /* 0, or -errno: not started, or not read to its end */
+};
+/* Runs every job; 0, or -errno for a failure of the whole (each job's
+ * own in its rc).  Free each job's out and err. */
+int hp_process_run_all(struct hp_job *jobs, size_t n, unsigned int parallel);
+
 /* Async-signal-safe: kills the running program's process group (one
  * started with own_group), for a watchdog. */
 void hp_process_abort(void);

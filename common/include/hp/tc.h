@@ -36,4 +36,21 @@ int hp_tc_limit(struct hp_nl *nl, int ifindex, const char *ifname, const char *i
  * ifb was there. */
 int hp_tc_unlimit(struct hp_nl *nl, int ifindex, const char *ifb, int *found);
 
+/* What hp_tc_limit() set on link ifindex through ifb, as the kernel has
+ * it now (reads only, for xen-hotplug and the tools' verify). */
+struct hp_tc_state {
+	int root; /* our tbf (4850:) is the link's root qdisc */
+	unsigned int root_rate; /* its rate, bytes/s */
+	int ingress; /* the link has the ingress qdisc (ffff:) */
+	int redirect; /* a u32 filter there redirects to the ifb (mirred) */
+	int ifb; /* a link named ifb exists and is ours (kind ifb, our alias) */
+	int ifb_up;
+	int ifb_root; /* the ifb's root qdisc is our tbf */
+	unsigned int ifb_rate; /* its rate, bytes/s */
+};
+/* ifindex 0: the link is gone, only the ifb is looked at. */
+int hp_tc_limit_get(struct hp_nl *nl, int ifindex, const char *ifb, struct hp_tc_state *st);
+/* 1 when st is the limit r, both ways, as hp_tc_limit() sets it. */
+int hp_tc_limit_same(const struct hp_tc_state *st, const struct hp_rate *r);
+
 #endif

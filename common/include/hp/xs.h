@@ -12,6 +12,9 @@ void hp_xs_close(struct hp_xs *xs);
 int hp_xs_read(struct hp_xs *xs, const char *path, char **val);
 /* "<dir>/<key>": -ENOENT when missing, -ENAMETOOLONG if too long. */
 int hp_xs_read_key(struct hp_xs *xs, const char *dir, const char *key, char **val);
+/* The names under path: *names is one malloc'd block (free it alone),
+ * *n of them; -ENOENT when path does not exist. */
+int hp_xs_dir(struct hp_xs *xs, const char *path, char ***names, unsigned int *n);
 int hp_xs_write(struct hp_xs *xs, const char *path, const char *val);
 int hp_xs_write_key(struct hp_xs *xs, const char *dir, const char *key, const char *val);
 /* Async-signal-safe, for a watchdog: from now on the connection reads
