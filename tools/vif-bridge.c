@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hp/brinfo.h"
 #include "hp/brport.h"
 #include "hp/brvlan.h"
 #include "hp/link.h"
@@ -198,6 +199,145 @@ static void u_enslave(void *ctx)
 	hp_link_set_master(v->nl, v->link.ifindex, 0);
 }
 
+/* The name of bridge ifindex into buf, for a message. */
+static const char *name_of(struct hp_vif *v, int ifindex, char *buf, size_t size)
+{
+	struct hp_link l;
+
+	if (!ifindex)
+		snprintf(buf, size, "none");
+	else if (hp_link_get_index(v->nl, ifindex, &l))
+		snprintf(buf, size, "ifindex %d", ifindex);
+	else
+		snprintf(buf, size, "'%s'", l.name);
+	return buf;
+}
+
+static int v_enslave(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct vb *vb = v->priv;
+	char want[HP_IFNAMSIZ + 2], have[32];
+	struct hp_link l;
+
+	if (hp_vif_link_now(v, &l))
+		return -1;
+	if (l.master == vb->bridge.br.ifindex)
+		return 0;
+	snprintf(want, sizeof(want), "'%s'", vb->bridge.name);
+	return hp_vif_drift(v, "bridge", want, name_of(v, l.master, have, sizeof(have)));
+}
+
+/* PVID implies untagged, whichever way a list says it. */
+static int same_vlans(const struct hp_vlans *a, const struct hp_vlans *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		unsigned int fa = a->v[i].flags, fb = b->v[i].flags;
+
+		fa |= fa & HP_VLAN_PVID ? HP_VLAN_UNTAGGED : 0;
+		fb |= fb & HP_VLAN_PVID ? HP_VLAN_UNTAGGED : 0;
+		if (a->v[i].id != b->v[i].id || fa != fb)
+			return 0;
+	}
+	return 1;
+}
+
+/* The port's entries are exactly the `vlan` key's (the bridge's default
+ * VLAN gone unless listed); a port not in its bridge has enslave's drift. */
+static int v_vlan(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct vb *vb = v->priv;
+	struct hp_brport_info p;
+	char want[256], have[256];
+	int rc, drift = 0;
+
+	if (!vb->vlans.n)
+		return 0;
+	rc = hp_brport_info_get(v->nl, v->link.ifindex, &p);
+	if (rc == -ENODEV)
+		return 0;
+	if (rc)
+		return hp_vif_fail(v, "unable to read the VLANs of '%s': %s", v->dev,
+				   strerror(-rc));
+	if (p.master == vb->bridge.br.ifindex && !same_vlans(&p.vlans, &vb->vlans)) {
+		hp_vlans_format(&vb->vlans, want, sizeof(want));
+		hp_vlans_format(&p.vlans, have, sizeof(have));
+		drift = hp_vif_drift(v, "vlans", want, have);
+	}
+	hp_brport_info_free(&p);
+	return drift;
+}
+
+static void fmt_flags(const struct hp_brport_flags *f, char *buf, size_t size)
+{
+	snprintf(buf, size, "learning %s, flood %s, locked %s, isolated %s",
+		 f->learning ? "on" : "off", f->unicast_flood ? "on" : "off",
+		 f->locked ? "on" : "off", f->isolated ? "on" : "off");
+}
+
+/* The flags s_policy sets (the others left as the port has them), and
+ * the locked port's sticky entry. */
+static int v_policy(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct vb *vb = v->priv;
+	struct hp_brport_info p;
+	struct hp_brport_flags want = { -1, -1, -1, -1 };
+	char ws[128], hs[128];
+	int rc, drift = 0, found, is_static, sticky;
+
+	if (!vb->policy.lock && !vb->policy.isolated)
+		return 0;
+	if (vb->policy.lock)
+		want.learning = want.unicast_flood = 0, want.locked = 1;
+	if (vb->policy.isolated)
+		want.isolated = 1;
+	rc = hp_brport_info_get(v->nl, v->link.ifindex, &p);
+	if (rc == -ENODEV)
+		return 0;
+	if (rc)
+		return hp_vif_fail(v, "unable to read the port flags of '%s': %s", v->dev,
+				   strerror(-rc));
+	hp_brport_info_free(&p);
+	if (p.master != vb->bridge.br.ifindex)
+		return 0;
+	if ((want.learning >= 0 && want.learning != p.flags.learning) ||
+	    (want.unicast_flood >= 0 && want.unicast_flood != p.flags.unicast_flood) ||
+	    (want.locked >= 0 && want.locked != p.flags.locked) ||
+	    (want.isolated >= 0 && want.isolated != p.flags.isolated)) {
+		struct hp_brport_flags w = p.flags;
+
+		if (want.learning >= 0)
+			w.learning = want.learning, w.unicast_flood = want.unicast_flood,
+			w.locked = want.locked;
+		if (want.isolated >= 0)
+			w.isolated = want.isolated;
+		fmt_flags(&w, ws, sizeof(ws));
+		fmt_flags(&p.flags, hs, sizeof(hs));
+		drift = hp_vif_drift(v, "port flags", ws, hs);
+	}
+	if (!vb->policy.lock)
+		return drift;
+	if ((rc = hp_brport_fdb_get(v->nl, v->link.ifindex, v->mac, &found, &is_static, &sticky)))
+		return hp_vif_fail(v, "unable to read the forwarding entries of '%s': %s", v->dev,
+				   strerror(-rc));
+	if (!found || !is_static || !sticky) {
+		snprintf(ws, sizeof(ws), "%s static sticky", v->mac_s);
+		snprintf(hs, sizeof(hs),
+			 !found	    ? "none" :
+			 !is_static ? "%s learned" :
+				      "%s not sticky",
+			 v->mac_s);
+		drift = hp_vif_drift(v, "forwarding entry", ws, hs);
+	}
+	return drift;
+}
+
 /* In the bridge and still down: no frame crosses on the wrong VLAN. */
 static int s_vlan(void *ctx)
 {
@@ -277,9 +417,9 @@ static const struct hp_step steps[] = {
 	HP_VIF_STEP_MTU,
 	HP_VIF_STEP_RATE,
 	HP_VIF_STEP_GUARD,
-	{ "enslave", s_enslave, u_enslave },
-	{ "vlan", s_vlan, u_vlan },
-	{ "port-policy", s_policy, u_policy },
+	{ "enslave", s_enslave, u_enslave, v_enslave },
+	{ "vlan", s_vlan, u_vlan, v_vlan },
+	{ "port-policy", s_policy, u_policy, v_policy },
 	HP_VIF_STEP_UP,
 };
 

@@ -249,6 +249,75 @@ static void u_route(void *ctx)
 	hp_route_del(v->nl, &r);
 }
 
+/* The router address on the vif, proxy_arp on. */
+static int v_router(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct vn *st = v->priv;
+	struct hp_addr *a;
+	size_t n, i;
+	int rc, val, found = 0, drift = 0;
+	char want[INET_ADDRSTRLEN + 4], have[16];
+
+	if ((rc = hp_addr_list(v->nl, v->link.ifindex, AF_INET, &a, &n)))
+		return hp_vif_fail(v, "unable to list the addresses of '%s': %s", v->dev,
+				   strerror(-rc));
+	for (i = 0; i < n; i++)
+		found |= a[i].prefix.len == 32 && !memcmp(a[i].prefix.addr, st->nat.router.addr, 4);
+	free(a);
+	if (!found) {
+		snprintf(want, sizeof(want), "%s/32", st->router_ip);
+		drift = hp_vif_drift(v, "router address", want, "none");
+	}
+	if (hp_vif_sysctl(v, AF_INET, v->dev, "proxy_arp", &val))
+		return -1;
+	if (val != 1) {
+		snprintf(have, sizeof(have), "%d", val);
+		drift = hp_vif_drift(v, "proxy_arp", "1", have);
+	}
+	return drift;
+}
+
+static int v_route(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct vn *st = v->priv;
+	struct hp_route w = guest_route(v), *r;
+	char want[96];
+	size_t n, i;
+	int rc, found = 0;
+
+	if ((rc = hp_route_list(v->nl, AF_INET, 0, &r, &n)))
+		return hp_vif_fail(v, "unable to list dom0's routes: %s", strerror(-rc));
+	for (i = 0; i < n; i++)
+		found |= r[i].dst.len == 32 && r[i].oif == w.oif && r[i].metric == w.metric &&
+			 !memcmp(r[i].dst.addr, w.dst.addr, 4);
+	free(r);
+	if (found)
+		return 0;
+	snprintf(want, sizeof(want), "%s/32 dev %s src %s metric %u", st->vif_ip, v->dev,
+		 st->router_ip, w.metric);
+	return hp_vif_drift(v, "route", want, "none");
+}
+
+static int v_dhcp(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct vn *st = v->priv;
+	struct hp_dhcp_host h = dhcp_host(v);
+	char want[64];
+	int rc = hp_dhcp_host_check(&st->dhcp, &h);
+
+	if (rc < 0)
+		return hp_vif_fail(v, "unable to read the DHCP entry of '%s': %s", v->dev,
+				   strerror(-rc));
+	if (!rc)
+		return 0;
+	snprintf(want, sizeof(want), "%s entry for %s", hp_dhcp_mode_name(st->dhcp.mode),
+		 st->vif_ip);
+	return hp_vif_drift(v, "dhcp", want, "none or another");
+}
+
 static int s_dhcp(void *ctx)
 {
 	struct hp_vif *v = ctx;
@@ -282,10 +351,10 @@ static void u_dhcp(void *ctx)
 static const struct hp_step steps[] = {
 	HP_VIF_STEP_GUARD,
 	HP_VIF_STEP_RATE,
-	{ "router-address", s_router, u_router },
+	{ "router-address", s_router, u_router, v_router },
 	HP_VIF_STEP_UP,
-	{ "route", s_route, u_route },
-	{ "dhcp", s_dhcp, u_dhcp },
+	{ "route", s_route, u_route, v_route },
+	{ "dhcp", s_dhcp, u_dhcp, v_dhcp },
 };
 
 /* Everything attach added; the first error is returned. */

@@ -542,6 +542,51 @@ static void u_add_port(void *ctx)
 			strerror(-rc));
 }
 
+static void fmt_port(const char *bridge, unsigned int tag, const unsigned short *trunks, size_t n,
+		     const char *mode, char *buf, size_t size)
+{
+	size_t i, len;
+
+	snprintf(buf, size, "a port of bridge '%s'", bridge);
+	if (tag) {
+		len = strlen(buf);
+		snprintf(buf + len, size - len, ", tag %u", tag);
+	}
+	for (i = 0; i < n; i++) {
+		len = strlen(buf);
+		snprintf(buf + len, size - len, i ? ",%u" : ", trunks %u", trunks[i]);
+	}
+	if (mode && *mode) {
+		len = strlen(buf);
+		snprintf(buf + len, size - len, ", %s", mode);
+	}
+}
+
+/* The port as add-port makes it (bridge, VLAN columns, the external ids
+ * it sets); what it found is kept for add-port's transaction. */
+static int v_add_port(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	char want[256], have[256];
+
+	if (look(v))
+		return -1;
+	if (hp_ovs_port_same(&o.port, &o.was))
+		return 0;
+	fmt_port(o.bridge, o.port.tag, o.port.trunks, o.port.ntrunks, o.port.vlan_mode, want,
+		 sizeof(want));
+	if (!o.was.exists)
+		snprintf(have, sizeof(have), "no port");
+	else
+		fmt_port(o.was.bridge, o.was.tag, o.was.trunks, o.was.ntrunks, o.was.vlan_mode,
+			 have, sizeof(have));
+	if (o.was.exists && !strcmp(have, want))
+		snprintf(have, sizeof(have),
+			 "other external ids (xen-vm-name, xen-vm-uuid, "
+			 "attached-mac)");
+	return hp_vif_drift(v, "ovs port", want, have);
+}
+
 static void attached(struct hp_vif *v)
 {
 	hp_info("%s: %s port of Open vSwitch bridge '%s'%s%s", v->command,
@@ -553,7 +598,7 @@ static const struct hp_step steps[] = {
 	HP_VIF_STEP_PREPARE_PORT,
 	HP_VIF_STEP_MTU,
 	HP_VIF_STEP_GUARD, /* before the port is added and can forward anything */
-	{ "add-port", s_add_port, u_add_port },
+	{ "add-port", s_add_port, u_add_port, v_add_port },
 	HP_VIF_STEP_UP,
 };
 

@@ -398,6 +398,69 @@ static void u_addrs(void *ctx)
 	}
 }
 
+/* Does the vif have address p (its prefix length included)? 1, 0, or -1
+ * reported. */
+static int has_addr(struct hp_vif *v, const struct hp_prefix *p)
+{
+	struct hp_addr *a;
+	size_t n, i;
+	int rc, found = 0;
+
+	if ((rc = hp_addr_list(v->nl, v->link.ifindex, p->family, &a, &n)))
+		return hp_vif_fail(v, "unable to list the addresses of '%s': %s", v->dev,
+				   strerror(-rc));
+	for (i = 0; i < n && !found; i++)
+		found = a[i].prefix.len == p->len &&
+			!memcmp(a[i].prefix.addr, p->addr, p->family == AF_INET ? 4 : 16);
+	free(a);
+	return found;
+}
+
+/* One setting s_addrs turns on: a difference reported, or -1. */
+static int want_on(struct hp_vif *v, int family, const char *dev, const char *key)
+{
+	char obj[64], have[16];
+	int val;
+
+	if (hp_vif_sysctl(v, family, dev, key, &val))
+		return -1;
+	if (val == 1)
+		return 0;
+	snprintf(obj, sizeof(obj), "%s of '%s'", key, dev);
+	snprintf(have, sizeof(have), "%d", val);
+	return hp_vif_drift(v, obj, "1", have);
+}
+
+static int v_addrs(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct vr *st = v->priv;
+	const struct hp_prefix *want[3];
+	char buf[64];
+	size_t n = 0, i;
+	int rc, drift = 0;
+
+	if (st->need4)
+		want[n++] = &st->main4;
+	if (st->n6)
+		want[n++] = &gw6;
+	if (st->n6 && st->has6)
+		want[n++] = &st->main6;
+	for (i = 0; i < n; i++) {
+		if ((rc = has_addr(v, want[i])) < 0)
+			return -1;
+		hp_prefix_format(want[i], buf, sizeof(buf));
+		if (!rc)
+			drift = hp_vif_drift(v, "address", buf, "none");
+	}
+	if (st->need4 && ((rc = want_on(v, AF_INET, v->dev, "proxy_arp")) ||
+			  (rc = want_on(v, AF_INET, st->up.name, "proxy_arp"))))
+		drift = rc;
+	if (st->n6 && (rc = want_on(v, AF_INET6, st->up.name, "proxy_ndp")))
+		drift = rc;
+	return drift < 0 ? -1 : drift;
+}
+
 static int s_routes(void *ctx)
 {
 	struct hp_vif *v = ctx;
@@ -477,6 +540,42 @@ static int remove_routes(struct hp_vif *v)
 	return ret;
 }
 
+/* Every `ip` entry routed via the vif with its metric (proxy neighbour
+ * entries are not looked at: nothing marks them as ours). */
+static int v_routes(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct hp_route *r4 = NULL, *r6 = NULL;
+	size_t n4 = 0, n6 = 0, i, j;
+	char want[96], buf[64];
+	int rc, drift = 0;
+
+	if ((rc = hp_route_list(v->nl, AF_INET, 0, &r4, &n4)) ||
+	    (rc = hp_route_list(v->nl, AF_INET6, 0, &r6, &n6))) {
+		free(r4);
+		return hp_vif_fail(v, "unable to list dom0's routes: %s", strerror(-rc));
+	}
+	for (i = 0; i < v->nips; i++) {
+		struct hp_route w = route_of(v, &v->ips[i]);
+		struct hp_route *r = w.dst.family == AF_INET ? r4 : r6;
+		size_t n = w.dst.family == AF_INET ? n4 : n6;
+
+		for (j = 0; j < n; j++)
+			if (r[j].dst.len == w.dst.len && r[j].oif == w.oif &&
+			    r[j].metric == w.metric &&
+			    !memcmp(r[j].dst.addr, w.dst.addr, w.dst.family == AF_INET ? 4 : 16))
+				break;
+		if (j < n)
+			continue;
+		hp_prefix_format(&w.dst, buf, sizeof(buf));
+		snprintf(want, sizeof(want), "%s dev %s metric %u", buf, v->dev, w.metric);
+		drift = hp_vif_drift(v, "route", want, "none");
+	}
+	free(r4);
+	free(r6);
+	return drift;
+}
+
 static void u_routes(void *ctx)
 {
 	struct hp_vif *v = ctx;
@@ -488,9 +587,9 @@ static void u_routes(void *ctx)
 static const struct hp_step steps[] = {
 	HP_VIF_STEP_GUARD,
 	HP_VIF_STEP_RATE,
-	{ "addresses", s_addrs, u_addrs },
+	{ "addresses", s_addrs, u_addrs, v_addrs },
 	HP_VIF_STEP_UP,
-	{ "routes", s_routes, u_routes },
+	{ "routes", s_routes, u_routes, v_routes },
 };
 
 static int detach(struct hp_vif *v)

@@ -17,6 +17,17 @@ int vif_read_keys(struct hp_vif *v);
  * ignored with a warning, never passed on to a hook. */
 void vif_read_keys_offline(struct hp_vif *v);
 
+/* vif.c: the vif found (without waiting when v->admin); 0, or the
+ * return of hp_vif_fail() (of hp_vif_drift() when v->admin finds no
+ * link). */
+int vif_locate(struct hp_vif *v);
+
+/* vif-admin.c: xen-hotplug's verify and repair (hp/vif.h); the exit
+ * status. */
+int vif_admin(struct hp_vif *v);
+/* The error line for v->error (or what failed); returns 1. */
+int vif_admin_error(struct hp_vif *v);
+
 /* vif-watchdog.c: armed once the run knows its vif (XEN_HOTPLUG_TIMEOUT,
  * default 30 s; 0 turns it off), stopped at the end. */
 void vif_watchdog_arm(struct hp_vif *v);
@@ -36,9 +47,18 @@ int vif_report_failure(struct hp_vif *v);
 int vif_run_hooks(struct hp_vif *v);
 
 /* vif-steps.c: the steps around the tool's own. */
+/* A bridge port's MAC, fe:ff:ff:ff:ff:ff (upstream's, never the bridge's
+ * own: a bridge takes the lowest of its ports'). */
+extern const unsigned char vif_port_mac[6];
+/* A tap's ifb, ifb<domid>.<devid> from XENBUS_PATH, into v->ifb:
+ * 0, or -EINVAL. */
+int vif_ifb_name(struct hp_vif *v);
 int vif_s_rename(void *ctx);
 void vif_u_rename(void *ctx);
 int vif_s_hooks(void *ctx);
 int vif_s_connected(void *ctx);
+/* vif-verify.c: their verify */
+int vif_v_rename(void *ctx);
+int vif_v_connected(void *ctx);
 
 #endif

@@ -57,6 +57,8 @@ int vif_report_failure(struct hp_vif *v)
 	struct hp_xs *xs = v->xs;
 	int rc = -ENOTCONN;
 
+	if (v->admin) /* xen-hotplug's run: xenstore is not ours to write */
+		return vif_admin_error(v);
 	if (!v->online || v->is_tap || !v->xb_path || v->reported)
 		return 1;
 	if (!v->error[0])

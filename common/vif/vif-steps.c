@@ -22,7 +22,7 @@
 
 /* The highest unicast MAC never becomes the bridge's own address (a
  * bridge takes the lowest of its ports'): xen-network-common.sh. */
-static const unsigned char port_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
+const unsigned char vif_port_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 /* ---- the run's own steps -------------------------------------------------- */
 
@@ -192,7 +192,7 @@ void hp_vif_guard_del(struct hp_vif *v)
 
 /* Named after XENBUS_PATH, not the tap: found again by remove, even when
  * the tap is gone or was renamed. */
-static int ifb_name(struct hp_vif *v)
+int vif_ifb_name(struct hp_vif *v)
 {
 	unsigned int domid, devid;
 
@@ -209,7 +209,7 @@ int hp_vif_rate_add(void *ctx)
 
 	if (!v->is_tap || !v->rate_s)
 		return HP_STEP_KEPT;
-	if (ifb_name(v))
+	if (vif_ifb_name(v))
 		return hp_vif_fail(v,
 				   "unable to limit the rate of '%s': XENBUS_PATH '%s' is not "
 				   "backend/vif/<domid>/<devid>",
@@ -246,7 +246,7 @@ int hp_vif_rate_del(struct hp_vif *v)
 
 	if (!v->is_tap)
 		return 0;
-	if (ifb_name(v)) {
+	if (vif_ifb_name(v)) {
 		hp_warn("XENBUS_PATH '%s' is not backend/vif/<domid>/<devid>: no rate limit to "
 			"look for",
 			v->xb_path);
@@ -272,7 +272,7 @@ int hp_vif_s_prepare_port(void *ctx)
 	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)))
 		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
 	/* failure is harmless, as upstream */
-	if ((rc = hp_link_set_mac(v->nl, v->link.ifindex, port_mac)))
+	if ((rc = hp_link_set_mac(v->nl, v->link.ifindex, vif_port_mac)))
 		hp_dbg("unable to set the MAC of '%s': %s", v->dev, strerror(-rc));
 	if ((rc = hp_addr_flush(v->nl, v->link.ifindex)))
 		return hp_vif_fail(v, "unable to flush the addresses of '%s': %s", v->dev,

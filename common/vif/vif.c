@@ -14,13 +14,15 @@
 
 #define DEFAULT_WAIT_MS 10000
 
-static const char *const commands[] = { "online", "offline", "add", "remove" };
+static const char *const commands[] = { "online", "offline", "add", "remove", "verify", "repair" };
 
-static unsigned int wait_ms(void)
+static unsigned int wait_ms(const struct hp_vif *v)
 {
 	const char *s = getenv("XEN_HOTPLUG_WAIT_MS");
 	unsigned long ms;
 
+	if (v->admin)
+		return 0; /* verify and repair look at the host as it is */
 	if (s && !hp_parse_uint(s, 60000, &ms))
 		return (unsigned int)ms;
 	return DEFAULT_WAIT_MS;
@@ -29,17 +31,22 @@ static unsigned int wait_ms(void)
 /* The interface, under libxl's name or, renamed by an earlier (or a
  * concurrent) online, under vifname, whose alias then names it ours.
  * Nothing is changed here. */
-static int locate(struct hp_vif *v)
+int vif_locate(struct hp_vif *v)
 {
 	const char *names[2] = { v->dev, v->libxl_name };
 	size_t n = strcmp(v->dev, v->libxl_name) ? 2 : 1, which = 0;
 	struct hp_link l;
 	int rc;
 
-	rc = hp_link_wait_any(v->nl, n == 2 ? names : names + 1, n, wait_ms(), &l, &which);
+	rc = hp_link_wait_any(v->nl, n == 2 ? names : names + 1, n, wait_ms(v), &l, &which);
+	if (rc == -ENODEV && v->admin)
+		return hp_vif_drift(v, "link",
+				    n == 2 ? "a link named vifname or libxl's name" :
+					     "a link of that name",
+				    "none");
 	if (rc == -ETIMEDOUT)
 		return hp_vif_fail(v, "unable to find interface '%s': timed out after %u ms",
-				   v->libxl_name, wait_ms());
+				   v->libxl_name, wait_ms(v));
 	if (rc)
 		return hp_vif_fail(v, "unable to find interface '%s': %s", v->libxl_name,
 				   strerror(-rc));
@@ -62,18 +69,18 @@ static int attach(struct hp_vif *v)
 	struct hp_step steps[HP_TXN_MAX_STEPS];
 	size_t n = 0, i;
 
-	if (vif_read_keys(v) || locate(v))
+	if (vif_read_keys(v) || vif_locate(v))
 		return vif_report_failure(v);
 	v->found = v->link;
 	if (v->tool->check && v->tool->check(v))
 		return vif_report_failure(v);
 	if (v->tool->nsteps + 3 > HP_TXN_MAX_STEPS)
 		return hp_vif_fail(v, "too many steps"), vif_report_failure(v);
-	steps[n++] = (struct hp_step){ "rename", vif_s_rename, vif_u_rename };
+	steps[n++] = (struct hp_step){ "rename", vif_s_rename, vif_u_rename, vif_v_rename };
 	for (i = 0; i < v->tool->nsteps; i++)
 		steps[n++] = v->tool->steps[i];
-	steps[n++] = (struct hp_step){ "hooks", vif_s_hooks, NULL };
-	steps[n++] = (struct hp_step){ "connected", vif_s_connected, NULL };
+	steps[n++] = (struct hp_step){ "hooks", vif_s_hooks, NULL, NULL };
+	steps[n++] = (struct hp_step){ "connected", vif_s_connected, NULL, vif_v_connected };
 	if (hp_txn_run(v->command, steps, n, v))
 		return vif_report_failure(v);
 	return 0;
@@ -135,8 +142,11 @@ static int run(struct hp_vif *v)
 	if (strcmp(type_if, "vif") && strcmp(type_if, "tap"))
 		return hp_vif_fail(v, "unknown interface type '%s'", type_if), 1;
 	v->is_tap = !strcmp(type_if, "tap");
+	v->admin = !strcmp(v->command, "verify") ? HP_VIF_VERIFY :
+		   !strcmp(v->command, "repair") ? HP_VIF_REPAIR :
+						   0;
 	/* upstream: online/offline are for vifs, add/remove for taps */
-	if (v->is_tap != (!strcmp(v->command, "add") || !strcmp(v->command, "remove")))
+	if (!v->admin && v->is_tap != (!strcmp(v->command, "add") || !strcmp(v->command, "remove")))
 		return 0;
 	v->libxl_name = hp_param(&v->params, v->is_tap ? "INTERFACE" : "vif");
 	if (!v->libxl_name || hp_parse_ifname(v->libxl_name))
@@ -151,19 +161,22 @@ static int run(struct hp_vif *v)
 				   hp_param_str(&v->params, "XENBUS_PATH"),
 				   rc == -ENOENT ? "not set" : "not a xenstore path"),
 		       1;
-	v->online = !strcmp(v->command, "online") || !strcmp(v->command, "add");
-	vif_watchdog_arm(v);
+	v->online = v->admin || !strcmp(v->command, "online") || !strcmp(v->command, "add");
+	/* verify only reads: nothing to stop, no link to take down */
+	if (v->admin != HP_VIF_VERIFY)
+		vif_watchdog_arm(v);
 	rc = hp_xs_open(&v->xs);
-	if (rc)
-		return hp_vif_fail(v, "unable to connect to xenstore (%s): %s",
-				   getenv("XENSTORED_PATH") ?: "default path", strerror(-rc)),
-		       1;
+	if (rc) {
+		hp_vif_fail(v, "unable to connect to xenstore (%s): %s",
+			    getenv("XENSTORED_PATH") ?: "default path", strerror(-rc));
+		return v->admin ? vif_admin_error(v) : 1;
+	}
 	rc = hp_nl_open(&v->nl);
 	if (rc) {
 		hp_vif_fail(v, "unable to open a netlink socket: %s", strerror(-rc));
 		return vif_report_failure(v);
 	}
-	rc = v->online ? attach(v) : detach(v);
+	rc = v->admin ? vif_admin(v) : v->online ? attach(v) : detach(v);
 	vif_watchdog_stop();
 	return rc;
 }

@@ -17,6 +17,18 @@
  * offline/remove: the tool's detach(), the guard removed (by name, even
  * when the interface is gone), the hooks.
  *
+ * verify/repair (run by xen-hotplug(8) with libxl's environment, never by
+ * libxl): steps 1 to 3 as for online, without waiting for the vif and
+ * without writing to xenstore on failure; then each step's verify
+ * (hp/txn.h) says whether what online set up is still there, one line
+ * per difference on stdout:
+ *   drift TAB <vif> TAB <step> TAB <object> TAB <expected> TAB <found>
+ *   error TAB <vif> TAB <message>          (what stopped the check)
+ * (tabs, newlines and backslashes in a field escaped as \t \n \\).
+ * repair runs again, as one transaction, only the steps that drifted (the
+ * hooks never).  Exit: 0 in place (or put back), 1 a difference or a
+ * failure, 2 usage.
+ *
  * A tap's `rate` (read and validated in step 1 for taps only: netback
  * limits the PV vif itself) is applied by a step the tools list,
  * HP_VIF_STEP_RATE, and removed by hp_vif_rate_del() in their detach. */
@@ -94,12 +106,27 @@ struct hp_vif {
 	struct hp_hook_var hook_vars[HP_VIF_MAX_HOOK_VARS];
 	size_t n_hook_vars;
 
+	int admin; /* HP_VIF_VERIFY or HP_VIF_REPAIR: xen-hotplug's run */
+
 	char error[512]; /* the first failure, for hotplug-error */
 	int reported; /* a hook's fatal wrote hotplug-error itself */
 	char xb_buf[64], fe_buf[64];
 };
 
+#define HP_VIF_VERIFY 1
+#define HP_VIF_REPAIR 2
+
 int hp_vif_main(int argc, char **argv, const struct hp_vif_tool *tool, void *priv);
+
+/* For a step's verify: one difference, written as the line above.
+ * Returns HP_STEP_DRIFT, for `return hp_vif_drift(...)`. */
+int hp_vif_drift(struct hp_vif *v, const char *object, const char *expected, const char *found);
+/* The vif's link as the kernel has it now (by ifindex): 0, or the
+ * return of hp_vif_fail(). */
+int hp_vif_link_now(struct hp_vif *v, struct hp_link *out);
+/* A sysctl of the vif or another link ("rp_filter", AF_INET): 0 with
+ * *val, or the return of hp_vif_fail(). */
+int hp_vif_sysctl(struct hp_vif *v, int family, const char *ifname, const char *key, int *val);
 
 /* A failure: logged, and kept for hotplug-error when it is the first.
  * Returns -1, for `return hp_vif_fail(...)` from a check or a step. */
@@ -140,29 +167,34 @@ int hp_vif_is_ours(struct hp_vif *v, int ifindex);
  * undone: netback's MTU); up, then the tool's attached() (undone: down). */
 int hp_vif_s_prepare_port(void *ctx);
 void hp_vif_u_prepare_port(void *ctx);
+int hp_vif_v_prepare_port(void *ctx);
 int hp_vif_s_mtu(void *ctx);
 void hp_vif_u_mtu(void *ctx);
+int hp_vif_v_mtu(void *ctx);
 int hp_vif_s_up(void *ctx);
 void hp_vif_u_down(void *ctx);
-#define HP_VIF_STEP_PREPARE_PORT                                             \
-	{                                                                    \
-		"prepare-port", hp_vif_s_prepare_port, hp_vif_u_prepare_port \
+int hp_vif_v_up(void *ctx);
+#define HP_VIF_STEP_PREPARE_PORT                                              \
+	{                                                                     \
+		"prepare-port", hp_vif_s_prepare_port, hp_vif_u_prepare_port, \
+			hp_vif_v_prepare_port                                 \
 	}
-#define HP_VIF_STEP_MTU                           \
-	{                                         \
-		"mtu", hp_vif_s_mtu, hp_vif_u_mtu \
+#define HP_VIF_STEP_MTU                                         \
+	{                                                       \
+		"mtu", hp_vif_s_mtu, hp_vif_u_mtu, hp_vif_v_mtu \
 	}
-#define HP_VIF_STEP_UP                           \
-	{                                        \
-		"up", hp_vif_s_up, hp_vif_u_down \
+#define HP_VIF_STEP_UP                                        \
+	{                                                     \
+		"up", hp_vif_s_up, hp_vif_u_down, hp_vif_v_up \
 	}
 /* guard: hp_vif_guard_add, before the vif can forward anything (undone:
  * hp_vif_guard_del). */
 int hp_vif_s_guard(void *ctx);
 void hp_vif_u_guard(void *ctx);
-#define HP_VIF_STEP_GUARD                               \
-	{                                               \
-		"guard", hp_vif_s_guard, hp_vif_u_guard \
+int hp_vif_v_guard(void *ctx);
+#define HP_VIF_STEP_GUARD                                               \
+	{                                                               \
+		"guard", hp_vif_s_guard, hp_vif_u_guard, hp_vif_v_guard \
 	}
 
 /* The step that limits a tap both ways to its `rate` (hp/tc.h): what
@@ -173,9 +205,10 @@ void hp_vif_u_guard(void *ctx);
  * then updated in place, never removed by this run's undo). */
 int hp_vif_rate_add(void *ctx);
 void hp_vif_rate_undo(void *ctx);
-#define HP_VIF_STEP_RATE                                  \
-	{                                                 \
-		"rate", hp_vif_rate_add, hp_vif_rate_undo \
+int hp_vif_rate_verify(void *ctx);
+#define HP_VIF_STEP_RATE                                                      \
+	{                                                                     \
+		"rate", hp_vif_rate_add, hp_vif_rate_undo, hp_vif_rate_verify \
 	}
 /* For detach: a tap's limit and its ifb removed, also when the tap is
  * gone (the ifb is named after XENBUS_PATH); nothing for a vif.  0, or
