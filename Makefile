@@ -12,6 +12,8 @@ TOOLDIR        ?= $(XEN_SCRIPT_DIR)
 SBINDIR        ?= $(PREFIX)/sbin
 MANDIR         ?= $(PREFIX)/share/man
 DATADIR        ?= $(PREFIX)/share/xen-hotplug-ng
+# xen-hotplug-watch.service (xen-hotplug repair --watch); the package: /lib
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 BUILD          ?= build
 
 CC       ?= cc
@@ -35,12 +37,14 @@ LDLIBS   += $(PKG_LIBS)
 DEPFLAGS := -MMD -MP
 
 TOOLS    := vif-bridge vif-route vif-nat network-bridge vif-openvswitch
+# The administrator's command (status, verify, repair, gc), into SBINDIR.
+ADMIN    := xen-hotplug
 
 # common/: one folder per concern (common/*/README.md).  The tools see
 # only the public headers, common/include/hp/; a library file sees them,
 # its own folder's private headers and the text compiled in ($(GEN)).  A
 # tool that includes a private header does not compile.
-LIB_DIRS := base nl xs fw ovs vif nat nb
+LIB_DIRS := base nl xs fw ovs vif nat nb adm
 PUB_INC  := -Icommon/include
 GEN      := $(BUILD)/gen
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard common/$(d)/*.c))
@@ -67,12 +71,12 @@ TEST_BINS := $(BUILD)/hp-xenshim.so $(BUILD)/hp-xs-tx
 MAN_SRC  := $(wildcard man/*.scd)
 MANS     := $(MAN_SRC:man/%.scd=$(BUILD)/man/%)
 
-all: $(TOOLS:%=$(BUILD)/%) $(TEST_BINS)
+all: $(TOOLS:%=$(BUILD)/%) $(ADMIN:%=$(BUILD)/%) $(TEST_BINS)
 
 $(BUILD)/common/%.o: common/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(PUB_INC) -I$(<D) -I$(GEN) \
-		-DHP_XEN_SCRIPT_DIR='"$(XEN_SCRIPT_DIR)"' -c -o $@ $<
+		-DHP_XEN_SCRIPT_DIR='"$(XEN_SCRIPT_DIR)"' -DHP_TOOL_DIR='"$(TOOLDIR)"' -c -o $@ $<
 
 # The hook environment is built into the tools as a C string.
 $(GEN)/hook-env.h: hooks/hotplug-hook-env.sh
@@ -141,11 +145,17 @@ check: all $(UNITS)
 check-unit: $(filter-out %-m32,$(UNITS))
 	@set -e; for t in $^; do $$t; done
 
-# The tools in TOOLDIR, the activation command in SBINDIR, the manual
+# The tools in TOOLDIR, the activation command and xen-hotplug in SBINDIR
+# (its unit in SYSTEMDUNITDIR, neither enabled nor started), the manual
 # pages in MANDIR, the hook environment (built in; for reference) in DATADIR.
-install: $(TOOLS:%=$(BUILD)/%) $(MANS)
-	install -d $(DESTDIR)$(TOOLDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)
+install: $(TOOLS:%=$(BUILD)/%) $(ADMIN:%=$(BUILD)/%) $(MANS)
+	install -d $(DESTDIR)$(TOOLDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)
 	for t in $(TOOLS); do install -m 0755 $(BUILD)/$$t $(DESTDIR)$(TOOLDIR)/$$t; done
+	for t in $(ADMIN); do install -m 0755 $(BUILD)/$$t $(DESTDIR)$(SBINDIR)/$$t; done
+	sed 's|@SBINDIR@|$(SBINDIR)|' systemd/xen-hotplug-watch.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/xen-hotplug-watch.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/xen-hotplug-watch.service
 	install -m 0644 hooks/hotplug-hook-env.sh $(DESTDIR)$(DATADIR)/hotplug-hook-env.sh
 	sed -e 's|@TOOLDIR@|$(TOOLDIR)|g' -e 's|@XEN_SCRIPT_DIR@|$(XEN_SCRIPT_DIR)|g' \
 		admin/xen-hotplug-activate >$(DESTDIR)$(SBINDIR)/xen-hotplug-activate
@@ -160,6 +170,8 @@ install: $(TOOLS:%=$(BUILD)/%) $(MANS)
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(TOOLDIR)/$$t; done
 	rm -f $(DESTDIR)$(DATADIR)/hotplug-hook-env.sh $(DESTDIR)$(SBINDIR)/xen-hotplug-activate
+	for t in $(ADMIN); do rm -f $(DESTDIR)$(SBINDIR)/$$t; done
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/xen-hotplug-watch.service
 	rm -f $(DESTDIR)$(XEN_SCRIPT_DIR)/hotplug-hook-env.sh
 	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 	for m in $(MAN_SRC:man/%.scd=%); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
@@ -233,7 +245,12 @@ check-asan:
 check-valgrind: all $(UNITS)
 	HP_JOBS=$(JOBS) HP_VALGRIND=1 HP_BUILD=$(abspath $(BUILD)) tests/run.sh
 
-.PHONY: bench bench-ovs stress fuzz check-asan check-valgrind
+# xen-hotplug's status, verify and repair over 100, 300, 1000 vifs
+# (tests/bench/admin.sh): needs perf.
+bench-admin: all $(BUILD)/hp-bench-run
+	HP_BUILD=$(abspath $(BUILD)) tests/bench/admin.sh
+
+.PHONY: bench bench-ovs bench-admin stress fuzz check-asan check-valgrind
 
 # ---------------------------------------------------------------- check-xen
 # A real Xen host under qemu's software emulation (no KVM), the real

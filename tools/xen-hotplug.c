@@ -1,0 +1,657 @@
+/*
+ * xen-hotplug: see, check and repair what the vif scripts set up on this
+ * host (xen-hotplug(8)).
+ *
+ * Usage (by an administrator, a metrics collector, a boot unit):
+ *   xen-hotplug status [-j | --prometheus] [-o FILE] [-v] [--no-verify] [VIF...]
+ *   xen-hotplug verify [VIF...]
+ *   xen-hotplug repair [--bridge BR] [VIF...]
+ *   xen-hotplug repair --watch [--bridge BR]
+ *   xen-hotplug gc [-n]
+ *
+ * The vifs are those this domain backs: xenstore's backend/vif (relative:
+ * in a driver domain, its own).  "What online set up" is the vif tool's
+ * own: verify and repair run `<tool> verify|repair type_if=vif|tap` with
+ * the environment libxl gives it (hp/adm.h), so that the tool's keys,
+ * check() and steps (hp/txn.h: each step's verify) say what is expected;
+ * no rule is written twice.  status reads the kernel itself (one reading
+ * of the host, a few lookups a vif) and takes the drift from verify.
+ * repair acts only on vifs whose online succeeded (hotplug-status
+ * connected) unless they are named, and never on one whose online failed;
+ * only the steps that drifted run again.  --watch repairs, after a quiet
+ * moment, the vifs of a bridge that was created again or came up (link
+ * events over rtnetlink): the distribution's network configuration
+ * recreating xenbr0.  gc removes what a vif script made that no vif
+ * backs and whose link is gone (hp/adm.h), nothing else.
+ *
+ * Environment: XENSTORED_PATH, XEN_SCRIPT_DIR (where the vif tools are),
+ * XEN_HOTPLUG_CONF, XEN_HOTPLUG_OVSDB, as the tools read them.
+ *
+ * Exit: 0 all in place (or repaired, or collected), 1 a difference, a
+ * failure or something left, 2 usage (an unknown vif included: nothing
+ * is done then).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <linux/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hp/adm.h"
+#include "hp/log.h"
+#include "hp/xs.h"
+
+#define WATCH_QUIET_MS 500 /* a bridge's events settle before its repair */
+#define WATCH_MAX 256 /* bridges watched */
+
+static const char usage_text[] =
+	"usage: xen-hotplug status [-j | --prometheus] [-o FILE] [-v] [--no-verify] [VIF...]\n"
+	"       xen-hotplug verify [VIF...]\n"
+	"       xen-hotplug repair [--bridge BR] [VIF...]\n"
+	"       xen-hotplug repair --watch [--bridge BR]\n"
+	"       xen-hotplug gc [-n]\n"
+	"Shows, checks and repairs what the Xen vif scripts set up for the vifs this\n"
+	"domain backs; gc removes what they left that no vif backs.  See xen-hotplug(8).\n";
+
+struct opts {
+	int json, prom, verbose, no_verify, watch, dry_run;
+	const char *output, *bridge;
+	char **names;
+	int nnames;
+};
+
+/* The host as xenstore describes it, and which of its vifs a command
+ * is about. */
+struct host {
+	struct hp_xs *xs;
+	struct hp_nl *nl;
+	struct hp_adm_vif *v;
+	size_t n;
+	unsigned char *sel;
+};
+
+static unsigned int parallel(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 && n < 64 ? (unsigned int)n : 2;
+}
+
+static void host_close(struct host *h)
+{
+	hp_adm_vifs_free(h->v, h->n);
+	free(h->sel);
+	hp_nl_close(h->nl);
+	hp_xs_close(h->xs);
+	memset(h, 0, sizeof(*h));
+}
+
+static int host_open(struct host *h)
+{
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	if ((rc = hp_xs_open(&h->xs))) {
+		hp_err("unable to connect to xenstore (%s): %s",
+		       getenv("XENSTORED_PATH") ?: "default path", strerror(-rc));
+		return -1;
+	}
+	if ((rc = hp_nl_open(&h->nl))) {
+		hp_err("unable to open a netlink socket: %s", strerror(-rc));
+		return -1;
+	}
+	if ((rc = hp_adm_vifs(h->xs, &h->v, &h->n))) {
+		hp_err("unable to read the vifs from xenstore (backend/vif): %s", strerror(-rc));
+		return -1;
+	}
+	if (h->n && !(h->sel = calloc(h->n, 1))) {
+		hp_err("unable to select vifs: %s", strerror(ENOMEM));
+		return -1;
+	}
+	return 0;
+}
+
+/* The named vifs (by their name or libxl's), or all of them: 0, or 2
+ * when a name is no vif's (nothing selected). */
+static int select_named(struct host *h, const struct opts *o)
+{
+	int i, found;
+	size_t k;
+
+	memset(h->sel, !o->nnames, h->n);
+	for (i = 0; i < o->nnames; i++) {
+		for (k = 0, found = 0; k < h->n; k++) {
+			if (!strcmp(h->v[k].dev, o->names[i]) ||
+			    !strcmp(h->v[k].libxl_name, o->names[i]))
+				h->sel[k] = found = 1;
+		}
+		if (!found) {
+			hp_err("unknown vif '%s': no vif this domain backs has that name "
+			       "(xen-hotplug status lists them)",
+			       o->names[i]);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+/* ---- status ------------------------------------------------------------------ */
+
+static int status(const struct opts *o)
+{
+	struct hp_adm_host *hr = NULL;
+	struct hp_adm_orphan *orph = NULL;
+	struct hp_adm_view *w = NULL;
+	struct host h;
+	FILE *f = stdout;
+	char tmp[4096];
+	size_t i, nw = 0, norph = 0;
+	int rc = 1;
+
+	if (host_open(&h))
+		goto out;
+	if ((rc = select_named(&h, o)))
+		goto out;
+	rc = 1;
+	if (!o->no_verify && hp_adm_run(h.v, h.n, h.sel, "verify", parallel()))
+		hp_warn("unable to run the vif tools' verify: drift not shown");
+	if ((rc = hp_adm_host_read(h.nl, &hr))) {
+		hp_err("unable to read the host's bridge ports and guard: %s", strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	if ((rc = hp_adm_orphans(h.nl, h.v, h.n, &orph, &norph)))
+		hp_warn("unable to look for what no vif backs: %s", strerror(-rc));
+	if (h.n && !(w = calloc(h.n, sizeof(*w))))
+		goto out;
+	for (i = 0; i < h.n; i++) {
+		if (!h.sel[i])
+			continue;
+		w[nw].v = &h.v[i];
+		if ((rc = hp_adm_state_get(h.nl, hr, &h.v[i], &w[nw].st)))
+			hp_warn("unable to read the kernel's state of '%s': %s", h.v[i].dev,
+				strerror(-rc));
+		nw++;
+	}
+	if (o->output) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", o->output, (long)getpid());
+		if (!(f = fopen(tmp, "w"))) {
+			hp_err("unable to write '%s': %s", tmp, strerror(errno));
+			rc = 1;
+			goto out;
+		}
+	}
+	if (o->prom)
+		hp_adm_show_prometheus(f, w, nw, norph, !o->no_verify);
+	else if (o->json)
+		hp_adm_show_json(f, w, nw, orph, norph, hp_adm_host_ovs_error(hr));
+	else
+		hp_adm_show_table(f, w, nw, o->verbose);
+	if (!o->json && !o->prom && f == stdout) {
+		for (i = 0; i < nw; i++)
+			hp_adm_show_diffs(f, w[i].v, "");
+		for (i = 0; i < norph; i++)
+			hp_adm_show_orphan(f, &orph[i]);
+		if (*hp_adm_host_ovs_error(hr))
+			fprintf(f, "open vswitch: %s\n", hp_adm_host_ovs_error(hr));
+	}
+	rc = 0;
+	/* the file appears whole, or not at all (node_exporter reads it any time) */
+	if (f != stdout && (fclose(f) || rename(tmp, o->output))) {
+		hp_err("unable to write '%s': %s", o->output, strerror(errno));
+		unlink(tmp);
+		rc = 1;
+	}
+out:
+	free(w);
+	free(orph);
+	hp_adm_host_free(hr);
+	host_close(&h);
+	return rc;
+}
+
+/* ---- verify -------------------------------------------------------------------- */
+
+static int verify(const struct opts *o)
+{
+	struct hp_adm_orphan *orph = NULL;
+	struct host h;
+	size_t i, norph = 0;
+	int rc = 1, bad = 0;
+
+	if (host_open(&h))
+		goto out;
+	if ((rc = select_named(&h, o)))
+		goto out;
+	if ((rc = hp_adm_run(h.v, h.n, h.sel, "verify", parallel()))) {
+		hp_err("unable to run the vif tools: %s", strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	for (i = 0; i < h.n; i++) {
+		if (!h.sel[i])
+			continue;
+		if (!h.v[i].tool[0]) {
+			fprintf(stderr, "%s: not verified: %s ('%s')\n", h.v[i].dev, h.v[i].why_not,
+				h.v[i].script ? h.v[i].script : "");
+			continue;
+		}
+		hp_adm_show_diffs(stdout, &h.v[i], "");
+		bad |= h.v[i].exit_status != 0;
+		/* what stopped a tool is on its stderr */
+		if (h.v[i].exit_status && !h.v[i].ndiffs && !h.v[i].error && h.v[i].log)
+			fputs(h.v[i].log, stderr);
+	}
+	/* what no vif backs, when the whole host is looked at */
+	if (!o->nnames && !(rc = hp_adm_orphans(h.nl, h.v, h.n, &orph, &norph))) {
+		for (i = 0; i < norph; i++)
+			hp_adm_show_orphan(stdout, &orph[i]);
+		bad |= norph > 0;
+	} else if (!o->nnames) {
+		hp_err("unable to look for what no vif backs: %s", strerror(-rc));
+		bad = 1;
+	}
+	rc = bad;
+out:
+	free(orph);
+	host_close(&h);
+	return rc;
+}
+
+/* ---- repair -------------------------------------------------------------------- */
+
+/* The bridge of a vif's `bridge` key: vif-openvswitch's BR[.TAG][:TRUNK]
+ * is BR. */
+static int on_bridge(const struct hp_adm_vif *v, const char *br)
+{
+	size_t len;
+
+	if (!v->bridge || !*v->bridge)
+		return !strcmp(v->tool, "vif-bridge"); /* the host's only bridge: the tool says */
+	if (strcmp(v->tool, "vif-openvswitch"))
+		return !strcmp(v->bridge, br);
+	len = strcspn(v->bridge, ".:");
+	return len == strlen(br) && !strncmp(v->bridge, br, len);
+}
+
+/* A vif repair may act on: ours, online (not being detached), and its
+ * online succeeded, or (named) lost its hotplug-status. */
+static const char *why_not_repaired(const struct hp_adm_vif *v, int named)
+{
+	const char *s = v->hotplug_status;
+
+	if (!v->tool[0])
+		return v->why_not;
+	if (!v->online || strcmp(v->online, "1"))
+		return "not online (being detached?)";
+	if (v->is_tap || (s && !strcmp(s, "connected")))
+		return NULL;
+	if (s && !strcmp(s, "error"))
+		return "its online failed (hotplug-status error)";
+	return named ? NULL : "its hotplug-status is not connected (name it to repair it)";
+}
+
+static int repair_host(const struct opts *o, const char *bridge, int quiet)
+{
+	struct host h;
+	size_t i, nrep = 0, nfail = 0, nok = 0;
+	const char *why;
+	int rc = 1;
+
+	if (host_open(&h))
+		goto out;
+	if ((rc = select_named(&h, o)))
+		goto out;
+	for (i = 0; i < h.n; i++) {
+		if (!h.sel[i])
+			continue;
+		if (bridge && !on_bridge(&h.v[i], bridge)) {
+			h.sel[i] = 0;
+		} else if ((why = why_not_repaired(&h.v[i], o->nnames > 0))) {
+			h.sel[i] = 0;
+			if (o->nnames || !quiet)
+				fprintf(stderr, "%s: not repaired: %s\n", h.v[i].dev, why);
+			nfail += o->nnames > 0;
+		}
+	}
+	if ((rc = hp_adm_run(h.v, h.n, h.sel, "repair", parallel()))) {
+		hp_err("unable to run the vif tools: %s", strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	for (i = 0; i < h.n; i++) {
+		if (!h.v[i].ran)
+			continue;
+		if (h.v[i].exit_status) {
+			nfail++;
+			hp_adm_show_diffs(stdout, &h.v[i], h.v[i].error ? "" : ": not repaired");
+			if (h.v[i].log)
+				fputs(h.v[i].log, stderr);
+		} else if (h.v[i].ndiffs) {
+			nrep++;
+			hp_adm_show_diffs(stdout, &h.v[i], ": repaired");
+		} else {
+			nok++;
+		}
+	}
+	if (!quiet || nrep || nfail)
+		fprintf(stdout, "repair: %zu vif(s) repaired, %zu in place, %zu failed%s%s%s\n",
+			nrep, nok, nfail, bridge ? " (bridge '" : "", bridge ? bridge : "",
+			bridge ? "')" : "");
+	rc = nfail ? 1 : 0;
+out:
+	host_close(&h);
+	return rc;
+}
+
+/* ---- repair --watch ------------------------------------------------------------ */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct watched {
+	char name[HP_IFNAMSIZ];
+	int ifindex, up;
+	long due; /* ms: when its repair runs; 0: none pending */
+};
+
+struct watch {
+	struct watched v[WATCH_MAX];
+	size_t n;
+	const char *only; /* --bridge */
+	int lost; /* events were lost: repair every bridge */
+};
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Bridges: a Linux bridge, Open vSwitch's bridge port (kernel datapath:
+ * "openvswitch"; userspace datapath: a tap, "tun"). */
+static int bridge_like(const char *kind)
+{
+	return !strcmp(kind, "bridge") || !strcmp(kind, "openvswitch") || !strcmp(kind, "tun");
+}
+
+static struct watched *find(struct watch *w, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (!strcmp(w->v[i].name, name))
+			return &w->v[i];
+	if (w->n == WATCH_MAX)
+		return NULL;
+	memset(&w->v[w->n], 0, sizeof(w->v[0]));
+	snprintf(w->v[w->n].name, sizeof(w->v[0].name), "%s", name);
+	return &w->v[w->n++];
+}
+
+/* A bridge created (a new ifindex under the name) or brought up: its
+ * vifs are repaired once its events settle. */
+static void on_event(const struct hp_link_event *e, void *data)
+{
+	struct watch *w = data;
+	struct watched *b;
+
+	if (!bridge_like(e->kind) || (w->only && strcmp(w->only, e->name)) ||
+	    !(b = find(w, e->name)))
+		return;
+	if (e->gone) {
+		b->ifindex = b->up = 0;
+		return;
+	}
+	if (b->ifindex != e->ifindex || (e->up && !b->up)) {
+		hp_dbg("bridge '%s' %s", e->name, b->ifindex != e->ifindex ? "created" : "up");
+		b->due = now_ms() + WATCH_QUIET_MS;
+	}
+	b->ifindex = e->ifindex;
+	b->up = e->up;
+}
+
+static int seed(const struct hp_link *l, void *data)
+{
+	struct watch *w = data;
+	struct watched *b;
+
+	if (bridge_like(l->kind) && (!w->only || !strcmp(w->only, l->name)) &&
+	    (b = find(w, l->name))) {
+		b->ifindex = l->ifindex;
+		b->up = !!(l->flags & IFF_UP);
+	}
+	return 0;
+}
+
+static int watch(const struct opts *o)
+{
+	struct hp_link_watch *lw = NULL;
+	struct watch *w = calloc(1, sizeof(*w));
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct hp_nl *nl = NULL;
+	struct pollfd pfd;
+	long next, t;
+	size_t i;
+	int rc;
+
+	if (!w)
+		return 1;
+	w->only = o->bridge;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if ((rc = hp_link_watch_open(&lw)) || (rc = hp_nl_open(&nl)) ||
+	    (rc = hp_link_each(nl, seed, w))) {
+		hp_err("unable to watch link events: %s", strerror(-rc));
+		goto out;
+	}
+	hp_nl_close(nl);
+	nl = NULL;
+	hp_info("watching %s for bridges created again", o->bridge ? o->bridge : "every bridge");
+	pfd = (struct pollfd){ .fd = hp_link_watch_fd(lw), .events = POLLIN };
+	while (!stop) {
+		for (i = 0, next = -1; i < w->n; i++)
+			if (w->v[i].due && (next < 0 || w->v[i].due < next))
+				next = w->v[i].due;
+		t = next < 0 ? -1 : next - now_ms();
+		if (poll(&pfd, 1, t < 0 && next >= 0 ? 0 : (int)t) > 0) {
+			rc = hp_link_watch_read(lw, on_event, w);
+			if (rc == -ENOBUFS) {
+				hp_warn("link events were lost: repairing every bridge's vifs");
+				w->lost = 1;
+			} else if (rc) {
+				hp_err("unable to read link events: %s", strerror(-rc));
+				break;
+			}
+		}
+		if (w->lost) {
+			w->lost = 0;
+			repair_host(o, o->bridge, 1);
+		}
+		for (i = 0; i < w->n && !stop; i++) {
+			if (!w->v[i].due || w->v[i].due > now_ms())
+				continue;
+			w->v[i].due = 0;
+			hp_info("bridge '%s' was created again or came up: repairing its vifs",
+				w->v[i].name);
+			repair_host(o, w->v[i].name, 1);
+			fflush(stdout);
+		}
+	}
+	rc = stop ? 0 : -EIO;
+out:
+	hp_nl_close(nl);
+	hp_link_watch_close(lw);
+	free(w);
+	return rc ? 1 : 0;
+}
+
+/* ---- gc ------------------------------------------------------------------------ */
+
+static int gc(const struct opts *o)
+{
+	struct hp_adm_orphan *orph = NULL;
+	size_t i, norph = 0, nkept = 0, nfail = 0;
+	struct host h;
+	int rc = 1;
+
+	if (host_open(&h))
+		goto out;
+	if ((rc = hp_adm_orphans(h.nl, h.v, h.n, &orph, &norph))) {
+		hp_err("unable to look for what no vif backs: %s", strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	for (i = 0; i < norph; i++) {
+		const struct hp_adm_orphan *x = &orph[i];
+		const char *kind = hp_adm_kind_name(x->kind);
+		const char *fam = x->kind == HP_ADM_GUARD ? hp_fw_family_name(x->family) : "";
+
+		if (x->owner_exists) {
+			nkept++;
+			printf("%s: %s%s%s%s kept: no vif in xenstore backs it, but its link '%s' "
+			       "exists\n",
+			       x->name, kind, *fam ? " (" : "", fam, *fam ? ")" : "", x->owner);
+			continue;
+		}
+		if (o->dry_run) {
+			printf("%s: %s%s%s%s would be removed\n", x->name, kind, *fam ? " (" : "",
+			       fam, *fam ? ")" : "");
+			continue;
+		}
+		rc = hp_adm_orphan_remove(h.nl, x);
+		if (rc) {
+			nfail++;
+			printf("%s: unable to remove the %s%s%s%s: %s\n", x->name, kind,
+			       *fam ? " (" : "", fam, *fam ? ")" : "",
+			       rc == -EBUSY ? "its link appeared meanwhile" : strerror(-rc));
+			continue;
+		}
+		hp_info("gc: removed the %s%s%s%s of '%s' (no vif backs it)", kind,
+			*fam ? " (" : "", fam, *fam ? ")" : "", x->name);
+		printf("%s: %s%s%s%s removed\n", x->name, kind, *fam ? " (" : "", fam,
+		       *fam ? ")" : "");
+	}
+	printf("gc: %zu removed, %zu kept, %zu failed\n", o->dry_run ? 0 : norph - nkept - nfail,
+	       nkept, nfail);
+	rc = nfail ? 1 : 0;
+out:
+	free(orph);
+	host_close(&h);
+	return rc;
+}
+
+/* ---- main ---------------------------------------------------------------------- */
+
+static int usage(const char *why, const char *arg)
+{
+	if (why)
+		hp_err("%s%s%s%s", why, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
+	fputs(usage_text, stderr);
+	return 2;
+}
+
+static int parse(int argc, char **argv, const char *cmd, struct opts *o)
+{
+	static const struct option longs[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "prometheus", no_argument, NULL, 'P' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "no-verify", no_argument, NULL, 'N' },
+		{ "bridge", required_argument, NULL, 'b' },
+		{ "watch", no_argument, NULL, 'w' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, i;
+
+	while ((c = getopt_long(argc, argv, "+jo:vn", longs, NULL)) != -1) {
+		int ok = 1;
+
+		switch (c) {
+		case 'j':
+		case 'P':
+		case 'o':
+		case 'v':
+		case 'N':
+			ok = !strcmp(cmd, "status");
+			o->json |= c == 'j';
+			o->prom |= c == 'P';
+			o->verbose |= c == 'v';
+			o->no_verify |= c == 'N';
+			if (c == 'o')
+				o->output = optarg;
+			break;
+		case 'b':
+		case 'w':
+			ok = !strcmp(cmd, "repair");
+			o->watch |= c == 'w';
+			if (c == 'b')
+				o->bridge = optarg;
+			break;
+		case 'n':
+			ok = !strcmp(cmd, "gc");
+			o->dry_run = 1;
+			break;
+		default:
+			return usage(NULL, NULL);
+		}
+		if (!ok)
+			return usage("option not taken by this command:", argv[optind - 1]);
+	}
+	o->names = argv + optind;
+	o->nnames = argc - optind;
+	if (o->json && o->prom)
+		return usage("-j and --prometheus exclude each other", NULL);
+	if (o->output && !o->json && !o->prom)
+		return usage("-o needs -j or --prometheus", NULL);
+	if (o->bridge && hp_parse_ifname(o->bridge))
+		return usage("invalid bridge name", o->bridge);
+	if ((o->watch || !strcmp(cmd, "gc")) && o->nnames)
+		return usage("no vif names here:", o->names[0]);
+	for (i = 0; i < o->nnames; i++)
+		if (hp_parse_ifname(o->names[i]))
+			return usage("invalid vif name", o->names[i]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+	int rc;
+
+	hp_log_init("xen-hotplug");
+	if (!cmd)
+		rc = usage("a command is needed", NULL);
+	else if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
+		rc = (fputs(usage_text, stdout), 0);
+	else if (strcmp(cmd, "status") && strcmp(cmd, "verify") && strcmp(cmd, "repair") &&
+		 strcmp(cmd, "gc"))
+		rc = usage("unknown command", cmd);
+	else if (!(rc = parse(argc - 1, argv + 1, cmd, &o))) {
+		/* what only reads is repeated (a collector): no syslog, no log file */
+		if (!strcmp(cmd, "status") || !strcmp(cmd, "verify") || o.dry_run)
+			hp_log_stderr_only();
+		rc = !strcmp(cmd, "status") ? status(&o) :
+		     !strcmp(cmd, "verify") ? verify(&o) :
+		     !strcmp(cmd, "gc")	    ? gc(&o) :
+		     o.watch		    ? watch(&o) :
+					      repair_host(&o, o.bridge, 0);
+	}
+	hp_log_close();
+	return rc;
+}
