@@ -296,6 +296,26 @@ static const char *why_not_repaired(const struct hp_adm_vif *v, int named)
 	return named ? NULL : "its hotplug-status is not connected (name it to repair it)";
 }
 
+/* What xenstore no longer describes (it lost its state) but whose link
+ * is there: nothing says what it should be, so nothing is done to it. */
+static size_t unbacked(struct host *h)
+{
+	struct hp_adm_orphan *orph = NULL;
+	size_t i, norph = 0, n = 0;
+
+	if (hp_adm_orphans(h->nl, h->v, h->n, &orph, &norph))
+		return 0;
+	for (i = 0; i < norph; i++) {
+		if (!orph[i].owner_exists || (i && !strcmp(orph[i].owner, orph[i - 1].owner)))
+			continue;
+		printf("%s: not repaired: no vif in xenstore backs it (xenstored lost its state?)\n",
+		       orph[i].owner);
+		n++;
+	}
+	free(orph);
+	return n;
+}
+
 static int repair_host(const struct opts *o, const char *bridge, int quiet)
 {
 	struct host h;
@@ -339,6 +359,8 @@ static int repair_host(const struct opts *o, const char *bridge, int quiet)
 			nok++;
 		}
 	}
+	if (!o->nnames && !bridge)
+		nfail += unbacked(&h);
 	if (!quiet || nrep || nfail)
 		fprintf(stdout, "repair: %zu vif(s) repaired, %zu in place, %zu failed%s%s%s\n",
 			nrep, nok, nfail, bridge ? " (bridge '" : "", bridge ? bridge : "",

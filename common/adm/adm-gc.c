@@ -72,7 +72,6 @@ static struct hp_adm_orphan *orphan_new(struct walk *w, enum hp_adm_kind k, cons
 	o->kind = k;
 	snprintf(o->name, sizeof(o->name), "%s", name);
 	snprintf(o->owner, sizeof(o->owner), "%s", owner);
-	o->owner_exists = link_exists(w->nl, owner);
 	return o;
 }
 
@@ -175,6 +174,9 @@ int hp_adm_orphans(struct hp_nl *nl, const struct hp_adm_vif *vifs, size_t nvifs
 		free(w.v);
 		return rc;
 	}
+	/* after the walks: no request inside a dump */
+	for (i = 0; i < w.n; i++)
+		w.v[i].owner_exists = link_exists(nl, w.v[i].owner);
 	*out = w.v;
 	*n = w.n;
 	return 0;

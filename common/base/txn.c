@@ -56,6 +56,16 @@ static int named(const char *var, const struct hp_step *s, size_t i)
 	return !strcmp(v, s->name);
 }
 
+void hp_txn_kill_point(const char *what, const char *name, size_t n)
+{
+	struct hp_step s = { name, NULL, NULL, NULL };
+
+	if (n && named("XEN_HOTPLUG_KILL_STEP", &s, n - 1)) {
+		hp_err("%s: killed before step %zu '%s' by XEN_HOTPLUG_KILL_STEP", what, n, name);
+		raise(SIGKILL);
+	}
+}
+
 int hp_txn_run(const char *what, const struct hp_step *steps, size_t n, void *ctx)
 {
 	uint64_t kept = 0;

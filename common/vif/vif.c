@@ -101,12 +101,17 @@ static int detach(struct hp_vif *v)
 		return hp_vif_fail(v, "unable to look up '%s': %s", v->dev, strerror(-rc)), 1;
 	}
 	vif_watchdog_link(v->link.ifindex);
+	/* offline's three stages, for tests of a kill (libxl's timeout) at
+	 * each: what is left is xen-hotplug gc's */
+	hp_txn_kill_point(v->command, "detach", 1);
 	/* the guard goes whatever else failed: it is keyed by name */
 	failed = v->tool->detach(v);
+	hp_txn_kill_point(v->command, "unguard", 2);
 	if ((rc = hp_fw_guard_del(v->dev, v->tool->fw_family)))
 		return hp_vif_fail(v, "unable to remove the anti-spoofing guard of '%s': %s",
 				   v->dev, strerror(-rc)),
 		       1;
+	hp_txn_kill_point(v->command, "hooks", 3);
 	if (failed || vif_run_hooks(v))
 		return 1;
 	return 0;

@@ -51,6 +51,10 @@ int hp_txn_run(const char *what, const struct hp_step *steps, size_t n, void *ct
  * hp_txn_run() would: steps that had not drifted are never run nor
  * undone.  Returns 0 after a repair that put everything back. */
 int hp_txn_check(const char *what, const struct hp_step *steps, size_t n, void *ctx, int repair);
+/* A point of a run that is no transaction (a vif script's offline):
+ * XEN_HOTPLUG_KILL_STEP=<n|name> kills the process there as in
+ * hp_txn_run(), n counting from 1. */
+void hp_txn_kill_point(const char *what, const char *name, size_t n);
 /* The name of the step whose verify or run is running (for the lines a
  * verify writes), or NULL. */
 const char *hp_txn_step(void);
