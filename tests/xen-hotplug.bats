@@ -15,7 +15,9 @@
 # that records every IPv4 source it receives, guests 1 (guarded:
 # ip=10.0.0.1), 2 (guarded, the healthy witness: ip=10.0.0.2) and 3
 # (unguarded: the control), online through vif-bridge.  The vif tools are
-# where xen-hotplug finds them: $XEN_SCRIPT_DIR, as links to the build.
+# as an activated package has them: /etc/xen/scripts/<tool> (here
+# $XEN_SCRIPT_DIR, libxl's `script` key) links to the tool in its own
+# directory (here the build, XEN_HOTPLUG_TOOL_DIR).
 
 setup() {
 	load helpers
@@ -26,6 +28,7 @@ setup() {
 	for t in vif-bridge vif-route vif-nat vif-openvswitch; do
 		ln -s "$HP_BUILD/$t" "$XEN_SCRIPT_DIR/$t"
 	done
+	export XEN_HOTPLUG_TOOL_DIR="$HP_BUILD"
 	unset XEN_HOTPLUG_ANTISPOOF
 	OUT="${W}-out"
 	OUT_MAC=00:16:3e:ee:ee:ee
@@ -713,7 +716,64 @@ leftovers() {
 	[ "$before" = "$(dom0_snapshot; in_dom0 nft -j list ruleset)" ]
 }
 
-@test "man page: xen-hotplug(8) is clean for mandoc -T lint" {
-	command -v mandoc >/dev/null || skip "needs mandoc (install.sh --deps)"
-	mandoc -T lint -W warning "$HP_SRCDIR/man/xen-hotplug.8"
+@test "man page: xen-hotplug(8) renders with no warning (scdoc, groff -ww, man --warnings, mandoc -T lint)" {
+	local c
+	for c in scdoc groff man mandoc; do
+		command -v "$c" >/dev/null || skip "needs $c (install.sh --deps)"
+	done
+	scdoc <"$HP_SRCDIR/man/xen-hotplug.8.scd" >"$W_DIR/xen-hotplug.8"
+	run groff -ww -man -Tutf8 -z "$W_DIR/xen-hotplug.8"
+	[ -z "$output" ]
+	run env LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$W_DIR/xen-hotplug.8"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"xen-hotplug - see, check and repair"* ]]
+	# scdoc puts a paragraph macro after each heading: mandoc says so
+	run mandoc -T lint -W warning "$W_DIR/xen-hotplug.8"
+	echo "$output"
+	[ -z "$(grep -v 'WARNING: skipping paragraph macro: PP \(empty\|after SH\|after SS\)' <<<"$output")" ]
+}
+
+@test "a vif whose script is not ours (upstream's, the administrator's) is shown, never run" {
+	observer_create
+	online 1 ip=10.0.0.1
+	# an administrator's script named like ours, elsewhere, that says when it runs
+	mkdir -p "$W_DIR/other"
+	printf '#!/bin/sh\necho "$@" >>%s/ran\n' "$W_DIR" >"$W_DIR/other/vif-bridge"
+	chmod +x "$W_DIR/other/vif-bridge"
+	guest_create 2 0 ip4=10.0.0.2/24 script="$W_DIR/other/vif-bridge"
+	run run_vif vif-bridge 2 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	rm -f "$W_DIR/ran"
+	in_dom0 ip link set vif2.0 down
+	run xh status
+	echo "$output"
+	[[ "${lines[2]}" =~ ^vif2\.0\ .*\ \(other\)\ .*\ not\ ours$ ]]
+	run xh verify
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "vif2.0: not verified: its script is not one of xen-hotplug-ng's tools ('$W_DIR/other/vif-bridge')" ]
+	run xh repair
+	echo "$output"
+	[ "$status" -eq 0 ]
+	fails link_up vif2.0
+	[ ! -e "$W_DIR/ran" ]
+}
+
+@test "repair: a failure at a later step undoes the steps it ran; the drift stays as it was" {
+	world3
+	in_dom0 ip link set vif1.0 nomaster
+	in_dom0 ip link set vif1.0 down
+	local before
+	before=$(dom0_snapshot; in_dom0 nft -j list ruleset)
+	run in_dom0 env XEN_HOTPLUG_DEBUG=0 XEN_HOTPLUG_FAIL_STEP=up "$HP_BUILD/xen-hotplug" repair vif1.0
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"step 9 'up' failed: injected by XEN_HOTPLUG_FAIL_STEP"* ]]
+	[[ "$output" == *"vif1.0: bridge: expected 'xenbr0', found none: not repaired"* ]]
+	# enslave ran, and was undone
+	[ "$before" = "$(dom0_snapshot; in_dom0 nft -j list ruleset)" ]
+	run xh repair vif1.0
+	[ "$status" -eq 0 ]
+	crosses 1
+	verify_clean
 }

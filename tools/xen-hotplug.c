@@ -349,7 +349,7 @@ static int repair_host(const struct opts *o, const char *bridge, int quiet)
 			continue;
 		if (h.v[i].exit_status) {
 			nfail++;
-			hp_adm_show_diffs(stdout, &h.v[i], h.v[i].error ? "" : ": not repaired");
+			hp_adm_show_diffs(stdout, &h.v[i], ": not repaired");
 			if (h.v[i].log)
 				fputs(h.v[i].log, stderr);
 		} else if (h.v[i].ndiffs) {

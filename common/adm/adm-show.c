@@ -42,7 +42,7 @@ void hp_adm_show_diffs(FILE *f, const struct hp_adm_vif *v, const char *suffix)
 		fprintf(f, "%s: %s: expected %s, found %s%s\n", v->dev, v->diffs[i].object,
 			v->diffs[i].expected, v->diffs[i].found, suffix);
 	if (v->error)
-		fprintf(f, "%s: %s%s\n", v->dev, v->error, suffix);
+		fprintf(f, "%s: %s\n", v->dev, v->error);
 	else if (v->ran && !v->ndiffs && v->exit_status && v->exit_status != 1)
 		fprintf(f, "%s: %s exited with status %d\n", v->dev, v->tool, v->exit_status);
 }

@@ -14,6 +14,11 @@
 #ifndef HP_XEN_SCRIPT_DIR
 #define HP_XEN_SCRIPT_DIR "/etc/xen/scripts"
 #endif
+/* Where `make install` put the vif tools: XEN_SCRIPT_DIR itself, or a
+ * directory /etc/xen/scripts/<tool> links to. */
+#ifndef HP_TOOL_DIR
+#define HP_TOOL_DIR HP_XEN_SCRIPT_DIR
+#endif
 #define MAX_DOMID 0x7fef /* DOMID_FIRST_RESERVED - 1 */
 
 extern char **environ;
@@ -21,11 +26,11 @@ extern char **environ;
 /* The tools whose verify and repair xen-hotplug runs. */
 static const char *const tools[] = { "vif-bridge", "vif-route", "vif-nat", "vif-openvswitch" };
 
-const char *hp_adm_script_dir(void)
+const char *hp_adm_tool_dir(void)
 {
-	const char *d = getenv("XEN_SCRIPT_DIR");
+	const char *d = getenv("XEN_HOTPLUG_TOOL_DIR");
 
-	return d && *d == '/' ? d : HP_XEN_SCRIPT_DIR;
+	return d && *d == '/' ? d : HP_TOOL_DIR;
 }
 
 /* ---- reading xenstore ------------------------------------------------------ */
@@ -42,8 +47,9 @@ static int read_opt(struct hp_xs *xs, const char *dir, const char *key, char **v
 }
 
 /* tool set when the script is one of ours: its name is one of the tools
- * and it is the same file as the tool of that name in the script
- * directory (libxl makes `script` absolute). */
+ * and it is, links followed, the tool of that name in the tool directory
+ * (libxl makes `script` absolute).  Anything else (upstream's script, the
+ * administrator's) is never run. */
 static void find_tool(struct hp_adm_vif *v)
 {
 	char want[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
@@ -60,7 +66,7 @@ static void find_tool(struct hp_adm_vif *v)
 		if (!strcmp(base, tools[i]))
 			break;
 	if (i == sizeof(tools) / sizeof(tools[0]) ||
-	    (size_t)snprintf(want, sizeof(want), "%s/%s", hp_adm_script_dir(), base) >=
+	    (size_t)snprintf(want, sizeof(want), "%s/%s", hp_adm_tool_dir(), base) >=
 		    sizeof(want) ||
 	    !realpath(want, a) || !realpath(v->script, b) || strcmp(a, b)) {
 		v->why_not = "its script is not one of xen-hotplug-ng's tools";
@@ -321,7 +327,7 @@ static int run_prepare(const struct hp_adm_vif *v, const char *command, struct r
 		if (!is_libxl_var(environ[i]))
 			r->envp[k++] = environ[i];
 	r->nown = k;
-	snprintf(r->path, sizeof(r->path), "%s/%s", hp_adm_script_dir(), v->tool);
+	snprintf(r->path, sizeof(r->path), "%s/%s", hp_adm_tool_dir(), v->tool);
 	snprintf(r->type_if, sizeof(r->type_if), "type_if=%s", v->is_tap ? "tap" : "vif");
 	r->argv[0] = r->path;
 	r->argv[1] = hp_unconst(command);

@@ -54,9 +54,9 @@ struct hp_adm_vif {
 int hp_adm_vifs(struct hp_xs *xs, struct hp_adm_vif **out, size_t *n);
 void hp_adm_vifs_free(struct hp_adm_vif *v, size_t n);
 
-/* The directory the vif tools are in: $XEN_SCRIPT_DIR, else the one
- * compiled in. */
-const char *hp_adm_script_dir(void);
+/* The directory the vif tools are in: $XEN_HOTPLUG_TOOL_DIR, else the
+ * one compiled in (make install's). */
+const char *hp_adm_tool_dir(void);
 
 /* Runs `TOOL verify|repair type_if=vif|tap` for each v[i] with run[i]
  * set and tool non-empty, as libxl runs it (script, XENBUS_TYPE,
@@ -104,7 +104,7 @@ struct hp_adm_orphan;
 const char *hp_adm_state_name(const struct hp_adm_vif *v);
 /* One line a vif; verbose: the details under each. */
 void hp_adm_show_table(FILE *f, const struct hp_adm_view *w, size_t n, int verbose);
-/* verify's lines: "VIF: OBJECT: expected E, found F" + suffix, and
+/* verify's lines: "VIF: OBJECT: expected E, found F" + suffix, then
  * what stopped the tool. */
 void hp_adm_show_diffs(FILE *f, const struct hp_adm_vif *v, const char *suffix);
 void hp_adm_show_orphan(FILE *f, const struct hp_adm_orphan *o);
