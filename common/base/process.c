@@ -169,6 +169,7 @@ static void job_read(struct slot *s, int i)
 		}
 		*buf = nb;
 		s->cap[i] += 65536;
+		nb[s->len[i]] = '\0';
 	}
 	r = read(s->fd[i], *buf + s->len[i], s->cap[i] - s->len[i] - 1);
 	if (r < 0 && errno == EINTR)
