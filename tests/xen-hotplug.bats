@@ -216,7 +216,7 @@ vif3.0: bridge: expected 'xenbr0', found none"
 	fails guest_ping 1 10.0.0.100
 	verify_names "vif1.0: link: expected up, found down"
 	mon_start
-	run xh repair vif1.0
+	run xh repair
 	mon_stop
 	echo "$output"
 	[ "$status" -eq 0 ]
