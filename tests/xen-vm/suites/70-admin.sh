@@ -41,8 +41,9 @@ t_status() {
 	[[ $out =~ $vc\ +$(xt_domid $C)\ $C\ +vif-bridge\ +Connected\ +connected\ +up\ +1500\ +xenbr0\ +-\ +-\ +ok ]]
 	$XH status -j >/run/xt/status.json
 	jq -e --arg v "$vg" '.version == 1 and ([.vifs[] | select(.vif == $v)][0]
-		| .guard.rules == "mac=00:16:3e:00:00:30 192.0.2.30/32" and .link.kind == "vif"
-		and .state == "Connected" and .drift == [])' /run/xt/status.json
+		| .guard.rules == "mac=00:16:3e:00:00:30 192.0.2.30/32" and .link.name == $v
+		and .link.master == "xenbr0" and .state == "Connected" and .drift == [])' \
+		/run/xt/status.json || { cat /run/xt/status.json; xt_fail "status -j"; }
 	$XH verify
 }
 
