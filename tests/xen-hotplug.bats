@@ -609,6 +609,7 @@ leftovers() {
 	[ "$foreign" = "$(in_dom0 nft -j list table bridge foreign; ip -n "$DOM0" -j link show ifb31.0; cat "$W_DIR/hosts/vif11.0-x")" ]
 	[ "$(leftovers vif40.0 40)" != "" ]
 	run xh gc
+	echo "$output"
 	[[ "$output" == *"gc: 0 removed, 1 kept, 0 failed"* ]]
 }
 

@@ -123,7 +123,8 @@ static int select_named(struct host *h, const struct opts *o)
 	int i, found;
 	size_t k;
 
-	memset(h->sel, !o->nnames, h->n);
+	if (h->n)
+		memset(h->sel, !o->nnames, h->n);
 	for (i = 0; i < o->nnames; i++) {
 		for (k = 0, found = 0; k < h->n; k++) {
 			if (!strcmp(h->v[k].dev, o->names[i]) ||

@@ -276,7 +276,8 @@ int hp_fw_guard_names(enum hp_fw_family family, int (*cb)(const char *ifname, vo
 		rc = ns.rc;
 	if (rc)
 		goto out;
-	qsort(ns.v, ns.n, sizeof(*ns.v), cmp_name);
+	if (ns.n)
+		qsort(ns.v, ns.n, sizeof(*ns.v), cmp_name);
 	for (i = 0; i < ns.n && !rc; i++)
 		if (!i || strcmp(ns.v[i], ns.v[i - 1]))
 			rc = cb(ns.v[i], data);
