@@ -42,7 +42,9 @@
  * Exit: 0 success, 1 failure, 2 usage.
  *
  * Over 500 lines for the conflict checks, which must all run, against
- * one reading of dom0's addresses and routes, before the first change.
+ * one reading of dom0's addresses and routes, before the first change,
+ * and for each step's verify (xen-hotplug), which sits beside its run and
+ * its undo.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -33,21 +33,15 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <linux/if.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hp/adm.h"
 #include "hp/log.h"
 #include "hp/xs.h"
-
-#define WATCH_QUIET_MS 500 /* a bridge's events settle before its repair */
-#define WATCH_MAX 256 /* bridges watched */
 
 static const char usage_text[] =
 	"usage: xen-hotplug status [-j | --prometheus] [-o FILE] [-v] [--no-verify] [VIF...]\n"
@@ -65,16 +59,6 @@ struct opts {
 	int nnames;
 };
 
-/* The host as xenstore describes it, and which of its vifs a command
- * is about. */
-struct host {
-	struct hp_xs *xs;
-	struct hp_nl *nl;
-	struct hp_adm_vif *v;
-	size_t n;
-	unsigned char *sel;
-};
-
 static unsigned int parallel(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -82,63 +66,18 @@ static unsigned int parallel(void)
 	return n > 0 && n < 64 ? (unsigned int)n : 2;
 }
 
-static void host_close(struct host *h)
-{
-	hp_adm_vifs_free(h->v, h->n);
-	free(h->sel);
-	hp_nl_close(h->nl);
-	hp_xs_close(h->xs);
-	memset(h, 0, sizeof(*h));
-}
-
-static int host_open(struct host *h)
-{
-	int rc;
-
-	memset(h, 0, sizeof(*h));
-	if ((rc = hp_xs_open(&h->xs))) {
-		hp_err("unable to connect to xenstore (%s): %s",
-		       getenv("XENSTORED_PATH") ?: "default path", strerror(-rc));
-		return -1;
-	}
-	if ((rc = hp_nl_open(&h->nl))) {
-		hp_err("unable to open a netlink socket: %s", strerror(-rc));
-		return -1;
-	}
-	if ((rc = hp_adm_vifs(h->xs, &h->v, &h->n))) {
-		hp_err("unable to read the vifs from xenstore (backend/vif): %s", strerror(-rc));
-		return -1;
-	}
-	if (h->n && !(h->sel = calloc(h->n, 1))) {
-		hp_err("unable to select vifs: %s", strerror(ENOMEM));
-		return -1;
-	}
-	return 0;
-}
-
 /* The named vifs (by their name or libxl's), or all of them: 0, or 2
  * when a name is no vif's (nothing selected). */
-static int select_named(struct host *h, const struct opts *o)
+static int select_named(struct hp_adm_set *h, const struct opts *o)
 {
-	int i, found;
-	size_t k;
+	const char *unknown;
 
-	if (h->n)
-		memset(h->sel, !o->nnames, h->n);
-	for (i = 0; i < o->nnames; i++) {
-		for (k = 0, found = 0; k < h->n; k++) {
-			if (!strcmp(h->v[k].dev, o->names[i]) ||
-			    !strcmp(h->v[k].libxl_name, o->names[i]))
-				h->sel[k] = found = 1;
-		}
-		if (!found) {
-			hp_err("unknown vif '%s': no vif this domain backs has that name "
-			       "(xen-hotplug status lists them)",
-			       o->names[i]);
-			return 2;
-		}
-	}
-	return 0;
+	if (!hp_adm_set_select(h, o->names, o->nnames, &unknown))
+		return 0;
+	hp_err("unknown vif '%s': no vif this domain backs has that name (xen-hotplug status "
+	       "lists them)",
+	       unknown);
+	return 2;
 }
 
 /* ---- status ------------------------------------------------------------------ */
@@ -148,13 +87,13 @@ static int status(const struct opts *o)
 	struct hp_adm_host *hr = NULL;
 	struct hp_adm_orphan *orph = NULL;
 	struct hp_adm_view *w = NULL;
-	struct host h;
+	struct hp_adm_set h;
 	FILE *f = stdout;
 	char tmp[4096];
 	size_t i, nw = 0, norph = 0;
 	int rc = 1;
 
-	if (host_open(&h))
+	if (hp_adm_set_open(&h))
 		goto out;
 	if ((rc = select_named(&h, o)))
 		goto out;
@@ -212,7 +151,7 @@ out:
 	free(w);
 	free(orph);
 	hp_adm_host_free(hr);
-	host_close(&h);
+	hp_adm_set_close(&h);
 	return rc;
 }
 
@@ -221,11 +160,11 @@ out:
 static int verify(const struct opts *o)
 {
 	struct hp_adm_orphan *orph = NULL;
-	struct host h;
+	struct hp_adm_set h;
 	size_t i, norph = 0;
 	int rc = 1, bad = 0;
 
-	if (host_open(&h))
+	if (hp_adm_set_open(&h))
 		goto out;
 	if ((rc = select_named(&h, o)))
 		goto out;
@@ -260,46 +199,15 @@ static int verify(const struct opts *o)
 	rc = bad;
 out:
 	free(orph);
-	host_close(&h);
+	hp_adm_set_close(&h);
 	return rc;
 }
 
 /* ---- repair -------------------------------------------------------------------- */
 
-/* The bridge of a vif's `bridge` key: vif-openvswitch's BR[.TAG][:TRUNK]
- * is BR. */
-static int on_bridge(const struct hp_adm_vif *v, const char *br)
-{
-	size_t len;
-
-	if (!v->bridge || !*v->bridge)
-		return !strcmp(v->tool, "vif-bridge"); /* the host's only bridge: the tool says */
-	if (strcmp(v->tool, "vif-openvswitch"))
-		return !strcmp(v->bridge, br);
-	len = strcspn(v->bridge, ".:");
-	return len == strlen(br) && !strncmp(v->bridge, br, len);
-}
-
-/* A vif repair may act on: ours, online (not being detached), and its
- * online succeeded, or (named) lost its hotplug-status. */
-static const char *why_not_repaired(const struct hp_adm_vif *v, int named)
-{
-	const char *s = v->hotplug_status;
-
-	if (!v->tool[0])
-		return v->why_not;
-	if (!v->online || strcmp(v->online, "1"))
-		return "not online (being detached?)";
-	if (v->is_tap || (s && !strcmp(s, "connected")))
-		return NULL;
-	if (s && !strcmp(s, "error"))
-		return "its online failed (hotplug-status error)";
-	return named ? NULL : "its hotplug-status is not connected (name it to repair it)";
-}
-
 /* What xenstore no longer describes (it lost its state) but whose link
  * is there: nothing says what it should be, so nothing is done to it. */
-static size_t unbacked(struct host *h)
+static size_t unbacked(struct hp_adm_set *h)
 {
 	struct hp_adm_orphan *orph = NULL;
 	size_t i, norph = 0, n = 0;
@@ -319,21 +227,21 @@ static size_t unbacked(struct host *h)
 
 static int repair_host(const struct opts *o, const char *bridge, int quiet)
 {
-	struct host h;
+	struct hp_adm_set h;
 	size_t i, nrep = 0, nfail = 0, nok = 0;
 	const char *why;
 	int rc = 1;
 
-	if (host_open(&h))
+	if (hp_adm_set_open(&h))
 		goto out;
 	if ((rc = select_named(&h, o)))
 		goto out;
 	for (i = 0; i < h.n; i++) {
 		if (!h.sel[i])
 			continue;
-		if (bridge && !on_bridge(&h.v[i], bridge)) {
+		if (bridge && !hp_adm_on_bridge(&h.v[i], bridge)) {
 			h.sel[i] = 0;
-		} else if ((why = why_not_repaired(&h.v[i], o->nnames > 0))) {
+		} else if ((why = hp_adm_why_not_repaired(&h.v[i], o->nnames > 0))) {
 			h.sel[i] = 0;
 			if (o->nnames || !quiet)
 				fprintf(stderr, "%s: not repaired: %s\n", h.v[i].dev, why);
@@ -368,7 +276,7 @@ static int repair_host(const struct opts *o, const char *bridge, int quiet)
 			bridge ? "')" : "");
 	rc = nfail ? 1 : 0;
 out:
-	host_close(&h);
+	hp_adm_set_close(&h);
 	return rc;
 }
 
@@ -382,155 +290,53 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-struct watched {
-	char name[HP_IFNAMSIZ];
-	int ifindex, up;
-	long due; /* ms: when its repair runs; 0: none pending */
-};
-
-struct watch {
-	struct watched v[WATCH_MAX];
-	size_t n;
-	const char *only; /* --bridge */
-	int lost; /* events were lost: repair every bridge */
-};
-
-static long now_ms(void)
+static int repair_bridge(const char *bridge, void *data)
 {
-	struct timespec ts;
+	const struct opts *o = data;
+	int rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* Bridges: a Linux bridge, Open vSwitch's bridge port (kernel datapath:
- * "openvswitch"; userspace datapath: a tap, "tun"). */
-static int bridge_like(const char *kind)
-{
-	return !strcmp(kind, "bridge") || !strcmp(kind, "openvswitch") || !strcmp(kind, "tun");
-}
-
-static struct watched *find(struct watch *w, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < w->n; i++)
-		if (!strcmp(w->v[i].name, name))
-			return &w->v[i];
-	if (w->n == WATCH_MAX)
-		return NULL;
-	memset(&w->v[w->n], 0, sizeof(w->v[0]));
-	snprintf(w->v[w->n].name, sizeof(w->v[0].name), "%s", name);
-	return &w->v[w->n++];
-}
-
-/* A bridge created (a new ifindex under the name) or brought up: its
- * vifs are repaired once its events settle. */
-static void on_event(const struct hp_link_event *e, void *data)
-{
-	struct watch *w = data;
-	struct watched *b;
-
-	if (!bridge_like(e->kind) || (w->only && strcmp(w->only, e->name)) ||
-	    !(b = find(w, e->name)))
-		return;
-	if (e->gone) {
-		b->ifindex = b->up = 0;
-		return;
-	}
-	if (b->ifindex != e->ifindex || (e->up && !b->up)) {
-		hp_dbg("bridge '%s' %s", e->name, b->ifindex != e->ifindex ? "created" : "up");
-		b->due = now_ms() + WATCH_QUIET_MS;
-	}
-	b->ifindex = e->ifindex;
-	b->up = e->up;
-}
-
-static int seed(const struct hp_link *l, void *data)
-{
-	struct watch *w = data;
-	struct watched *b;
-
-	if (bridge_like(l->kind) && (!w->only || !strcmp(w->only, l->name)) &&
-	    (b = find(w, l->name))) {
-		b->ifindex = l->ifindex;
-		b->up = !!(l->flags & IFF_UP);
-	}
-	return 0;
+	if (bridge)
+		hp_info("bridge '%s' was created again or came up: repairing its vifs", bridge);
+	rc = repair_host(o, bridge ? bridge : o->bridge, 1);
+	fflush(stdout);
+	return rc;
 }
 
 static int watch(const struct opts *o)
 {
-	struct hp_link_watch *lw = NULL;
-	struct watch *w = calloc(1, sizeof(*w));
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct hp_nl *nl = NULL;
-	struct pollfd pfd;
-	long next, t;
-	size_t i;
 	int rc;
 
-	if (!w)
-		return 1;
-	w->only = o->bridge;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if ((rc = hp_link_watch_open(&lw)) || (rc = hp_nl_open(&nl)) ||
-	    (rc = hp_link_each(nl, seed, w))) {
-		hp_err("unable to watch link events: %s", strerror(-rc));
-		goto out;
-	}
-	hp_nl_close(nl);
-	nl = NULL;
 	hp_info("watching %s for bridges created again", o->bridge ? o->bridge : "every bridge");
-	pfd = (struct pollfd){ .fd = hp_link_watch_fd(lw), .events = POLLIN };
-	while (!stop) {
-		for (i = 0, next = -1; i < w->n; i++)
-			if (w->v[i].due && (next < 0 || w->v[i].due < next))
-				next = w->v[i].due;
-		t = next < 0 ? -1 : next - now_ms();
-		if (poll(&pfd, 1, t < 0 && next >= 0 ? 0 : (int)t) > 0) {
-			rc = hp_link_watch_read(lw, on_event, w);
-			if (rc == -ENOBUFS) {
-				hp_warn("link events were lost: repairing every bridge's vifs");
-				w->lost = 1;
-			} else if (rc) {
-				hp_err("unable to read link events: %s", strerror(-rc));
-				break;
-			}
-		}
-		if (w->lost) {
-			w->lost = 0;
-			repair_host(o, o->bridge, 1);
-		}
-		for (i = 0; i < w->n && !stop; i++) {
-			if (!w->v[i].due || w->v[i].due > now_ms())
-				continue;
-			w->v[i].due = 0;
-			hp_info("bridge '%s' was created again or came up: repairing its vifs",
-				w->v[i].name);
-			repair_host(o, w->v[i].name, 1);
-			fflush(stdout);
-		}
-	}
-	rc = stop ? 0 : -EIO;
-out:
-	hp_nl_close(nl);
-	hp_link_watch_close(lw);
-	free(w);
+	if ((rc = hp_adm_watch(o->bridge, repair_bridge, (void *)(unsigned long)o, &stop)))
+		hp_err("unable to watch link events: %s", strerror(-rc));
 	return rc ? 1 : 0;
 }
 
 /* ---- gc ------------------------------------------------------------------------ */
 
+/* "guard (bridge)", "rate limit"... */
+static const char *what(const struct hp_adm_orphan *x, char *buf, size_t size)
+{
+	if (x->kind == HP_ADM_GUARD)
+		snprintf(buf, size, "%s (%s)", hp_adm_kind_name(x->kind),
+			 hp_fw_family_name(x->family));
+	else
+		snprintf(buf, size, "%s", hp_adm_kind_name(x->kind));
+	return buf;
+}
+
 static int gc(const struct opts *o)
 {
 	struct hp_adm_orphan *orph = NULL;
-	size_t i, norph = 0, nkept = 0, nfail = 0;
-	struct host h;
+	size_t i, norph = 0, nkept = 0, nfail = 0, ndone = 0;
+	struct hp_adm_set h;
+	char w[48];
 	int rc = 1;
 
-	if (host_open(&h))
+	if (hp_adm_set_open(&h))
 		goto out;
 	if ((rc = hp_adm_orphans(h.nl, h.v, h.n, &orph, &norph))) {
 		hp_err("unable to look for what no vif backs: %s", strerror(-rc));
@@ -539,40 +345,29 @@ static int gc(const struct opts *o)
 	}
 	for (i = 0; i < norph; i++) {
 		const struct hp_adm_orphan *x = &orph[i];
-		const char *kind = hp_adm_kind_name(x->kind);
-		const char *fam = x->kind == HP_ADM_GUARD ? hp_fw_family_name(x->family) : "";
 
 		if (x->owner_exists) {
 			nkept++;
-			printf("%s: %s%s%s%s kept: no vif in xenstore backs it, but its link '%s' "
-			       "exists\n",
-			       x->name, kind, *fam ? " (" : "", fam, *fam ? ")" : "", x->owner);
-			continue;
-		}
-		if (o->dry_run) {
-			printf("%s: %s%s%s%s would be removed\n", x->name, kind, *fam ? " (" : "",
-			       fam, *fam ? ")" : "");
-			continue;
-		}
-		rc = hp_adm_orphan_remove(h.nl, x);
-		if (rc) {
+			printf("%s: %s kept: no vif in xenstore backs it, but its link '%s' exists\n",
+			       x->name, what(x, w, sizeof(w)), x->owner);
+		} else if (o->dry_run) {
+			printf("%s: %s would be removed\n", x->name, what(x, w, sizeof(w)));
+		} else if ((rc = hp_adm_orphan_remove(h.nl, x))) {
 			nfail++;
-			printf("%s: unable to remove the %s%s%s%s: %s\n", x->name, kind,
-			       *fam ? " (" : "", fam, *fam ? ")" : "",
+			printf("%s: unable to remove the %s: %s\n", x->name, what(x, w, sizeof(w)),
 			       rc == -EBUSY ? "its link appeared meanwhile" : strerror(-rc));
-			continue;
+		} else {
+			ndone++;
+			hp_info("gc: removed the %s of '%s' (no vif backs it)",
+				what(x, w, sizeof(w)), x->name);
+			printf("%s: %s removed\n", x->name, what(x, w, sizeof(w)));
 		}
-		hp_info("gc: removed the %s%s%s%s of '%s' (no vif backs it)", kind,
-			*fam ? " (" : "", fam, *fam ? ")" : "", x->name);
-		printf("%s: %s%s%s%s removed\n", x->name, kind, *fam ? " (" : "", fam,
-		       *fam ? ")" : "");
 	}
-	printf("gc: %zu removed, %zu kept, %zu failed\n", o->dry_run ? 0 : norph - nkept - nfail,
-	       nkept, nfail);
+	printf("gc: %zu removed, %zu kept, %zu failed\n", ndone, nkept, nfail);
 	rc = nfail ? 1 : 0;
 out:
 	free(orph);
-	host_close(&h);
+	hp_adm_set_close(&h);
 	return rc;
 }
 

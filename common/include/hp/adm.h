@@ -8,6 +8,7 @@
 #ifndef HP_ADM_H
 #define HP_ADM_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -54,6 +55,31 @@ struct hp_adm_vif {
 int hp_adm_vifs(struct hp_xs *xs, struct hp_adm_vif **out, size_t *n);
 void hp_adm_vifs_free(struct hp_adm_vif *v, size_t n);
 
+/* ---- which vifs a command acts on (adm-set.c) ---- */
+
+struct hp_adm_set {
+	struct hp_xs *xs;
+	struct hp_nl *nl;
+	struct hp_adm_vif *v; /* every vif, hp_adm_vifs() */
+	size_t n;
+	unsigned char *sel; /* n flags: the command acts on v[i] */
+};
+/* Connects to xenstore and rtnetlink and reads the vifs; a failure is
+ * logged.  0 or -errno (close it all the same). */
+int hp_adm_set_open(struct hp_adm_set *h);
+void hp_adm_set_close(struct hp_adm_set *h);
+/* The vifs named (by their name or libxl's), or, with none, all.
+ * -ENOENT with *unknown the first name no vif has: nothing selected. */
+int hp_adm_set_select(struct hp_adm_set *h, char *const *names, int nnames, const char **unknown);
+/* Is v on bridge br by its `bridge` key (vif-openvswitch's BR[.TAG]
+ * [:TRUNK...] is BR; no key: a vif-bridge vif may be on any)? */
+int hp_adm_on_bridge(const struct hp_adm_vif *v, const char *br);
+/* Why repair may not act on v, or NULL: it must be ours, online (not
+ * being detached), and its online must have succeeded (hotplug-status
+ * connected); named, also when its hotplug-status was lost; never after
+ * a failed online (hotplug-status error: libxl's to retry). */
+const char *hp_adm_why_not_repaired(const struct hp_adm_vif *v, int named);
+
 /* The directory the vif tools are in: $XEN_HOTPLUG_TOOL_DIR, else the
  * one compiled in (make install's). */
 const char *hp_adm_tool_dir(void);
@@ -91,6 +117,15 @@ const char *hp_adm_host_ovs_error(const struct hp_adm_host *h);
 /* st points into h: valid while h is. */
 int hp_adm_state_get(struct hp_nl *nl, const struct hp_adm_host *h, const struct hp_adm_vif *v,
 		     struct hp_adm_state *st);
+
+/* ---- repair --watch (adm-watch.c) ---- */
+
+/* Waits for link events; half a second after a bridge (only: that one)
+ * was created again or came up, and after its last event, calls
+ * repair(bridge, data); after events were lost, repair(NULL, data).
+ * Until *stop is set (by a signal handler); 0, or -errno. */
+int hp_adm_watch(const char *only, int (*repair)(const char *bridge, void *data), void *data,
+		 volatile sig_atomic_t *stop);
 
 /* ---- showing it (adm-show.c, adm-json.c, adm-prom.c) ---- */
 
