@@ -760,6 +760,13 @@ leftovers() {
 	[ "$status" -eq 0 ]
 	fails link_up vif2.0
 	[ ! -e "$W_DIR/ran" ]
+	# deactivated: upstream's shell script where our tool was, in the tool
+	# directory itself
+	XEN_HOTPLUG_TOOL_DIR="$W_DIR/other" run xh verify vif2.0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"vif2.0: not verified: its script is not one of xen-hotplug-ng's tools"* ]]
+	[ ! -e "$W_DIR/ran" ]
 }
 
 @test "repair: a failure at a later step undoes the steps it ran; the drift stays as it was" {

@@ -1,6 +1,8 @@
 /* The vifs this domain backs, from xenstore, and their tools' verify and
  * repair run as libxl runs the tools (hp/adm.h). */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,10 +48,24 @@ static int read_opt(struct hp_xs *xs, const char *dir, const char *key, char **v
 	return rc;
 }
 
+/* An executable of ours is an ELF file: upstream's vif scripts are shell
+ * scripts (the same name, once deactivated, in the same place). */
+static int elf(const char *path)
+{
+	unsigned char m[SELFMAG];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = read(fd, m, sizeof(m)) == (ssize_t)sizeof(m) && !memcmp(m, ELFMAG, SELFMAG);
+	close(fd);
+	return ok;
+}
+
 /* tool set when the script is one of ours: its name is one of the tools
  * and it is, links followed, the tool of that name in the tool directory
- * (libxl makes `script` absolute).  Anything else (upstream's script, the
- * administrator's) is never run. */
+ * (libxl makes `script` absolute), an ELF executable.  Anything else
+ * (upstream's script, the administrator's) is never run. */
 static void find_tool(struct hp_adm_vif *v)
 {
 	char want[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
@@ -68,7 +84,7 @@ static void find_tool(struct hp_adm_vif *v)
 	if (i == sizeof(tools) / sizeof(tools[0]) ||
 	    (size_t)snprintf(want, sizeof(want), "%s/%s", hp_adm_tool_dir(), base) >=
 		    sizeof(want) ||
-	    !realpath(want, a) || !realpath(v->script, b) || strcmp(a, b)) {
+	    !realpath(want, a) || !realpath(v->script, b) || strcmp(a, b) || !elf(a)) {
 		v->why_not = "its script is not one of xen-hotplug-ng's tools";
 		return;
 	}
