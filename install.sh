@@ -134,7 +134,8 @@ give_back_legacy() {
 }
 
 do_install() {
-	make -s
+	# TOOLDIR at build time too: xen-hotplug runs the vif tools from there
+	if [ -n "$DESTDIR" ]; then make -s; else make -s TOOLDIR="$LIBEXEC"; fi
 	if [ -n "$DESTDIR" ]; then
 		make -s install DESTDIR="$DESTDIR" XEN_SCRIPT_DIR="$XEN_SCRIPT_DIR" PREFIX="$PREFIX"
 		say "installed $TOOLS into $DESTDIR$XEN_SCRIPT_DIR"

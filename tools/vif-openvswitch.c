@@ -581,9 +581,7 @@ static int v_add_port(void *ctx)
 		fmt_port(o.was.bridge, o.was.tag, o.was.trunks, o.was.ntrunks, o.was.vlan_mode,
 			 have, sizeof(have));
 	if (o.was.exists && !strcmp(have, want))
-		snprintf(have, sizeof(have),
-			 "other external ids (xen-vm-name, xen-vm-uuid, "
-			 "attached-mac)");
+		snprintf(have, sizeof(have), "other external ids");
 	return hp_vif_drift(v, "ovs port", want, have);
 }
 

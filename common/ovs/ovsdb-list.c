@@ -152,5 +152,5 @@ int hp_ovs_port_info_del(struct hp_ovsdb *db, const struct hp_ovs_port_info *p, 
 	hp_ovs_copy(st.port_uuid, sizeof(st.port_uuid), p->port_uuid);
 	hp_ovs_copy(st.iface_uuid, sizeof(st.iface_uuid), p->iface_uuid);
 	hp_ovs_copy(st.bridge_uuid, sizeof(st.bridge_uuid), p->bridge_uuid);
-	return hp_ovs_port_del(db, &st, cfg);
+	return hp_ovs_port_del(db, &st, NULL, cfg);
 }

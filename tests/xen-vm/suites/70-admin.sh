@@ -11,7 +11,7 @@
 # this suite keeps to what only the real toolstack shows, and to its
 # share of the VM's time limit.)
 G=xa-guest
-XH=/usr/local/sbin/xen-hotplug
+XH=/usr/sbin/xen-hotplug # the package's
 
 t_setup() {
 	ip link add xenbr0 type bridge
