@@ -50,6 +50,9 @@ int vif_run_hooks(struct hp_vif *v);
 /* A bridge port's MAC, fe:ff:ff:ff:ff:ff (upstream's, never the bridge's
  * own: a bridge takes the lowest of its ports'). */
 extern const unsigned char vif_port_mac[6];
+/* The guard this vif gets (hp/fw.h): the one description the guard step
+ * installs and its verify looks for. */
+void vif_guard_of(const struct hp_vif *v, struct hp_guard *g);
 /* A tap's ifb, ifb<domid>.<devid> from XENBUS_PATH, into v->ifb:
  * 0, or -EINVAL. */
 int vif_ifb_name(struct hp_vif *v);

@@ -140,16 +140,22 @@ void hp_vif_warn_forwarding(int family, const char *dev)
 
 /* ---- the guard (fw.h) ----------------------------------------------------- */
 
+void vif_guard_of(const struct hp_vif *v, struct hp_guard *g)
+{
+	*g = (struct hp_guard){ .ifname = v->dev,
+				.family = v->tool->fw_family,
+				.has_mac = v->has_mac,
+				.addrs = v->ips,
+				.naddrs = v->nips };
+	memcpy(g->mac, v->mac, sizeof(g->mac));
+}
+
 int hp_vif_guard_add(struct hp_vif *v)
 {
-	struct hp_guard g = { .ifname = v->dev,
-			      .family = v->tool->fw_family,
-			      .has_mac = v->has_mac,
-			      .addrs = v->ips,
-			      .naddrs = v->nips };
+	struct hp_guard g;
 	int rc;
 
-	memcpy(g.mac, v->mac, sizeof(g.mac));
+	vif_guard_of(v, &g);
 	rc = hp_fw_guard_add(&g);
 	if (rc)
 		return hp_vif_fail(v, "unable to install the anti-spoofing guard for '%s': %s",

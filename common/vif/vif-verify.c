@@ -169,15 +169,11 @@ int hp_vif_v_up(void *ctx)
 int hp_vif_v_guard(void *ctx)
 {
 	struct hp_vif *v = ctx;
-	struct hp_guard g = { .ifname = v->dev,
-			      .family = v->tool->fw_family,
-			      .has_mac = v->has_mac,
-			      .addrs = v->ips,
-			      .naddrs = v->nips };
+	struct hp_guard g;
 	char want[256], have[384];
 	int rc;
 
-	memcpy(g.mac, v->mac, sizeof(g.mac));
+	vif_guard_of(v, &g); /* what the guard step installs */
 	rc = hp_fw_guard_verify(&g, want, sizeof(want), have, sizeof(have));
 	if (rc < 0)
 		return hp_vif_fail(v, "unable to read the anti-spoofing guard of '%s': %s", v->dev,
