@@ -1,4 +1,7 @@
-/* vif-nat's DHCP host entries (see dhcp.h). */
+/* vif-nat's DHCP host entries (see dhcp.h).  About 500 lines, one job
+ * with its two servers side by side (dnsmasq's hosts files, ISC's
+ * dhcpd.conf lines): the configuration, the entry and its removal read
+ * the same for both. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
