@@ -62,9 +62,10 @@ ifeq ($(M32),yes)
 UNITS    += $(BUILD)/unit/test-parse-m32
 endif
 # The test world's helpers: the shim under which Debian's real xenstored
-# and xl run without a hypervisor, and a libxenstore client that writes
-# nodes in transactions as libxl does (tests/xenstored/).
-TEST_BINS := $(BUILD)/hp-xenshim.so $(BUILD)/hp-xs-tx
+# and xl run without a hypervisor, a libxenstore client that writes
+# nodes in transactions as libxl does (tests/xenstored/), and a driver of
+# the guard's public API (tests/fw-dev/fwctl.c).
+TEST_BINS := $(BUILD)/hp-xenshim.so $(BUILD)/hp-xs-tx $(BUILD)/hp-fwctl
 
 # The manual pages: man/<name>.<section>.scd, scdoc's format (a new page
 # is one new file).
@@ -108,6 +109,9 @@ $(BUILD)/hp-xenshim.so: tests/xenstored/shim.c | $(BUILD)
 
 $(BUILD)/hp-xs-tx: tests/xenstored/xs-tx.c | $(BUILD)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/hp-fwctl: tests/fw-dev/fwctl.c $(LIB) | $(BUILD)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PUB_INC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # build/unit holds the test programs alone: tests/run.sh runs each file.
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/check.h $(LIB) | $(BUILD)/unit
@@ -296,7 +300,7 @@ check-package: all deb
 # ---------------------------------------------------------------- style
 # .clang-format is the kernel's style at 100 columns (STYLE.md).
 FORMAT_SRC := $(wildcard common/*/*.c common/*/*.h common/include/hp/*.h tools/*.c tests/unit/*.c tests/unit/*.h \
-		tests/fuzz/*.c tests/xenstored/*.c)
+		tests/fuzz/*.c tests/xenstored/*.c tests/fw-dev/*.c)
 format:
 	clang-format -i $(FORMAT_SRC)
 format-check:

@@ -171,6 +171,9 @@ static int check(struct hp_vif *v)
 	/* a second online: the port is in the bridge already; its traffic is
 	 * left alone, and a failure of this run does not tear it down */
 	v->again = v->link.master == vb->bridge.br.ifindex;
+	/* for the guard: the trunk's VLANs; no routing between isolated ports */
+	v->vlans = vb->vlans.n ? &vb->vlans : NULL;
+	v->isolated_bridge = vb->policy.isolated ? vb->bridge.name : NULL;
 	if (!v->mtu)
 		v->mtu = vb->bridge.br.mtu;
 	return 0;
@@ -275,9 +278,11 @@ static int v_vlan(void *ctx)
 
 static void fmt_flags(const struct hp_brport_flags *f, char *buf, size_t size)
 {
-	snprintf(buf, size, "learning %s, flood %s, locked %s, isolated %s",
+	snprintf(buf, size,
+		 "learning %s, flood %s, locked %s, isolated %s, bpdu_guard %s, root_block %s",
 		 f->learning ? "on" : "off", f->unicast_flood ? "on" : "off",
-		 f->locked ? "on" : "off", f->isolated ? "on" : "off");
+		 f->locked ? "on" : "off", f->isolated ? "on" : "off", f->bpdu_guard ? "on" : "off",
+		 f->root_block ? "on" : "off");
 }
 
 /* The flags s_policy sets (the others left as the port has them), and
@@ -287,12 +292,11 @@ static int v_policy(void *ctx)
 	struct hp_vif *v = ctx;
 	struct vb *vb = v->priv;
 	struct hp_brport_info p;
-	struct hp_brport_flags want = { -1, -1, -1, -1 };
-	char ws[128], hs[128];
+	struct hp_brport_flags want = HP_BRPORT_FLAGS_LEAVE;
+	char ws[160], hs[160];
 	int rc, drift = 0, found, is_static, sticky;
 
-	if (!vb->policy.lock && !vb->policy.isolated)
-		return 0;
+	want.bpdu_guard = want.root_block = 1;
 	if (vb->policy.lock)
 		want.learning = want.unicast_flood = 0, want.locked = 1;
 	if (vb->policy.isolated)
@@ -309,7 +313,8 @@ static int v_policy(void *ctx)
 	if ((want.learning >= 0 && want.learning != p.flags.learning) ||
 	    (want.unicast_flood >= 0 && want.unicast_flood != p.flags.unicast_flood) ||
 	    (want.locked >= 0 && want.locked != p.flags.locked) ||
-	    (want.isolated >= 0 && want.isolated != p.flags.isolated)) {
+	    (want.isolated >= 0 && want.isolated != p.flags.isolated) ||
+	    want.bpdu_guard != p.flags.bpdu_guard || want.root_block != p.flags.root_block) {
 		struct hp_brport_flags w = p.flags;
 
 		if (want.learning >= 0)
@@ -317,6 +322,8 @@ static int v_policy(void *ctx)
 			w.locked = want.locked;
 		if (want.isolated >= 0)
 			w.isolated = want.isolated;
+		w.bpdu_guard = want.bpdu_guard;
+		w.root_block = want.root_block;
 		fmt_flags(&w, ws, sizeof(ws));
 		fmt_flags(&p.flags, hs, sizeof(hs));
 		drift = hp_vif_drift(v, "port flags", ws, hs);
@@ -361,7 +368,10 @@ static void u_vlan(void *ctx)
 	hp_brvlan_port_unset(v->nl, v->link.ifindex, &vb->vlans, vb->brv.default_pvid);
 }
 
-/* After enslave (flags and entries belong to the port), before up. */
+/* After enslave (flags and entries belong to the port), before up.
+ * Every guest port: the bridge's STP protections (a guest never becomes
+ * the root bridge nor moves the topology: a BPDU disables its port), and
+ * the host's port policy. */
 static int s_policy(void *ctx)
 {
 	struct hp_vif *v = ctx;
@@ -369,17 +379,18 @@ static int s_policy(void *ctx)
 	struct hp_brport_flags f = HP_BRPORT_FLAGS_LEAVE;
 	int rc;
 
-	if (!vb->policy.lock && !vb->policy.isolated)
-		return HP_STEP_KEPT;
+	f.bpdu_guard = f.root_block = 1;
 	if (vb->policy.lock)
 		f.learning = f.unicast_flood = 0, f.locked = 1;
 	if (vb->policy.isolated)
 		f.isolated = 1;
 	if ((rc = hp_brport_set(v->nl, v->link.ifindex, &f)))
-		return hp_vif_fail(v,
-				   "unable to set the port policy of '%s' on bridge '%s'%s%s: %s",
-				   v->dev, vb->bridge.name, vb->policy.lock ? " (locked)" : "",
-				   vb->policy.isolated ? " (isolated)" : "", strerror(-rc));
+		return hp_vif_fail(
+			v,
+			"unable to set the port flags of '%s' on bridge '%s' (bpdu_guard, "
+			"root_block%s%s): %s",
+			v->dev, vb->bridge.name, vb->policy.lock ? ", locked" : "",
+			vb->policy.isolated ? ", isolated" : "", strerror(-rc));
 	if (vb->policy.lock && (rc = hp_brport_fdb_add(v->nl, v->link.ifindex, v->mac)))
 		return hp_vif_fail(v,
 				   "unable to add the forwarding entry of '%s' for %s on bridge "
@@ -393,7 +404,7 @@ static void u_policy(void *ctx)
 {
 	struct hp_vif *v = ctx;
 	struct vb *vb = v->priv;
-	struct hp_brport_flags f = { 1, 1, 0, 0 };
+	struct hp_brport_flags f = { 1, 1, 0, 0, 0, 0 };
 
 	if (v->again)
 		return;

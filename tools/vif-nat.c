@@ -349,8 +349,8 @@ static void u_dhcp(void *ctx)
 }
 
 static const struct hp_step steps[] = {
+	HP_VIF_STEP_RATE, /* before the guard, which hands a tap's frames to its ifb */
 	HP_VIF_STEP_GUARD,
-	HP_VIF_STEP_RATE,
 	{ "router-address", s_router, u_router, v_router },
 	HP_VIF_STEP_UP,
 	{ "route", s_route, u_route, v_route },

@@ -443,6 +443,7 @@ static int check(struct hp_vif *v)
 				      "in the guest's vif configuration");
 	if (read_vlans(v, want))
 		return -1;
+	v->vlans = o->vlans.n ? &o->vlans : NULL; /* the guard passes the trunks' tags */
 	/* ovs-vswitchd owns an interface's qdiscs: adding the port replaces
 	 * the root one and deletes the ingress one (measured), so hp/tc.h's
 	 * limit cannot stay; OVS's own columns are the way (not done yet). */

@@ -587,11 +587,9 @@ static void u_routes(void *ctx)
 }
 
 static const struct hp_step steps[] = {
-	HP_VIF_STEP_GUARD,
-	HP_VIF_STEP_RATE,
-	{ "addresses", s_addrs, u_addrs, v_addrs },
-	HP_VIF_STEP_UP,
-	{ "routes", s_routes, u_routes, v_routes },
+	HP_VIF_STEP_RATE, /* before the guard, which hands a tap's frames to its ifb */
+	HP_VIF_STEP_GUARD, { "addresses", s_addrs, u_addrs, v_addrs },
+	HP_VIF_STEP_UP,	   { "routes", s_routes, u_routes, v_routes },
 };
 
 static int detach(struct hp_vif *v)

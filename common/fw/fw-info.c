@@ -1,13 +1,11 @@
 /* The guard read back (hp/fw.h): one vif's guard as the kernel has it,
- * whether what the guard step installs is all there, and every name the
- * tables hold state for.  Reads only, over the same nf_tables netlink
- * (fw-nl.c) and the same element builder (fw-elems.c) as the updates in
- * fw-nft.c, so that "what online installs" has one definition.
- *
- * Drop counters: the current layout (v2, guard-*.nft) counts nothing per
- * vif, so hp_fw_guard_info() leaves has_counters at 0; the layout that
- * counts drops per vif and reason fills struct hp_fw_guard_info's drops
- * here, and xen-hotplug shows them without a change of its own. */
+ * its drop counters, whether what the guard step installs is all there,
+ * and every name the tables hold state for.  Reads only, over the same
+ * nf_tables netlink (fw-nl.c) and the same item builder (fw-elems.c) as
+ * the updates in fw-nft.c, so that "what online installs" has one
+ * definition.  Since layout v3 every guarded vif is in table netdev,
+ * whatever its kind (the kind is a word of its `guarded` comment: "br",
+ * "p2p"); a bridged vif's name is also in table bridge's guarded set. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +17,7 @@
 #include "fw-elems.h"
 #include "fw-netdev.h"
 #include "fw-nl.h"
+#include "fw-priv.h"
 #include "fw-rules.h"
 #include "fw-table.h"
 #include "hp/log.h"
@@ -26,6 +25,21 @@
 const char *hp_fw_family_name(enum hp_fw_family family)
 {
 	return family == HP_FW_BRIDGE ? "bridge" : family == HP_FW_INET ? "inet" : "netdev";
+}
+
+/* The kind a `guarded` comment's words say (fw-elems.c). */
+static enum hp_fw_family kind_of(const char *comment)
+{
+	char copy[FW_COMMENT_MAX], *tok, *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", comment ? comment : "");
+	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(tok, "br"))
+			return HP_FW_BRIDGE;
+		if (!strcmp(tok, "p2p"))
+			return HP_FW_INET;
+	}
+	return HP_FW_NETDEV;
 }
 
 /* ---- one vif ------------------------------------------------------------ */
@@ -52,11 +66,51 @@ static int lookup_cb(const unsigned char *key, uint32_t len, const unsigned char
 	return 0;
 }
 
+static int lookup_counter_cb(const char *name, uint64_t packets, uint64_t bytes, void *data)
+{
+	((struct lookup *)data)->found = 1;
+	return 0;
+}
+
+struct drop {
+	struct hp_fw_guard_info *info;
+	unsigned int reason;
+};
+
+static int drop_cb(const char *name, uint64_t packets, uint64_t bytes, void *data)
+{
+	struct drop *d = data;
+	struct hp_fw_drops *x;
+
+	if (d->info->ndrops >= HP_FW_MAX_REASONS)
+		return 0;
+	x = &d->info->drops[d->info->ndrops++];
+	snprintf(x->reason, sizeof(x->reason), "%s", hp_fw_reason_name(d->reason));
+	x->packets = packets;
+	x->bytes = bytes;
+	return 0;
+}
+
+/* Its counters, one lookup each, in the reasons' order (hp/fw.h). */
+static int drops(struct fw_nl *nl, const char *ifname, struct hp_fw_guard_info *info)
+{
+	struct drop d = { .info = info };
+	char name[FW_NAME_MAX];
+	int rc = 0;
+
+	for (d.reason = 0; !rc && d.reason < HP_FW_NREASONS; d.reason++)
+		if (!(rc = hp_fw_counter_name(ifname, d.reason, name, sizeof(name))))
+			rc = fw_nl_counters(nl, name, drop_cb, &d);
+	info->has_counters = info->ndrops > 0;
+	return rc;
+}
+
 int hp_fw_guard_info(const char *ifname, enum hp_fw_family family, struct hp_fw_guard_info *info)
 {
 	unsigned char key[FW_IFLEN];
 	char comment[FW_COMMENT_MAX];
 	struct lookup lk = { .comment = info->rules, .size = sizeof(info->rules) };
+	struct fw_rules r;
 	struct fw_nl nl;
 	int rc;
 
@@ -64,27 +118,45 @@ int hp_fw_guard_info(const char *ifname, enum hp_fw_family family, struct hp_fw_
 	info->family = family;
 	if (!ifname || hp_parse_ifname(ifname) || !fw_family_valid(family))
 		return -EINVAL;
-	if ((rc = fw_nl_open(&nl, family)))
+	if ((rc = fw_nl_open(&nl)))
 		return rc == -EPROTONOSUPPORT ? 0 : rc; /* no nf_tables: no guard */
-	if ((rc = fw_nl_table_comment(&nl, &info->table, comment, sizeof(comment))) || !info->table)
+	if ((rc = fw_nl_table_comment(&nl, FW_T_NETDEV, &info->table, comment, sizeof(comment))) ||
+	    !info->table)
 		goto out;
 	fw_key_ifname(key, ifname);
-	if ((rc = fw_nl_set_elems(&nl, "guarded", key, FW_IFLEN, lookup_cb, &lk)))
+	if ((rc = fw_nl_set_elems(&nl, FW_T_NETDEV, "guarded", key, FW_IFLEN, lookup_cb, &lk)) ||
+	    (rc = fw_netdev_chain_get(&nl, ifname, &info->chain)) ||
+	    (rc = drops(&nl, ifname, info)))
 		goto out;
 	info->installed = lk.found;
-	if (family == HP_FW_NETDEV)
-		rc = fw_netdev_chain_get(&nl, ifname, &info->chain);
+	if (lk.found && !fw_comment_rules(ifname, info->rules, &r)) {
+		if (r.log_group >= 0)
+			snprintf(
+				info->log, sizeof(info->log),
+				"nflog group %d (tcpdump -i nflog:%d, ulogd), prefix \"" FW_LOG_PREFIX
+				"\"",
+				r.log_group, r.log_group);
+		fw_rules_free(&r);
+	}
 out:
 	fw_nl_close(&nl);
 	return rc;
 }
 
-/* What is missing of l in the table, into found; the number missing. */
+static void say(char *found, size_t fsize, const char *what, const char *name)
+{
+	size_t len = strlen(found);
+
+	if (len + strlen(what) + strlen(name) + 8 < fsize)
+		snprintf(found + len, fsize - len, "%s%s%s", len ? "; " : "", what, name);
+}
+
+/* What is missing of l in the tables, into found; the number missing. */
 static int missing(struct fw_nl *nl, const struct fw_elems *l, const char *want_comment,
 		   char *found, size_t fsize, int *err)
 {
-	char comment[FW_COMMENT_MAX], buf[160];
-	size_t i, len;
+	char comment[FW_COMMENT_MAX], what[96];
+	size_t i;
 	int nmiss = 0;
 
 	*err = 0;
@@ -92,27 +164,29 @@ static int missing(struct fw_nl *nl, const struct fw_elems *l, const char *want_
 	for (i = 0; i < l->n; i++) {
 		const struct fw_elem *e = &l->v[i];
 		struct lookup lk = { .want = e, .comment = comment, .size = sizeof(comment) };
+		int guarded =
+			e->kind == FW_ELEM && !strcmp(e->set, "guarded") && e->table == FW_T_NETDEV;
 
 		comment[0] = '\0';
-		if ((*err = fw_nl_set_elems(nl, e->set, e->key, e->len, lookup_cb, &lk)))
+		if (e->kind == FW_COUNTER)
+			*err = fw_nl_counters(nl, e->data, lookup_counter_cb, &lk);
+		else
+			*err = fw_nl_set_elems(nl, e->table, e->set, e->key, e->len, lookup_cb,
+					       &lk);
+		if (*err)
 			return 0;
-		if (lk.found && strcmp(e->set, "guarded"))
-			continue;
-		if (lk.found && !strcmp(comment, want_comment))
+		if (lk.found && (!guarded || !strcmp(comment, want_comment)))
 			continue;
 		nmiss++;
-		len = strlen(found);
-		if (len + 40 >= fsize)
-			continue;
-		if (lk.found) /* the `guarded` element says another guard was installed */
-			snprintf(found + len, fsize - len, "%sguarded for '%s'", len ? "; " : "",
-				 comment);
-		else if (!fw_elem_format(e, buf, sizeof(buf)))
-			snprintf(found + len, fsize - len, "%sno %s element %s", len ? "; " : "",
-				 e->set, buf);
-		else
-			snprintf(found + len, fsize - len, "%sno %s element", len ? "; " : "",
-				 e->set);
+		if (lk.found) { /* the `guarded` element says another guard was installed */
+			say(found, fsize, "guarded for ", comment);
+		} else if (e->kind == FW_COUNTER) {
+			say(found, fsize, "no counter ", e->data);
+		} else {
+			snprintf(what, sizeof(what), "no element in set %s %s ",
+				 fw_table_family(e->table), e->set);
+			say(found, fsize, what, "for the vif");
+		}
 	}
 	return nmiss;
 }
@@ -125,53 +199,52 @@ int hp_fw_guard_verify(const struct hp_guard *g, char *expected, size_t esize, c
 	struct fw_elems *l = NULL;
 	struct fw_rules r;
 	struct fw_nl nl;
-	int rc, strict, table, nmiss = 0, chain = 1;
+	int rc, table, nmiss = 0, chain = 1;
 
 	expected[0] = found[0] = '\0';
-	if ((rc = hp_fw_filters()) != 1 || (strict = hp_fw_guards(0)) < 0)
-		return rc < 0 ? rc : 0;
-	if ((rc = fw_rules_build(g, strict, &r)))
+	if ((rc = hp_fw_filters()) != 1)
+		return rc;
+	if ((rc = fw_rules_build(g, fw_guard_conf(), &r)))
 		return rc;
 	if (!r.guarded) {
 		fw_rules_free(&r);
 		return 0;
 	}
 	fw_rules_comment(&r, comment, sizeof(comment));
-	snprintf(expected, esize, "'%s' in table %s " FW_TABLE "%s%s", comment,
-		 hp_fw_family_name(g->family), g->family == HP_FW_NETDEV ? ", chain in_" : "",
-		 g->family == HP_FW_NETDEV ? g->ifname : "");
-	if (!(l = calloc(1, sizeof(*l))) || (rc = fw_elems_build(&r, comment, l)))
+	snprintf(expected, esize, "'%s' in table netdev " FW_TABLE ", chain in_%s", comment,
+		 g->ifname);
+	if (!(l = malloc(sizeof(*l))))
 		goto free;
-	if ((rc = fw_nl_open(&nl, g->family)))
+	l->n = 0;
+	if ((rc = fw_elems_build(&r, comment, l)) || (rc = fw_nl_open(&nl)))
 		goto free;
-	if ((rc = fw_nl_table_comment(&nl, &table, tc, sizeof(tc))))
+	if ((rc = fw_nl_table_comment(&nl, FW_T_NETDEV, &table, tc, sizeof(tc))))
 		goto close;
 	if (!table) {
-		snprintf(found, fsize, "no table %s " FW_TABLE, hp_fw_family_name(g->family));
+		snprintf(found, fsize, "no table netdev " FW_TABLE);
 		rc = 1;
 		goto close;
 	}
-	/* a table of the previous layout is upgraded here, as by any tool */
-	if ((rc = fw_table_ready(&nl, 0, &state)) || state != FW_TABLE_CURRENT) {
+	/* a table of an older layout is migrated here, as by any tool */
+	if ((rc = fw_table_ready(&nl, 0, 0, &state)) || state != FW_TABLE_CURRENT) {
 		snprintf(found, fsize,
-			 "table %s " FW_TABLE " of a layout this version does not use",
-			 hp_fw_family_name(g->family));
+			 "table netdev " FW_TABLE " of a layout this version does "
+			 "not use");
 		rc = 1;
 		goto close;
 	}
 	nmiss = missing(&nl, l, comment, found, fsize, &rc);
-	if (!rc && g->family == HP_FW_NETDEV)
+	if (!rc)
 		rc = fw_netdev_chain_get(&nl, g->ifname, &chain);
-	if (!rc && !chain) {
-		size_t len = strlen(found);
-
-		snprintf(found + len, fsize - len, "%sno chain in_%s", len ? "; " : "", g->ifname);
-	}
+	if (!rc && !chain)
+		say(found, fsize, "no chain in_", g->ifname);
 	if (!rc && (nmiss || !chain))
 		rc = 1;
 close:
 	fw_nl_close(&nl);
 free:
+	if (!l && !rc)
+		rc = -ENOMEM;
 	free(l);
 	fw_rules_free(&r);
 	return rc;
@@ -179,15 +252,23 @@ free:
 
 /* ---- every name ------------------------------------------------------------ */
 
+/* Every entry that carries a name, in the order read: a name's first
+ * entry (its `guarded` element when it has one) gives its kind. */
+struct name {
+	char name[FW_IFLEN];
+	size_t order;
+	enum hp_fw_family kind;
+};
+
 struct names {
-	char (*v)[FW_IFLEN];
+	struct name *v;
 	size_t n, cap;
 	int rc;
 };
 
-static void name_add(struct names *ns, const char *name, size_t len)
+static void name_add(struct names *ns, const char *name, size_t len, enum hp_fw_family kind)
 {
-	char(*nv)[FW_IFLEN];
+	struct name *nv;
 
 	if (ns->rc || !len || len >= FW_IFLEN)
 		return;
@@ -201,17 +282,55 @@ static void name_add(struct names *ns, const char *name, size_t len)
 		ns->v = nv;
 		ns->cap = cap;
 	}
-	memcpy(ns->v[ns->n], name, len);
-	ns->v[ns->n++][len] = '\0';
+	memcpy(ns->v[ns->n].name, name, len);
+	ns->v[ns->n].name[len] = '\0';
+	ns->v[ns->n].order = ns->n;
+	ns->v[ns->n].kind = kind;
+	ns->n++;
 }
 
+/* A `guarded` element: its name and kind (first, so that it decides). */
+static int guarded_name_cb(const unsigned char *key, uint32_t len, const unsigned char *key_end,
+			   const char *comment, void *data)
+{
+	(void)key_end;
+	if (len >= FW_IFLEN)
+		name_add(data, (const char *)key, strnlen((const char *)key, FW_IFLEN - 1),
+			 kind_of(comment));
+	return 0;
+}
+
+/* Table bridge's guarded set: bridge ports. */
+static int bridge_name_cb(const unsigned char *key, uint32_t len, const unsigned char *key_end,
+			  const char *comment, void *data)
+{
+	(void)key_end;
+	(void)comment;
+	if (len >= FW_IFLEN)
+		name_add(data, (const char *)key, strnlen((const char *)key, FW_IFLEN - 1),
+			 HP_FW_BRIDGE);
+	return 0;
+}
+
+/* Any other element: a name whose kind its `guarded` element, if any, says. */
 static int elem_name_cb(const unsigned char *key, uint32_t len, const unsigned char *key_end,
 			const char *comment, void *data)
 {
 	(void)key_end;
 	(void)comment;
 	if (len >= FW_IFLEN)
-		name_add(data, (const char *)key, strnlen((const char *)key, FW_IFLEN - 1));
+		name_add(data, (const char *)key, strnlen((const char *)key, FW_IFLEN - 1),
+			 HP_FW_NETDEV);
+	return 0;
+}
+
+static int counter_name_cb(const char *name, uint64_t packets, uint64_t bytes, void *data)
+{
+	char ifname[HP_IFNAMSIZ];
+	unsigned int reason;
+
+	if (!hp_fw_counter_parse(name, ifname, &reason))
+		name_add(data, ifname, strlen(ifname), HP_FW_NETDEV);
 	return 0;
 }
 
@@ -225,7 +344,7 @@ static int chain_name_cb(const struct nlmsghdr *nlh, void *data)
 	if (!nftnl_chain_nlmsg_parse(nlh, c) && (name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)) &&
 	    !strncmp(name, FW_NETDEV_CHAIN_PREFIX, strlen(FW_NETDEV_CHAIN_PREFIX))) {
 		name += strlen(FW_NETDEV_CHAIN_PREFIX);
-		name_add(data, name, strlen(name));
+		name_add(data, name, strlen(name), HP_FW_NETDEV);
 	}
 	nftnl_chain_free(c);
 	return MNL_CB_OK;
@@ -240,7 +359,7 @@ static int chains(struct fw_nl *nl, struct names *ns)
 	if (!c)
 		return -ENOMEM;
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FW_TABLE);
-	nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETCHAIN, nl->nfproto, NLM_F_DUMP,
+	nlh = nftnl_nlmsg_build_hdr(nl->req, NFT_MSG_GETCHAIN, fw_nfproto(FW_T_NETDEV), NLM_F_DUMP,
 				    fw_nl_seq(nl));
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
@@ -248,9 +367,13 @@ static int chains(struct fw_nl *nl, struct names *ns)
 	return rc == -ENOENT ? 0 : rc;
 }
 
+/* by name, then in the order read */
 static int cmp_name(const void *a, const void *b)
 {
-	return strcmp(a, b);
+	const struct name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : x->order < y->order ? -1 : x->order > y->order;
 }
 
 int hp_fw_guard_names(enum hp_fw_family family, int (*cb)(const char *ifname, void *data),
@@ -264,23 +387,32 @@ int hp_fw_guard_names(enum hp_fw_family family, int (*cb)(const char *ifname, vo
 
 	if (!fw_family_valid(family))
 		return -EINVAL;
-	if ((rc = fw_nl_open(&nl, family)))
+	if ((rc = fw_nl_open(&nl)))
 		return rc == -EPROTONOSUPPORT ? 0 : rc;
-	if ((rc = fw_nl_table_comment(&nl, &table, comment, sizeof(comment))) || !table)
+	if ((rc = fw_nl_table_comment(&nl, FW_T_NETDEV, &table, comment, sizeof(comment))) ||
+	    !table)
 		goto out;
-	for (i = 0; !rc && i < fw_elem_nsets; i++)
-		rc = fw_nl_set_elems(&nl, fw_elem_sets[i], NULL, 0, elem_name_cb, &ns);
-	if (!rc && family == HP_FW_NETDEV)
+	/* `guarded` first (fw_elem_sets[0]): its comment gives a name's kind */
+	rc = fw_nl_set_elems(&nl, FW_T_NETDEV, fw_elem_sets[0], NULL, 0, guarded_name_cb, &ns);
+	for (i = 1; !rc && i < fw_elem_nsets; i++)
+		rc = fw_nl_set_elems(&nl, FW_T_NETDEV, fw_elem_sets[i], NULL, 0, elem_name_cb, &ns);
+	if (!rc && family == HP_FW_BRIDGE)
+		rc = fw_nl_set_elems(&nl, FW_T_BRIDGE, "guarded", NULL, 0, bridge_name_cb, &ns);
+	if (!rc)
+		rc = fw_nl_counters(&nl, NULL, counter_name_cb, &ns);
+	if (!rc)
 		rc = chains(&nl, &ns);
 	if (!rc)
 		rc = ns.rc;
-	if (rc)
+	if (rc || !ns.n)
 		goto out;
-	if (ns.n)
-		qsort(ns.v, ns.n, sizeof(*ns.v), cmp_name);
+	/* each name once, in name order, under the kind of its first entry
+	 * (its `guarded` element's when it has one; bare state counts as an
+	 * Open vSwitch port's, the netdev table's own family) */
+	qsort(ns.v, ns.n, sizeof(*ns.v), cmp_name);
 	for (i = 0; i < ns.n && !rc; i++)
-		if (!i || strcmp(ns.v[i], ns.v[i - 1]))
-			rc = cb(ns.v[i], data);
+		if ((!i || strcmp(ns.v[i].name, ns.v[i - 1].name)) && ns.v[i].kind == family)
+			rc = cb(ns.v[i].name, data);
 out:
 	free(ns.v);
 	fw_nl_close(&nl);

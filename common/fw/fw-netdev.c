@@ -1,9 +1,13 @@
-/* The vif's ingress chain of the netdev guard: see fw-netdev.h.
+/* The vif's ingress chain of the guard: see fw-netdev.h.
  *
- * Frames a vif sends reach Open vSwitch's kernel datapath through the
- * rx_handler it sets on the port, which __netif_receive_skb_core() runs
- * after the netdev ingress hook: a drop there is final.  (AF_PACKET taps,
- * which the userspace datapath reads, and tc ingress run before it.)
+ * Frames a vif sends reach the bridge, Open vSwitch's kernel datapath or
+ * dom0's stack through the rx_handler of the port (or the protocol
+ * handlers), which __netif_receive_skb_core() runs after the netdev
+ * ingress hook: a drop there is final.  (AF_PACKET taps, which Open
+ * vSwitch's userspace datapath reads, and tc ingress run before it; a tc
+ * redirect to an ifb skips it, since the ifb hands the frame back with
+ * tc_skip_classify, which skips the hook too: so a rate-limited tap's
+ * redirect is this chain's own `fwd`, after the guard.)
  *
  * The chain is per device, not one chain for every vif: a netdev base
  * chain names its devices, and a per-vif chain is added and removed with
@@ -21,6 +25,7 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 
+#include "fw-elems.h"
 #include "fw-netdev.h"
 
 /* a chain message with its hook, or a rule of one expression */
@@ -54,37 +59,34 @@ int fw_netdev_chain_get(struct fw_nl *nl, const char *ifname, int *found)
 		return -ENOMEM;
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FW_TABLE);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETCHAIN, nl->nfproto, 0, fw_nl_seq(nl));
+	nlh = nftnl_nlmsg_build_hdr(nl->req, NFT_MSG_GETCHAIN, NFPROTO_NETDEV, 0, fw_nl_seq(nl));
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
 	rc = fw_nl_request(nl, nlh, 0, found_cb, found);
 	return rc == -ENOENT ? 0 : rc;
 }
 
-static int chain_msg(struct fw_nl *nl, int type, const char *ifname, int hook)
+/* ifname NULL: a regular chain `name`; else the vif's base chain. */
+static int chain_msg(struct fw_nl *nl, int type, const char *name, const char *ifname)
 {
 	struct nftnl_chain *c;
 	struct nlmsghdr *nlh;
-	char name[64];
 	void *room;
-	int rc;
 
-	if ((rc = chain_name(ifname, name, sizeof(name))))
-		return rc;
 	if (!(room = fw_nl_batch_room(nl, FW_NETDEV_MSG_MAX)))
 		return -E2BIG;
 	if (!(c = nftnl_chain_alloc()))
 		return -ENOMEM;
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FW_TABLE);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	if (hook) {
+	if (ifname && type == NFT_MSG_NEWCHAIN) {
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_NETDEV_INGRESS);
 		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, FW_NETDEV_PRIO);
 		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
 		nftnl_chain_set_str(c, NFTNL_CHAIN_DEV, ifname);
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	}
-	nlh = nftnl_chain_nlmsg_build_hdr(room, (uint16_t)type, nl->nfproto,
+	nlh = nftnl_chain_nlmsg_build_hdr(room, (uint16_t)type, NFPROTO_NETDEV,
 					  type == NFT_MSG_NEWCHAIN ? NLM_F_CREATE : 0,
 					  fw_nl_seq(nl));
 	nftnl_chain_nlmsg_build_payload(nlh, c);
@@ -93,35 +95,75 @@ static int chain_msg(struct fw_nl *nl, int type, const char *ifname, int hook)
 	return 0;
 }
 
-/* No expression: the chain flushed; else its one rule, `jump guard`. */
-static int rule_msg(struct fw_nl *nl, int type, const char *ifname)
+enum rule_kind { RULE_FLUSH, RULE_JUMP_GUARD, RULE_FWD, RULE_LOG };
+
+static struct nftnl_expr *expr(struct nftnl_rule *r, const char *name)
 {
-	struct nftnl_expr *e = NULL;
+	struct nftnl_expr *e = nftnl_expr_alloc(name);
+
+	if (e)
+		nftnl_rule_add_expr(r, e);
+	return e;
+}
+
+/* The expressions of a rule: `jump guard`; `fwd to <arg>` (an ifindex);
+ * `limit rate FW_LOG_RATE/second burst FW_LOG_BURST packets log group
+ * <arg> prefix FW_LOG_PREFIX`. */
+static int rule_exprs(struct nftnl_rule *r, enum rule_kind kind, int arg)
+{
+	struct nftnl_expr *e;
+
+	if (kind == RULE_JUMP_GUARD) {
+		if (!(e = expr(r, "immediate")))
+			return -ENOMEM;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, "guard");
+	} else if (kind == RULE_FWD) {
+		uint32_t index = (uint32_t)arg;
+
+		if (!(e = expr(r, "immediate")))
+			return -ENOMEM;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+		nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &index, sizeof(index));
+		if (!(e = expr(r, "fwd")))
+			return -ENOMEM;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FWD_SREG_DEV, NFT_REG_1);
+	} else if (kind == RULE_LOG) {
+		if (!(e = expr(r, "limit")))
+			return -ENOMEM;
+		nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, FW_LOG_RATE);
+		nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1); /* per second */
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, FW_LOG_BURST);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+		if (!(e = expr(r, "log")))
+			return -ENOMEM;
+		nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, (uint16_t)arg);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, FW_LOG_PREFIX);
+	}
+	return 0;
+}
+
+/* RULE_FLUSH: every rule of the chain deleted; else one rule appended. */
+static int rule_msg(struct fw_nl *nl, const char *chain, enum rule_kind kind, int arg)
+{
+	int type = kind == RULE_FLUSH ? NFT_MSG_DELRULE : NFT_MSG_NEWRULE;
 	struct nftnl_rule *r;
 	struct nlmsghdr *nlh;
-	char name[64];
 	void *room;
 	int rc;
 
-	if ((rc = chain_name(ifname, name, sizeof(name))))
-		return rc;
 	if (!(room = fw_nl_batch_room(nl, FW_NETDEV_MSG_MAX)))
 		return -E2BIG;
 	if (!(r = nftnl_rule_alloc()))
 		return -ENOMEM;
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, FW_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, name);
-	if (type == NFT_MSG_NEWRULE) {
-		if (!(e = nftnl_expr_alloc("immediate"))) {
-			nftnl_rule_free(r);
-			return -ENOMEM;
-		}
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
-		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, "guard");
-		nftnl_rule_add_expr(r, e);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	if ((rc = rule_exprs(r, kind, arg))) {
+		nftnl_rule_free(r);
+		return rc;
 	}
-	nlh = nftnl_rule_nlmsg_build_hdr(room, (uint16_t)type, nl->nfproto,
+	nlh = nftnl_rule_nlmsg_build_hdr(room, (uint16_t)type, NFPROTO_NETDEV,
 					 type == NFT_MSG_NEWRULE ? NLM_F_CREATE | NLM_F_APPEND : 0,
 					 fw_nl_seq(nl));
 	nftnl_rule_nlmsg_build_payload(nlh, r);
@@ -130,17 +172,39 @@ static int rule_msg(struct fw_nl *nl, int type, const char *ifname)
 	return 0;
 }
 
-int fw_netdev_batch_add(struct fw_nl *nl, const char *ifname)
+int fw_netdev_batch_add(struct fw_nl *nl, const char *ifname, int ifb_index)
 {
+	char name[64];
 	int rc;
 
-	if ((rc = chain_msg(nl, NFT_MSG_NEWCHAIN, ifname, 1)) ||
-	    (rc = rule_msg(nl, NFT_MSG_DELRULE, ifname)))
+	if ((rc = chain_name(ifname, name, sizeof(name))) ||
+	    (rc = chain_msg(nl, NFT_MSG_NEWCHAIN, name, ifname)) ||
+	    (rc = rule_msg(nl, name, RULE_FLUSH, 0)) ||
+	    (rc = rule_msg(nl, name, RULE_JUMP_GUARD, 0)))
 		return rc;
-	return rule_msg(nl, NFT_MSG_NEWRULE, ifname);
+	return ifb_index ? rule_msg(nl, name, RULE_FWD, ifb_index) : 0;
 }
 
 int fw_netdev_batch_del(struct fw_nl *nl, const char *ifname)
 {
-	return chain_msg(nl, NFT_MSG_DELCHAIN, ifname, 0);
+	char name[64];
+	int rc;
+
+	if ((rc = chain_name(ifname, name, sizeof(name))))
+		return rc;
+	return chain_msg(nl, NFT_MSG_DELCHAIN, name, ifname);
+}
+
+int fw_netdev_batch_log(struct fw_nl *nl, int group)
+{
+	char name[FW_NAME_MAX];
+	int rc;
+
+	if (group < 0 || group > 65535)
+		return -EINVAL;
+	fw_log_chain(group, name, sizeof(name));
+	if ((rc = chain_msg(nl, NFT_MSG_NEWCHAIN, name, NULL)) ||
+	    (rc = rule_msg(nl, name, RULE_FLUSH, 0)))
+		return rc;
+	return rule_msg(nl, name, RULE_LOG, group);
 }

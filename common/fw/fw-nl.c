@@ -1,6 +1,7 @@
-/* nf_tables netlink for the guard: see fw-nl.h.  Requests are built and
- * parsed with libnftnl; the element messages of a batch, the hot path,
- * are written with libmnl directly (no allocation per element). */
+/* nf_tables netlink for the guard, the socket and the reading half: see
+ * fw-nl.h.  Requests are built and parsed with libnftnl; batches are in
+ * fw-nl-batch.c. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
+#include <libnftnl/object.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
@@ -21,25 +23,33 @@
 
 #define FW_RELEASE_DELAY_MS 100 /* well over an RCU grace period */
 
-int fw_nl_open(struct fw_nl *nl, enum hp_fw_family family)
+uint8_t fw_nfproto(enum fw_table t)
+{
+	return t == FW_T_BRIDGE ? NFPROTO_BRIDGE : t == FW_T_INET ? NFPROTO_INET : NFPROTO_NETDEV;
+}
+
+const char *fw_table_family(enum fw_table t)
+{
+	return t == FW_T_BRIDGE ? "bridge" : t == FW_T_INET ? "inet" : "netdev";
+}
+
+int fw_nl_open(struct fw_nl *nl)
 {
 	int rc;
 
 	memset(nl, 0, sizeof(*nl));
-	nl->family = family;
-	nl->nfproto = family == HP_FW_BRIDGE ? NFPROTO_BRIDGE :
-		      family == HP_FW_INET   ? NFPROTO_INET :
-					       NFPROTO_NETDEV;
-	nl->fname = family == HP_FW_BRIDGE ? "bridge" : family == HP_FW_INET ? "inet" : "netdev";
 	nl->seq = (uint32_t)time(NULL);
-	if (!(nl->buf = calloc(1, FW_NL_BATCH_SIZE)))
+	if (!(nl->buf = calloc(1, FW_NL_BATCH_SIZE)) || !(nl->req = calloc(1, FW_NL_REQ_SIZE))) {
+		free(nl->buf);
 		return -ENOMEM;
+	}
 	if (!(nl->sock = mnl_socket_open(NETLINK_NETFILTER)) ||
 	    mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
 		rc = -errno;
 		if (nl->sock)
 			mnl_socket_close(nl->sock);
 		free(nl->buf);
+		free(nl->req);
 		memset(nl, 0, sizeof(*nl));
 		return rc;
 	}
@@ -98,6 +108,7 @@ void fw_nl_close(struct fw_nl *nl)
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
 	free(nl->buf);
+	free(nl->req);
 	memset(nl, 0, sizeof(*nl));
 }
 
@@ -196,7 +207,7 @@ static int comment_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int fw_nl_table_comment(struct fw_nl *nl, int *found, char *comment, size_t size)
+int fw_nl_table_comment(struct fw_nl *nl, enum fw_table tb, int *found, char *comment, size_t size)
 {
 	struct comment_reply cr = { 0, found, comment, size };
 	struct nftnl_table *t = nftnl_table_alloc();
@@ -208,14 +219,15 @@ int fw_nl_table_comment(struct fw_nl *nl, int *found, char *comment, size_t size
 	if (!t)
 		return -ENOMEM;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FW_TABLE);
-	nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETTABLE, nl->nfproto, 0, ++nl->seq);
+	nlh = nftnl_nlmsg_build_hdr(nl->req, NFT_MSG_GETTABLE, fw_nfproto(tb), 0, ++nl->seq);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	rc = fw_nl_request(nl, nlh, 0, comment_cb, &cr);
 	return rc == -ENOENT ? 0 : rc;
 }
 
-int fw_nl_set_comment(struct fw_nl *nl, const char *set, int *found, char *comment, size_t size)
+int fw_nl_set_comment(struct fw_nl *nl, enum fw_table t, const char *set, int *found, char *comment,
+		      size_t size)
 {
 	struct comment_reply cr = { 1, found, comment, size };
 	struct nftnl_set *s = nftnl_set_alloc();
@@ -228,7 +240,7 @@ int fw_nl_set_comment(struct fw_nl *nl, const char *set, int *found, char *comme
 		return -ENOMEM;
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
-	nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETSET, nl->nfproto, 0, ++nl->seq);
+	nlh = nftnl_nlmsg_build_hdr(nl->req, NFT_MSG_GETSET, fw_nfproto(t), 0, ++nl->seq);
 	nftnl_set_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	rc = fw_nl_request(nl, nlh, 0, comment_cb, &cr);
@@ -275,8 +287,8 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int fw_nl_set_elems(struct fw_nl *nl, const char *set, const unsigned char *key, uint32_t len,
-		    fw_nl_elem_cb cb, void *data)
+int fw_nl_set_elems(struct fw_nl *nl, enum fw_table t, const char *set, const unsigned char *key,
+		    uint32_t len, fw_nl_elem_cb cb, void *data)
 {
 	struct elems_reply er = { cb, data, 0 };
 	struct nftnl_set *s = nftnl_set_alloc();
@@ -296,8 +308,8 @@ int fw_nl_set_elems(struct fw_nl *nl, const char *set, const unsigned char *key,
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
 		nftnl_set_elem_add(s, e);
 	}
-	nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETSETELEM, nl->nfproto, key ? 0 : NLM_F_DUMP,
-				    ++nl->seq);
+	nlh = nftnl_nlmsg_build_hdr(nl->req, NFT_MSG_GETSETELEM, fw_nfproto(t),
+				    key ? 0 : NLM_F_DUMP, ++nl->seq);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	rc = fw_nl_request(nl, nlh, !key, elems_cb, &er);
@@ -306,135 +318,71 @@ int fw_nl_set_elems(struct fw_nl *nl, const char *set, const unsigned char *key,
 	return rc ? rc : er.rc;
 }
 
-/* ---- writing: batches of element changes ------------------------------- */
+/* ---- reading: the generation and counters ------------------------------ */
 
-int fw_nl_batch_begin(struct fw_nl *nl)
+static int genid_cb(const struct nlmsghdr *nlh, void *data)
 {
-	fw_nl_batch_abort(nl);
-	if (!(nl->batch = mnl_nlmsg_batch_start(nl->buf, FW_NL_BATCH_LIMIT)))
-		return -ENOMEM;
-	nftnl_batch_begin(mnl_nlmsg_batch_current(nl->batch), ++nl->seq);
-	mnl_nlmsg_batch_next(nl->batch);
-	return 0;
+	struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh,
+			  sizeof(struct nfgenmsg)) if (mnl_attr_get_type(a) == NFTA_GEN_ID &&
+						       !mnl_attr_validate(a, MNL_TYPE_U32)) *
+		(uint32_t *)data = ntohl(mnl_attr_get_u32(a));
+	return MNL_CB_OK;
 }
 
-/* The message nftnl_set_elems_nlmsg_build_payload() would write for one
- * element: table, set, and the list of one element (key, key end,
- * comment as libnftnl's userdata TLV). */
-int fw_nl_batch_elem(struct fw_nl *nl, int type, const char *set, const unsigned char *key,
-		     uint32_t len, const unsigned char *key_end, const char *comment)
+int fw_nl_genid(struct fw_nl *nl, uint32_t *genid)
 {
-	size_t clen = comment && type == NFT_MSG_NEWSETELEM ? strlen(comment) + 1 : 0;
-	struct nlattr *list, *el, *k;
 	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
-	unsigned char ud[2 + FW_COMMENT_MAX];
 
-	void *room;
-
-	if (!nl->batch || clen > FW_COMMENT_MAX)
-		return -EINVAL;
-	/* the largest message: headers, names, two keys, the comment */
-	if (len > 255 || !(room = fw_nl_batch_room(nl, 512 + 2 * len + clen)))
-		return -E2BIG;
-	nlh = mnl_nlmsg_put_header(room);
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | (type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0);
-	nlh->nlmsg_seq = fw_nl_seq(nl);
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = (uint8_t)nl->nfproto;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, FW_TABLE);
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
-	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-	k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
-	mnl_attr_put(nlh, NFTA_DATA_VALUE, len, key);
-	mnl_attr_nest_end(nlh, k);
-	if (key_end) {
-		k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY_END);
-		mnl_attr_put(nlh, NFTA_DATA_VALUE, len, key_end);
-		mnl_attr_nest_end(nlh, k);
-	}
-	if (clen) {
-		ud[0] = NFTNL_UDATA_SET_ELEM_COMMENT;
-		ud[1] = (unsigned char)clen;
-		memcpy(ud + 2, comment, clen);
-		mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, 2 + clen, ud);
-	}
-	mnl_attr_nest_end(nlh, el);
-	mnl_attr_nest_end(nlh, list);
-	fw_nl_batch_next(nl);
-	return 0;
+	*genid = 0;
+	nlh = nftnl_nlmsg_build_hdr(nl->req, NFT_MSG_GETGEN, AF_UNSPEC, 0, ++nl->seq);
+	return fw_nl_request(nl, nlh, 0, genid_cb, genid);
 }
 
-void *fw_nl_batch_room(struct fw_nl *nl, size_t max)
+struct counters_reply {
+	fw_nl_counter_cb cb;
+	void *data;
+	int rc;
+};
+
+static int counters_cb(const struct nlmsghdr *nlh, void *data)
 {
-	if (!nl->batch || mnl_nlmsg_batch_size(nl->batch) + max > FW_NL_BATCH_LIMIT)
-		return NULL;
-	return mnl_nlmsg_batch_current(nl->batch);
+	struct counters_reply *cr = data;
+	struct nftnl_obj *o;
+
+	if (cr->rc)
+		return MNL_CB_OK;
+	if (!(o = nftnl_obj_alloc()))
+		return MNL_CB_ERROR;
+	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 && nftnl_obj_is_set(o, NFTNL_OBJ_NAME) &&
+	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER)
+		cr->rc = cr->cb(nftnl_obj_get_str(o, NFTNL_OBJ_NAME),
+				nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS),
+				nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES), cr->data);
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
 }
 
-void fw_nl_batch_next(struct fw_nl *nl)
+int fw_nl_counters(struct fw_nl *nl, const char *name, fw_nl_counter_cb cb, void *data)
 {
-	mnl_nlmsg_batch_next(nl->batch);
-	nl->nbatch++;
-}
+	struct counters_reply cr = { cb, data, 0 };
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nlmsghdr *nlh;
+	int rc;
 
-/* A batch is processed synchronously inside sendmsg(): when it returns,
- * every error the kernel had to report is queued on the socket already.
- * No message asks for an ACK, so an empty queue means success. */
-static int batch_send(struct fw_nl *nl)
-{
-	char rbuf[MNL_SOCKET_BUFFER_SIZE];
-	int first = 0;
-	ssize_t len;
-
-	if (mnl_socket_sendto(nl->sock, mnl_nlmsg_batch_head(nl->batch),
-			      mnl_nlmsg_batch_size(nl->batch)) < 0)
-		return -errno;
-	for (;;) {
-		const struct nlmsghdr *nlh;
-		int left;
-
-		len = recv(mnl_socket_get_fd(nl->sock), rbuf, sizeof(rbuf), MSG_DONTWAIT);
-		if (len < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			return -errno;
-		}
-		left = (int)len;
-		for (nlh = (const struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left)) {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-			if (nlh->nlmsg_type == NLMSG_ERROR && e->error && !first)
-				first = e->error;
-		}
-	}
-	return first;
-}
-
-int fw_nl_batch_commit(struct fw_nl *nl)
-{
-	int rc = 0;
-
-	if (!nl->batch)
-		return -EINVAL;
-	if (nl->nbatch) {
-		nftnl_batch_end(mnl_nlmsg_batch_current(nl->batch), ++nl->seq);
-		mnl_nlmsg_batch_next(nl->batch);
-		rc = batch_send(nl);
-	}
-	fw_nl_batch_abort(nl);
-	return rc;
-}
-
-void fw_nl_batch_abort(struct fw_nl *nl)
-{
-	if (nl->batch)
-		mnl_nlmsg_batch_stop(nl->batch);
-	nl->batch = NULL;
-	nl->nbatch = 0;
+	if (!o)
+		return -ENOMEM;
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, FW_TABLE);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	if (name)
+		nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nlh = nftnl_nlmsg_build_hdr(nl->req, NFT_MSG_GETOBJ, NFPROTO_NETDEV, name ? 0 : NLM_F_DUMP,
+				    ++nl->seq);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	rc = fw_nl_request(nl, nlh, !name, counters_cb, &cr);
+	if (rc == -ENOENT)
+		return 0;
+	return rc ? rc : cr.rc;
 }

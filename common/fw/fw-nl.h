@@ -1,6 +1,7 @@
-/* nf_tables netlink for the guard (fw-nft.c, fw-table.c), over libmnl
- * and libnftnl: one socket per tool run, requests answered by one message
- * or a dump, batches of set element changes, and the child that releases
+/* nf_tables netlink for the guard (fw-nft.c, fw-table.c, fw-migrate.c,
+ * fw-counters.c), over libmnl and libnftnl: one socket per tool run for
+ * every family, requests answered by one message or a dump, batches of
+ * set elements, counters, chains and sets, and the child that releases
  * the socket after a batch that deleted elements.  Internal to the
  * firewall module. */
 #ifndef HP_FW_NL_H
@@ -10,29 +11,32 @@
 #include <stdint.h>
 #include <libmnl/libmnl.h>
 
-#include "hp/fw.h"
+#include "fw-elems.h"
 
 #define FW_TABLE "xen_hotplug"
 
-#define FW_NL_BATCH_SIZE (64 * 1024)
+#define FW_NL_BATCH_SIZE (256 * 1024)
 /* a batch stays under half the buffer: a message never writes past it */
 #define FW_NL_BATCH_LIMIT (FW_NL_BATCH_SIZE / 2)
+#define FW_NL_REQ_SIZE 4096
 
 struct fw_nl {
 	struct mnl_socket *sock;
 	uint32_t portid;
 	uint32_t seq;
-	enum hp_fw_family family;
-	uint16_t nfproto; /* NFPROTO_BRIDGE, NFPROTO_INET or NFPROTO_NETDEV */
-	const char *fname; /* "bridge", "inet" or "netdev", for messages */
-	char *buf; /* zeroed: padding is sent */
+	char *buf; /* the batch, zeroed: padding is sent */
+	char *req; /* requests, also while a batch is open */
 	struct mnl_nlmsg_batch *batch;
 	size_t nbatch; /* messages in the open batch */
 	int deleted; /* a committed batch deleted elements */
 };
 
+/* NFPROTO_NETDEV, NFPROTO_BRIDGE or NFPROTO_INET; "netdev"... */
+uint8_t fw_nfproto(enum fw_table t);
+const char *fw_table_family(enum fw_table t);
+
 /* 0 or -errno; on failure nothing is left open. */
-int fw_nl_open(struct fw_nl *nl, enum hp_fw_family family);
+int fw_nl_open(struct fw_nl *nl);
 /* After a batch that deleted elements, hands the socket to a child that
  * outlives us (see fw-nl.c). */
 void fw_nl_close(struct fw_nl *nl);
@@ -42,10 +46,15 @@ void fw_nl_close(struct fw_nl *nl);
  * asked for does not exist. */
 int fw_nl_request(struct fw_nl *nl, struct nlmsghdr *nlh, int dump, mnl_cb_t cb, void *data);
 
-/* The comment of our table, or of one of its sets: *found = 0 when there
- * is no such object (not an error). */
-int fw_nl_table_comment(struct fw_nl *nl, int *found, char *comment, size_t size);
-int fw_nl_set_comment(struct fw_nl *nl, const char *set, int *found, char *comment, size_t size);
+/* The ruleset's generation (NFT_MSG_GETGEN): a batch begun with it is
+ * refused with -ERESTART when anything changed since. */
+int fw_nl_genid(struct fw_nl *nl, uint32_t *genid);
+
+/* The comment of our table of family t, or of one of its sets: *found = 0
+ * when there is no such object (not an error). */
+int fw_nl_table_comment(struct fw_nl *nl, enum fw_table t, int *found, char *comment, size_t size);
+int fw_nl_set_comment(struct fw_nl *nl, enum fw_table t, const char *set, int *found, char *comment,
+		      size_t size);
 
 /* Called for each element read: key_end is NULL unless the element is an
  * interval; comment is NULL without one.  Non-zero stops the walk and is
@@ -55,17 +64,30 @@ typedef int (*fw_nl_elem_cb)(const unsigned char *key, uint32_t len, const unsig
 /* The element of `set` whose key is key[0..len) (one lookup), or with key
  * NULL every element of it (a dump).  A set or element that does not
  * exist gives nothing and 0. */
-int fw_nl_set_elems(struct fw_nl *nl, const char *set, const unsigned char *key, uint32_t len,
-		    fw_nl_elem_cb cb, void *data);
+int fw_nl_set_elems(struct fw_nl *nl, enum fw_table t, const char *set, const unsigned char *key,
+		    uint32_t len, fw_nl_elem_cb cb, void *data);
 
-/* One transaction of element changes: begin, add or delete elements
- * (type NFT_MSG_NEWSETELEM or NFT_MSG_DELSETELEM), commit.  commit sends
- * nothing when no element was queued; it returns the kernel's first
- * error.  A failed begin or elem leaves nothing to undo but
- * fw_nl_batch_abort(). */
-int fw_nl_batch_begin(struct fw_nl *nl);
-int fw_nl_batch_elem(struct fw_nl *nl, int type, const char *set, const unsigned char *key,
-		     uint32_t len, const unsigned char *key_end, const char *comment);
+/* Called for each counter object read. */
+typedef int (*fw_nl_counter_cb)(const char *name, uint64_t packets, uint64_t bytes, void *data);
+/* The counter object `name` of table netdev (one lookup; absent: nothing
+ * and 0), or with name NULL every one (a dump). */
+int fw_nl_counters(struct fw_nl *nl, const char *name, fw_nl_counter_cb cb, void *data);
+
+/* One transaction: begin (genid 0: whatever the generation), messages,
+ * commit.  commit sends nothing when no message was queued; it returns
+ * the kernel's first error.  A failed begin or message leaves nothing to
+ * undo but fw_nl_batch_abort(). */
+int fw_nl_batch_begin(struct fw_nl *nl, uint32_t genid);
+/* type NFT_MSG_NEWSETELEM or NFT_MSG_DELSETELEM for FW_ELEM items,
+ * NFT_MSG_NEWOBJ or NFT_MSG_DELOBJ for FW_COUNTER ones. */
+int fw_nl_batch_elem(struct fw_nl *nl, int type, const struct fw_elem *e);
+/* Deletes table t's chain, set, every rule of a chain or the table itself
+ * (type NFT_MSG_DELCHAIN, NFT_MSG_DELSET, NFT_MSG_DELRULE: the chain
+ * flushed, NFT_MSG_DELTABLE: name NULL). */
+int fw_nl_batch_del(struct fw_nl *nl, int type, enum fw_table t, const char *name);
+/* A set `name { type ifname; comment "<comment>"; }` in table t (the
+ * layout marker of an upgraded table). */
+int fw_nl_batch_marker(struct fw_nl *nl, enum fw_table t, const char *name, const char *comment);
 int fw_nl_batch_commit(struct fw_nl *nl);
 void fw_nl_batch_abort(struct fw_nl *nl);
 /* Other messages of the transaction (fw-netdev.c's chains and rules):

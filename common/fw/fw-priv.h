@@ -27,5 +27,7 @@ int fw_ipt_del(const char *ifname);
  * default"), for messages; valid after hp_fw_init(). */
 const char *fw_backend_name(void);
 const char *fw_backend_origin(void);
+/* The host's guard settings (fw-rules.h), valid after hp_fw_init(). */
+const struct fw_conf *fw_guard_conf(void);
 
 #endif

@@ -17,30 +17,17 @@ static void prefix_mask(struct hp_prefix *p)
 		memset(p->addr + 4, 0, 12);
 }
 
-int fw_rules_build(const struct hp_guard *g, int strict, struct fw_rules *r)
+static int addrs_build(const struct hp_guard *g, struct fw_rules *r)
 {
 	size_t i, j;
 
-	memset(r, 0, sizeof(*r));
-	if (!g || !g->ifname || hp_parse_ifname(g->ifname) || !fw_family_valid(g->family) ||
-	    (g->naddrs && !g->addrs))
-		return -EINVAL;
-	snprintf(r->ifname, sizeof(r->ifname), "%s", g->ifname);
-	r->family = g->family;
-	r->guarded = g->naddrs > 0 || strict;
-	r->has_mac = g->has_mac;
-	memcpy(r->mac, g->mac, sizeof(r->mac));
-	if (!g->naddrs)
-		return 0;
 	if (!(r->addrs = calloc(g->naddrs, sizeof(*r->addrs))))
 		return -ENOMEM;
 	for (i = 0; i < g->naddrs; i++) {
 		struct hp_prefix p = g->addrs[i];
 
-		if ((p.family != AF_INET || p.len > 32) && (p.family != AF_INET6 || p.len > 128)) {
-			fw_rules_free(r);
+		if ((p.family != AF_INET || p.len > 32) && (p.family != AF_INET6 || p.len > 128))
 			return -EINVAL;
-		}
 		prefix_mask(&p);
 		for (j = 0; j < r->n && !hp_prefix_contains(&r->addrs[j], &p); j++)
 			;
@@ -54,6 +41,65 @@ int fw_rules_build(const struct hp_guard *g, int strict, struct fw_rules *r)
 				j++;
 		}
 		r->addrs[r->n++] = p;
+	}
+	return 0;
+}
+
+/* Every VLAN of the port but its PVID, which it sends untagged, as
+ * ranges (hp_vlans lists ascending ids). */
+static int vlans_build(const struct hp_vlans *v, struct fw_rules *r)
+{
+	size_t i;
+
+	for (i = 0; v && i < v->n; i++) {
+		unsigned short id = v->v[i].id;
+		struct fw_vlan_range *last = r->nvlans ? &r->vlans[r->nvlans - 1] : NULL;
+
+		if (id < HP_VLAN_MIN || id > HP_VLAN_MAX)
+			return -EINVAL;
+		if (id == v->pvid)
+			continue;
+		if (last && id == last->hi + 1) {
+			last->hi = id;
+			continue;
+		}
+		if (r->nvlans >= FW_MAX_VLAN_RANGES)
+			return -E2BIG;
+		r->vlans[r->nvlans].lo = r->vlans[r->nvlans].hi = id;
+		r->nvlans++;
+	}
+	return 0;
+}
+
+int fw_rules_build(const struct hp_guard *g, const struct fw_conf *c, struct fw_rules *r)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->log_group = -1;
+	if (!g || !c || !g->ifname || hp_parse_ifname(g->ifname) || !fw_family_valid(g->family) ||
+	    (g->naddrs && !g->addrs) || (g->ifb && hp_parse_ifname(g->ifb)) ||
+	    (g->isolated_bridge && hp_parse_ifname(g->isolated_bridge)))
+		return -EINVAL;
+	snprintf(r->ifname, sizeof(r->ifname), "%s", g->ifname);
+	r->family = g->family;
+	if (g->isolated_bridge)
+		snprintf(r->hairpin, sizeof(r->hairpin), "%s", g->isolated_bridge);
+	r->guarded = g->naddrs > 0 || c->strict;
+	if (!r->guarded)
+		return 0;
+	r->has_mac = g->has_mac;
+	memcpy(r->mac, g->mac, sizeof(r->mac));
+	r->p2p = g->family == HP_FW_INET;
+	r->br = g->family == HP_FW_BRIDGE;
+	r->lldp = c->lldp;
+	r->nofrag = c->nofrag;
+	r->log_group = c->log_group;
+	if (g->ifb)
+		snprintf(r->ifb, sizeof(r->ifb), "%s", g->ifb);
+	if ((g->naddrs && (rc = addrs_build(g, r))) || (rc = vlans_build(g->vlans, r))) {
+		fw_rules_free(r);
+		return rc;
 	}
 	return 0;
 }

@@ -1,36 +1,28 @@
-/* The guard's table: see fw-table.h.
+/* The guard's tables: see fw-table.h.
  *
- * The layout is marked by the table's comment.  The kernel cannot change
+ * The layout is marked by a table's comment.  The kernel cannot change
  * a table's comment, so a table upgraded in place keeps its old one and
  * gets a set `layout` whose comment is the marker instead: only such
  * tables cost one more lookup per tool run.
  *
  * Creation is one transaction that starts with `create table`
  * (NLM_F_EXCL): of two tools racing, one creates, the other fails with
- * EEXIST, looks again and finds it.  An upgrade is one transaction too,
- * and idempotent, so that two tools upgrading at once both succeed: every
- * chain of the new layout is made to exist and flushed, the ruleset is
- * loaded over the table (existing sets and their elements stay), the
- * marker set is added, and so are the elements the new layout needs for
- * each guarded vif, computed from what the old sets hold. */
+ * EEXIST, looks again and finds it.  The netdev and bridge tables are
+ * made together; a tool run looks at the netdev one only. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw-elems.h"
+#include <linux/netfilter/nf_tables.h>
+
+#include "fw-migrate.h"
 #include "fw-nftables.h"
 #include "fw-table.h"
 #include "hp/log.h"
 
-/* Bump when the chains or sets change, and teach fw_table_ready() to
- * upgrade the previous layout. */
-#define FW_VERSION "xen-hotplug-ng guard v2"
-#define FW_VERSION_V1 "xen-hotplug-ng guard v1"
-#define FW_LAYOUT_SET "layout"
-
-/* build/gen/guard-*.nft.h: common/fw/guard-*.nft as C strings, comment lines
- * left out */
+/* build/gen/guard-*.nft.h: common/fw/guard-*.nft as C strings, comment
+ * lines left out */
 static const char ruleset_bridge[] =
 #include "guard-bridge.nft.h"
 	;
@@ -41,15 +33,14 @@ static const char ruleset_netdev[] =
 #include "guard-netdev.nft.h"
 	;
 
-/* The ruleset text of a family, without the `create table` line. */
-static const char *ruleset(enum hp_fw_family family)
+#define FW_RETRIES 8
+
+const char *fw_table_ruleset(enum fw_table t)
 {
-	return family == HP_FW_BRIDGE ? ruleset_bridge :
-	       family == HP_FW_INET   ? ruleset_inet :
-					ruleset_netdev;
+	return t == FW_T_BRIDGE ? ruleset_bridge : t == FW_T_INET ? ruleset_inet : ruleset_netdev;
 }
 
-static int run(const char *what, const char *text)
+int fw_table_run(const char *what, const char *text)
 {
 	struct fw_nftables n;
 	char err[256];
@@ -66,65 +57,69 @@ static int run(const char *what, const char *text)
 	return rc;
 }
 
-static int create(struct fw_nl *nl)
+int fw_table_layout(struct fw_nl *nl, enum fw_table t, enum fw_layout *layout)
 {
-	char *text, what[64];
-	int rc;
+	char comment[FW_COMMENT_MAX], marker[FW_COMMENT_MAX];
+	int rc, found;
 
-	if (asprintf(&text, "create table %s " FW_TABLE " { comment \"" FW_VERSION "\"; }\n%s",
-		     nl->fname, ruleset(nl->family)) < 0)
-		return -ENOMEM;
-	snprintf(what, sizeof(what), "create table %s " FW_TABLE, nl->fname);
-	rc = run(what, text);
-	if (!rc)
-		hp_dbg("created table %s " FW_TABLE, nl->fname);
-	free(text);
-	return rc;
+	*layout = FW_LAYOUT_NONE;
+	if ((rc = fw_nl_table_comment(nl, t, &found, comment, sizeof(comment))) || !found)
+		return rc;
+	if (!strcmp(comment, FW_VERSION)) {
+		*layout = FW_LAYOUT_CURRENT;
+		return 0;
+	}
+	if ((rc = fw_nl_set_comment(nl, t, FW_LAYOUT_SET, &found, marker, sizeof(marker))))
+		return rc;
+	if (found)
+		*layout = !strcmp(marker, FW_VERSION)	 ? FW_LAYOUT_CURRENT :
+			  !strcmp(marker, FW_VERSION_V2) ? FW_LAYOUT_OLD :
+							   FW_LAYOUT_UNKNOWN;
+	else
+		*layout = !strcmp(comment, FW_VERSION_V2) || !strcmp(comment, FW_VERSION_V1) ?
+				  FW_LAYOUT_OLD :
+				  FW_LAYOUT_UNKNOWN;
+	if (*layout == FW_LAYOUT_UNKNOWN)
+		hp_err("table %s " FW_TABLE " has layout '%s', which this version does not know: "
+		       "remove it with 'nft delete table %s " FW_TABLE
+		       "' once no guarded vif is up",
+		       fw_table_family(t), found ? marker : comment, fw_table_family(t));
+	return 0;
 }
 
-/* ---- upgrade from v1 --------------------------------------------------- */
-
-struct upgrade {
-	struct fw_nl *nl;
-	const char *set;
-	FILE *text;
-	struct fw_elems *extra;
-	size_t n;
-};
-
-static int upgrade_elem(const unsigned char *key, uint32_t len, const unsigned char *key_end,
-			const char *comment, void *data)
+/* "create table F xen_hotplug { comment V; }" and its ruleset, for each
+ * table of the list, in one transaction. */
+static int create(const enum fw_table *t, size_t n)
 {
-	struct upgrade *u = data;
-	struct fw_elem e = { .set = u->set, .len = len, .has_end = key_end != NULL };
-	char buf[160];
-	size_t i;
+	char *text = NULL, what[96] = "create table";
+	size_t size, i;
+	FILE *f;
 	int rc;
 
-	if (len > FW_KEY_MAX)
-		return -EPROTO;
-	memcpy(e.key, key, len);
-	if (key_end)
-		memcpy(e.key_end, key_end, len);
-	u->extra->n = 0;
-	if ((rc = fw_elems_v1_upgrade(u->nl->family, &e, u->extra)))
-		return rc;
-	for (i = 0; i < u->extra->n; i++) {
-		if ((rc = fw_elem_format(&u->extra->v[i], buf, sizeof(buf))))
-			return rc;
-		fprintf(u->text, "add element %s " FW_TABLE " %s { %s }\n", u->nl->fname,
-			u->extra->v[i].set, buf);
-		u->n++;
+	if (!(f = open_memstream(&text, &size)))
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		fprintf(f, "create table %s " FW_TABLE " { comment \"" FW_VERSION "\"; }\n%s",
+			fw_table_family(t[i]), fw_table_ruleset(t[i]));
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s %s " FW_TABLE,
+			 i ? " and" : "", fw_table_family(t[i]));
 	}
-	return 0;
+	if (fclose(f)) {
+		free(text);
+		return -ENOMEM;
+	}
+	if (!(rc = fw_table_run(what, text)))
+		hp_dbg("done: %s", what);
+	free(text);
+	return rc;
 }
 
 /* "add chain F T NAME; flush chain F T NAME" for every chain of the
  * ruleset: whatever the table had in them goes, in the same transaction
  * that fills them again. */
-static void flush_chains(struct fw_nl *nl, FILE *f)
+static void flush_chains(enum fw_table t, FILE *f)
 {
-	const char *s = ruleset(nl->family), *name;
+	const char *s = fw_table_ruleset(t), *name;
 	size_t len;
 
 	for (; *s; s += strcspn(s, "\n"), s += *s == '\n') {
@@ -134,92 +129,114 @@ static void flush_chains(struct fw_nl *nl, FILE *f)
 		name += 6;
 		len = strcspn(name, " \t{\n");
 		fprintf(f, "add chain %s " FW_TABLE " %.*s\nflush chain %s " FW_TABLE " %.*s\n",
-			nl->fname, (int)len, name, nl->fname, (int)len, name);
+			fw_table_family(t), (int)len, name, fw_table_family(t), (int)len, name);
 	}
 }
 
-static int upgrade_v1(struct fw_nl *nl)
+/* An older netdev table (Open vSwitch ports, v2) gets the new chains and
+ * sets in place, in one transaction that only adds (and refills the
+ * shared chains): an older tool still running keeps working, its vifs
+ * judged by the new rules.  Its vifs' new elements follow (fw-migrate.c). */
+static int refill_netdev(void)
 {
-	static const char *const v1_sets[] = { "macs", "addrs6", "nets6" };
-	struct upgrade u = { .nl = nl };
-	char *text = NULL, what[80];
-	size_t size, i;
-	int rc = -ENOMEM;
+	char *text = NULL;
+	size_t size;
+	FILE *f;
+	int rc;
 
-	if (!(u.extra = calloc(1, sizeof(*u.extra))) || !(u.text = open_memstream(&text, &size)))
-		goto out;
-	flush_chains(nl, u.text);
-	fputs(ruleset(nl->family), u.text);
-	fprintf(u.text,
-		"add set %s " FW_TABLE " " FW_LAYOUT_SET " { type ifname; comment \"" FW_VERSION
-		"\"; }\n",
-		nl->fname);
-	for (i = 0, rc = 0; !rc && i < sizeof(v1_sets) / sizeof(v1_sets[0]); i++) {
-		u.set = v1_sets[i];
-		rc = fw_nl_set_elems(nl, u.set, NULL, 0, upgrade_elem, &u);
+	if (!(f = open_memstream(&text, &size)))
+		return -ENOMEM;
+	flush_chains(FW_T_NETDEV, f);
+	fputs(fw_table_ruleset(FW_T_NETDEV), f);
+	if (fclose(f)) {
+		free(text);
+		return -ENOMEM;
 	}
-	if (fclose(u.text) && !rc)
-		rc = -ENOMEM;
-	u.text = NULL;
-	if (rc) {
-		hp_err("unable to read table %s " FW_TABLE " to upgrade it: %s", nl->fname,
-		       strerror(-rc));
-		goto out;
-	}
-	snprintf(what, sizeof(what), "upgrade table %s " FW_TABLE " from '" FW_VERSION_V1 "'",
-		 nl->fname);
-	if (!(rc = run(what, text)))
-		hp_info("upgraded table %s " FW_TABLE " to '" FW_VERSION "' (%zu elements added)",
-			nl->fname, u.n);
-out:
-	if (u.text)
-		fclose(u.text);
+	rc = fw_table_run("upgrade table netdev " FW_TABLE, text);
 	free(text);
-	free(u.extra);
 	return rc;
 }
 
-/* ---- the check ------------------------------------------------------- */
-
-int fw_table_ready(struct fw_nl *nl, int create_it, enum fw_table_state *state)
+int fw_table_ready(struct fw_nl *nl, int create_it, int deep, enum fw_table_state *state)
 {
-	char comment[FW_COMMENT_MAX], layout[FW_COMMENT_MAX];
-	int rc, found, crc = 0;
+	enum fw_layout l[3], old[3];
+	enum fw_table todo[2];
+	size_t ntodo;
+	int rc = 0, attempt, any_old;
 
 	*state = FW_TABLE_ABSENT;
-	if ((rc = fw_nl_table_comment(nl, &found, comment, sizeof(comment))))
-		return rc;
-	if (!found && create_it) {
-		/* -EEXIST: another tool was first, which is fine */
-		crc = create(nl);
-		if (crc && crc != -EEXIST)
-			return crc;
-		if ((rc = fw_nl_table_comment(nl, &found, comment, sizeof(comment))))
+	for (attempt = 0; attempt < FW_RETRIES; attempt++) {
+		if ((rc = fw_table_layout(nl, FW_T_NETDEV, &l[FW_T_NETDEV])))
+			return rc;
+		if (l[FW_T_NETDEV] == FW_LAYOUT_UNKNOWN)
+			return -EPROTO;
+		if (l[FW_T_NETDEV] == FW_LAYOUT_CURRENT && !deep) {
+			*state = FW_TABLE_CURRENT;
+			return 0;
+		}
+		/* the rare path: creation, migration, a table gone by hand */
+		if ((rc = fw_table_layout(nl, FW_T_BRIDGE, &l[FW_T_BRIDGE])) ||
+		    (rc = fw_table_layout(nl, FW_T_INET, &l[FW_T_INET])))
+			return rc;
+		if (l[FW_T_BRIDGE] == FW_LAYOUT_UNKNOWN)
+			return -EPROTO;
+		memcpy(old, l, sizeof(old));
+		if (old[FW_T_INET] != FW_LAYOUT_OLD)
+			old[FW_T_INET] = FW_LAYOUT_NONE; /* current or unknown: not ours to move */
+		any_old = old[FW_T_NETDEV] == FW_LAYOUT_OLD || old[FW_T_BRIDGE] == FW_LAYOUT_OLD ||
+			  old[FW_T_INET] == FW_LAYOUT_OLD;
+		if (!any_old && l[FW_T_NETDEV] == FW_LAYOUT_CURRENT &&
+		    l[FW_T_BRIDGE] == FW_LAYOUT_CURRENT) {
+			*state = FW_TABLE_CURRENT;
+			return 0;
+		}
+		if (!any_old && !create_it && l[FW_T_NETDEV] == FW_LAYOUT_NONE)
+			return 0; /* nothing of ours: nothing to remove */
+		/* the new tables first: what only adds */
+		ntodo = 0;
+		if (l[FW_T_NETDEV] == FW_LAYOUT_NONE)
+			todo[ntodo++] = FW_T_NETDEV;
+		if (l[FW_T_BRIDGE] == FW_LAYOUT_NONE)
+			todo[ntodo++] = FW_T_BRIDGE;
+		if (ntodo && (rc = create(todo, ntodo)) == -EEXIST)
+			continue; /* another tool was first: look again */
+		if (!rc && l[FW_T_NETDEV] == FW_LAYOUT_OLD)
+			rc = refill_netdev();
+		/* then the vifs of the older tables, onto their own ingress */
+		if (!rc && any_old)
+			rc = fw_migrate(nl, old);
+		if (rc == -EAGAIN)
+			continue; /* the ruleset changed under the migration */
+		if (rc) {
+			*state = any_old ? FW_TABLE_OLD : FW_TABLE_ABSENT;
+			hp_err("unable to %s the guard's tables: %s",
+			       any_old ? "upgrade" : "create", strerror(-rc));
+			return create_it ? rc : 0;
+		}
+		deep = 0;
+	}
+	hp_err("unable to set up the guard's tables: they kept changing");
+	return -EBUSY;
+}
+
+int fw_table_inet_ready(struct fw_nl *nl)
+{
+	static const enum fw_table inet = FW_T_INET;
+	enum fw_layout l;
+	int rc, attempt;
+
+	for (attempt = 0; attempt < FW_RETRIES; attempt++) {
+		if ((rc = fw_table_layout(nl, FW_T_INET, &l)))
+			return rc;
+		if (l == FW_LAYOUT_CURRENT)
+			return 0;
+		if (l != FW_LAYOUT_NONE) {
+			hp_err("unable to keep isolated ports apart through dom0: table inet " FW_TABLE
+			       " has an older layout");
+			return -EPROTO;
+		}
+		if ((rc = create(&inet, 1)) && rc != -EEXIST)
 			return rc;
 	}
-	if (!found) {
-		if (!create_it)
-			return 0;
-		hp_err("unable to create table %s " FW_TABLE ": %s", nl->fname,
-		       strerror(crc ? -crc : ENOENT));
-		return crc ? crc : -ENOENT;
-	}
-	*state = FW_TABLE_CURRENT;
-	if (!strcmp(comment, FW_VERSION))
-		return 0;
-	if ((rc = fw_nl_set_comment(nl, FW_LAYOUT_SET, &found, layout, sizeof(layout))))
-		return rc;
-	if (found && !strcmp(layout, FW_VERSION))
-		return 0;
-	if (!found && !strcmp(comment, FW_VERSION_V1)) {
-		if (!(rc = upgrade_v1(nl)))
-			return 0;
-		*state = FW_TABLE_OLD;
-		return create_it ? rc : 0;
-	}
-	*state = FW_TABLE_OLD;
-	hp_err("table %s " FW_TABLE " has layout '%s', which this version does not know: remove it "
-	       "with 'nft delete table %s " FW_TABLE "' once no guarded vif is up",
-	       nl->fname, found ? layout : comment, nl->fname);
-	return -EPROTO;
+	return -EBUSY;
 }

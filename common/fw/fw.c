@@ -11,6 +11,7 @@
 #include "hp/conf.h"
 #include "fw-priv.h"
 #include "hp/log.h"
+#include "hp/parse.h"
 
 enum fw_backend { FW_NFT, FW_IPTABLES, FW_NONE };
 
@@ -18,10 +19,12 @@ static struct {
 	int loaded;
 	int rc;
 	enum fw_backend backend;
-	int strict;
+	struct fw_conf guard;
 	char origin[320]; /* where the backend was chosen */
 	char err[512];
 } conf;
+
+static const char *const fragment_words[] = { "pass", "drop" };
 
 static const char *const backend_names[] = {
 	[FW_NFT] = "nft",
@@ -42,6 +45,35 @@ static int parse_backend(const char *v, enum fw_backend *b)
 	return -EINVAL;
 }
 
+/* guard_log_group: none (also no, off) or an nflog group, 0-65535. */
+static int log_group_read(void)
+{
+	char v[32];
+	unsigned int line = 0;
+	unsigned long n;
+	int rc;
+
+	rc = hp_conf_get("guard_log_group", v, sizeof(v), &line);
+	if (rc == -ENOENT)
+		return 0;
+	if (!rc && (!strcmp(v, "none") || !strcmp(v, "no") || !strcmp(v, "off")))
+		return 0;
+	if (!rc && !hp_parse_uint(v, 65535, &n)) {
+		conf.guard.log_group = (int)n;
+		return 0;
+	}
+	if (rc && rc != -ENAMETOOLONG)
+		snprintf(conf.err, sizeof(conf.err), "unable to read '%s': %s", hp_conf_path(),
+			 strerror(-rc));
+	else
+		snprintf(
+			conf.err, sizeof(conf.err),
+			"invalid value '%s' for 'guard_log_group' at line %u of '%s': expected none "
+			"or an nflog group, 0 to 65535",
+			rc ? "(too long)" : v, line, hp_conf_path());
+	return rc && rc != -ENAMETOOLONG ? rc : -EINVAL;
+}
+
 /* conf.c reads the file; the other keys belong to other tools. */
 static int conf_read(void)
 {
@@ -58,7 +90,15 @@ static int conf_read(void)
 			 backend_names[b], line, hp_conf_path());
 	}
 	if (rc == 0 || rc == -ENOENT)
-		rc = hp_conf_bool("antispoof_strict", &conf.strict, conf.err, sizeof(conf.err));
+		rc = hp_conf_bool("antispoof_strict", &conf.guard.strict, conf.err,
+				  sizeof(conf.err));
+	if (rc == 0 || rc == -ENOENT)
+		rc = hp_conf_bool("guard_lldp", &conf.guard.lldp, conf.err, sizeof(conf.err));
+	if (rc == 0 || rc == -ENOENT)
+		rc = hp_conf_word("guard_fragments", fragment_words, 2, &conf.guard.nofrag, &line,
+				  conf.err, sizeof(conf.err));
+	if (rc == 0 || rc == -ENOENT)
+		rc = log_group_read();
 	if (rc && rc != -ENOENT) {
 		hp_err("%s", conf.err);
 		return rc;
@@ -74,7 +114,9 @@ static int conf_read(void)
 	}
 	if (env && *env)
 		snprintf(conf.origin, sizeof(conf.origin), "XEN_HOTPLUG_ANTISPOOF=%s", env);
-	hp_dbg("anti-spoofing: %s%s", backend_names[conf.backend], conf.strict ? ", strict" : "");
+	hp_dbg("anti-spoofing: %s%s%s%s", backend_names[conf.backend],
+	       conf.guard.strict ? ", strict" : "", conf.guard.lldp ? ", LLDP" : "",
+	       conf.guard.nofrag ? ", no fragments" : "");
 	return 0;
 }
 
@@ -83,6 +125,7 @@ int hp_fw_init(void)
 	if (!conf.loaded) {
 		conf.loaded = 1;
 		conf.backend = FW_NFT;
+		conf.guard.log_group = -1;
 		snprintf(conf.origin, sizeof(conf.origin), "the default");
 		conf.rc = conf_read();
 	}
@@ -100,7 +143,7 @@ int hp_fw_guards(size_t naddrs)
 {
 	int rc = hp_fw_filters();
 
-	return rc < 0 ? rc : rc && (naddrs || conf.strict);
+	return rc < 0 ? rc : rc && (naddrs || conf.guard.strict);
 }
 
 const char *fw_backend_name(void)
@@ -111,6 +154,11 @@ const char *fw_backend_name(void)
 const char *fw_backend_origin(void)
 {
 	return conf.origin;
+}
+
+const struct fw_conf *fw_guard_conf(void)
+{
+	return &conf.guard;
 }
 
 const char *hp_fw_config_error(void)
@@ -125,21 +173,23 @@ int hp_fw_guard_add(const struct hp_guard *g)
 
 	if ((rc = hp_fw_init()))
 		return rc;
-	if ((rc = fw_rules_build(g, conf.strict, &r)))
+	if ((rc = fw_rules_build(g, &conf.guard, &r)))
 		return rc;
+	/* still clear what an earlier nft guard left (an isolated bridge's
+	 * element is a port policy: every backend gets it) */
 	if (conf.backend != FW_NFT)
-		r.guarded = 0; /* still clear what an earlier nft guard left */
+		r.guarded = 0;
 	rc = fw_nft_set(&r);
 	fw_rules_free(&r);
 	if (!rc && conf.backend == FW_IPTABLES && g->family == HP_FW_NETDEV) {
 		/* upstream's rules match bridge ports (physdev), which an Open
 		 * vSwitch port is not; upstream's vif-openvswitch had none */
-		if (g->naddrs || conf.strict)
+		if (g->naddrs || conf.guard.strict)
 			hp_warn("antispoof=iptables (%s) does not filter Open vSwitch ports: '%s' is "
 				"not guarded; use antispoof=nft",
 				conf.origin, g->ifname);
 	} else if (!rc && conf.backend == FW_IPTABLES) {
-		rc = fw_ipt_add(g, conf.strict);
+		rc = fw_ipt_add(g, conf.guard.strict);
 	}
 	return rc;
 }

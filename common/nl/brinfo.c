@@ -119,6 +119,8 @@ static int parse_port(struct nl_msg *msg, void *arg)
 		p->flags.unicast_flood = flag(pt, IFLA_BRPORT_UNICAST_FLOOD);
 		p->flags.locked = flag(pt, IFLA_BRPORT_LOCKED);
 		p->flags.isolated = flag(pt, IFLA_BRPORT_ISOLATED);
+		p->flags.bpdu_guard = flag(pt, IFLA_BRPORT_GUARD);
+		p->flags.root_block = flag(pt, IFLA_BRPORT_PROTECT);
 	}
 	if (tb[IFLA_AF_SPEC])
 		return parse_vlans(tb[IFLA_AF_SPEC], &p->vlans);

@@ -121,7 +121,9 @@ int hp_brport_set(struct hp_nl *nl, int ifindex, const struct hp_brport_flags *f
 	    put_flag(msg, IFLA_BRPORT_LEARNING, f->learning) < 0 ||
 	    put_flag(msg, IFLA_BRPORT_UNICAST_FLOOD, f->unicast_flood) < 0 ||
 	    put_flag(msg, IFLA_BRPORT_LOCKED, f->locked) < 0 ||
-	    put_flag(msg, IFLA_BRPORT_ISOLATED, f->isolated) < 0 || nla_nest_end(msg, pi) < 0) {
+	    put_flag(msg, IFLA_BRPORT_ISOLATED, f->isolated) < 0 ||
+	    put_flag(msg, IFLA_BRPORT_GUARD, f->bpdu_guard) < 0 ||
+	    put_flag(msg, IFLA_BRPORT_PROTECT, f->root_block) < 0 || nla_nest_end(msg, pi) < 0) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}

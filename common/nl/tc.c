@@ -135,8 +135,11 @@ out:
 	return rc < 0 ? hp_nl_errno(rc) : hp_nl_talk(nl, msg);
 }
 
+static int qdisc_del(struct hp_nl *nl, int ifindex, uint32_t parent, uint32_t handle,
+		     const char *kind);
+
 int hp_tc_limit(struct hp_nl *nl, int ifindex, const char *ifname, const char *ifb,
-		const struct hp_rate *r, int *created)
+		const struct hp_rate *r, int ingress, int *created)
 {
 	struct hp_link l;
 	int rc;
@@ -146,11 +149,16 @@ int hp_tc_limit(struct hp_nl *nl, int ifindex, const char *ifname, const char *i
 		return -ENODEV;
 	/* the ifb first, limited, then what leads to it */
 	if ((rc = ifb_ensure(nl, ifb, ifname, &l, created)) || (rc = qdisc(nl, l.ifindex, r)) ||
-	    (rc = qdisc(nl, ifindex, r)) || (rc = qdisc(nl, ifindex, NULL)) ||
-	    (rc = redirect(nl, ifindex, l.ifindex)))
+	    (rc = qdisc(nl, ifindex, r)))
 		return rc;
-	hp_dbg("'%s' limited to %u bytes/s (bucket %u, queue %u bytes) both ways, through '%s'",
-	       ifname, r->rate, r->bucket, r->limit, ifb);
+	if (ingress)
+		rc = qdisc(nl, ifindex, NULL) ?: redirect(nl, ifindex, l.ifindex);
+	else
+		rc = qdisc_del(nl, ifindex, TC_H_INGRESS, TC_HANDLE(INGRESS_MAJOR, 0), "ingress");
+	if (rc)
+		return rc;
+	hp_dbg("'%s' limited to %u bytes/s (bucket %u, queue %u bytes) both ways, through '%s'%s",
+	       ifname, r->rate, r->bucket, r->limit, ifb, ingress ? "" : " (by the guard)");
 	return 0;
 }
 

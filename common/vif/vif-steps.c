@@ -146,7 +146,10 @@ void vif_guard_of(const struct hp_vif *v, struct hp_guard *g)
 				.family = v->tool->fw_family,
 				.has_mac = v->has_mac,
 				.addrs = v->ips,
-				.naddrs = v->nips };
+				.naddrs = v->nips,
+				.vlans = v->vlans,
+				.ifb = v->is_tap && v->rate_s && v->ifb[0] ? v->ifb : NULL,
+				.isolated_bridge = v->isolated_bridge };
 	memcpy(g->mac, v->mac, sizeof(g->mac));
 }
 
@@ -223,7 +226,10 @@ int hp_vif_rate_add(void *ctx)
 	if (v->rate.clamped)
 		hp_warn("rate '%s' is above what tbf takes: limited to %u bytes/s", v->rate_s,
 			v->rate.rate);
-	rc = hp_tc_limit(v->nl, v->link.ifindex, v->dev, v->ifb, &v->rate, &v->rate_created);
+	/* a guarded tap's ingress goes to the ifb through its guard: a tc
+	 * redirect before the guard would skip it (hp/tc.h) */
+	rc = hp_tc_limit(v->nl, v->link.ifindex, v->dev, v->ifb, &v->rate, !hp_vif_guarded(v),
+			 &v->rate_created);
 	if (rc == -EEXIST)
 		return hp_vif_fail(v,
 				   "unable to limit the rate of '%s': an interface named '%s' "

@@ -43,13 +43,18 @@ int hp_brport_list_has(const char *list, const char *name);
 
 /* Port flags of bridge port ifindex: each 0 or 1, or -1 to leave it.
  * Built by hand as IFLA_PROTINFO (libnl 3.7 knows neither isolated nor
- * locked).  -EINVAL when ifindex is not a bridge port. */
+ * locked).  -EINVAL when ifindex is not a bridge port.
+ *
+ * Every guest port gets the bridge's own STP protections (with STP off
+ * they do nothing): bpdu_guard (IFLA_BRPORT_GUARD: a BPDU received on the
+ * port disables it) and root_block (IFLA_BRPORT_PROTECT: the port never
+ * becomes the root port, whatever the BPDUs say). */
 struct hp_brport_flags {
-	int learning, unicast_flood, locked, isolated;
+	int learning, unicast_flood, locked, isolated, bpdu_guard, root_block;
 };
-#define HP_BRPORT_FLAGS_LEAVE  \
-	{                      \
-		-1, -1, -1, -1 \
+#define HP_BRPORT_FLAGS_LEAVE          \
+	{                              \
+		-1, -1, -1, -1, -1, -1 \
 	}
 int hp_brport_set(struct hp_nl *nl, int ifindex, const struct hp_brport_flags *f);
 /* A static, sticky forwarding entry for mac on bridge port ifindex

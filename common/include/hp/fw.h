@@ -8,21 +8,38 @@
  *   antispoof=nft|iptables|none   (default nft)
  *   antispoof_strict=yes|no       (default no: a vif without `ip` is not
  *                                  filtered, as upstream)
+ *   guard_lldp=no|yes             (default no: a guarded vif's frames to
+ *                                  the 802.1D group addresses are all
+ *                                  dropped; yes lets LLDP through)
+ *   guard_fragments=pass|drop     (default pass: drop every IPv4 and IPv6
+ *                                  fragment a guarded vif sends)
+ *   guard_log_group=none|0-65535  (default none: what the guard drops is
+ *                                  also sent to this nflog group, at most
+ *                                  10 frames a second per group)
  * XEN_HOTPLUG_ANTISPOOF in the environment overrides `antispoof`.
  * Unknown keys are ignored (the file may serve other tools).
  *
- * What a guarded vif may send is described in common/fw/FW-NOTES.md. */
+ * Every guarded vif, whatever its family, is judged at its own netdev
+ * ingress hook, in `table netdev xen_hotplug` (layout v3).  What a guarded
+ * vif may send is described in common/fw/FW-NOTES.md. */
 #ifndef HP_FW_H
 #define HP_FW_H
 
 #include <stddef.h>
-#include "hp/parse.h"
+#include <stdint.h>
 
+#include "hp/parse.h"
+#include "hp/vlan.h"
+
+/* The kind of link a vif is.  Since layout v3 every guarded vif is judged
+ * at its own ingress in one table, whatever its kind; the kind decides
+ * what else it gets. */
 enum hp_fw_family {
-	HP_FW_BRIDGE, /* bridged vifs: nftables bridge family */
-	HP_FW_INET, /* routed and NAT vifs: nftables inet family */
-	HP_FW_NETDEV, /* Open vSwitch ports: nftables netdev family, an ingress
-		       * chain on the vif itself (before OVS's rx_handler) */
+	HP_FW_BRIDGE, /* bridged vifs: also listed in `table bridge
+		       * xen_hotplug` (network-bridge's antispoof=yes) */
+	HP_FW_INET, /* routed and NAT vifs: a point-to-point link, any
+		     * link-local address */
+	HP_FW_NETDEV, /* Open vSwitch ports */
 };
 
 struct hp_guard {
@@ -32,6 +49,35 @@ struct hp_guard {
 	unsigned char mac[6];
 	const struct hp_prefix *addrs; /* the `ip` key */
 	size_t naddrs;
+	/* The port's VLANs (the `vlan` key, an Open vSwitch bridge's TAG and
+	 * TRUNKs): frames tagged with any of them but the PVID pass, judged
+	 * on their inner headers.  NULL or none: no tagged frame passes. */
+	const struct hp_vlans *vlans;
+	/* A rate-limited tap's ifb (hp/tc.h): what the guard passes is handed
+	 * to it, since a redirect before the guard would skip it.  NULL: none. */
+	const char *ifb;
+	/* port_isolated: dom0 routes nothing back out of this bridge (a
+	 * bridge-wide element, never removed by a vif).  NULL: not isolated. */
+	const char *isolated_bridge;
+};
+
+/* Why the guard dropped a frame: one counter per vif and reason. */
+enum hp_fw_reason {
+	HP_FW_R_MAC, /* "mac": a source MAC not the vif's */
+	HP_FW_R_GROUP, /* "group": to an 802.1D group address (BPDUs...) */
+	HP_FW_R_ETHERTYPE, /* "ethertype": a VLAN tag not of its trunk, a
+			    * nested tag, or another ethertype */
+	HP_FW_R_ARP, /* "arp": a sender or probe not its own, odd sizes */
+	HP_FW_R_IP4, /* "ip4": an IPv4 source not its own */
+	HP_FW_R_IP6, /* "ip6": an IPv6 source not its own, a header chain
+		      * that cannot be followed */
+	HP_FW_R_ND, /* "nd": neighbour discovery (target, option, headers) */
+	HP_FW_R_DHCP, /* "dhcp": a DHCP or DHCPv6 server message, a forged or
+		       * too frequent client message */
+	HP_FW_R_RA, /* "ra": router advertisements, redirects, renumbering */
+	HP_FW_R_FRAG, /* "frag": a fragment (guard_fragments=drop), a first
+		       * fragment without the header the guard must read */
+	HP_FW_NREASONS
 };
 
 /* Reads the host configuration once per process (later calls return the
@@ -113,5 +159,42 @@ const char *hp_fw_family_name(enum hp_fw_family family);
  * when missing, whatever the configured backend (network-bridge's
  * antispoof=yes policy lives in it). */
 int hp_fw_tables_ensure(enum hp_fw_family family);
+
+/* ---- the guard's drop counters --------------------------------------- */
+
+/* The name of a reason ("mac", "group"... as in enum hp_fw_reason), or
+ * NULL past HP_FW_NREASONS.  Pure. */
+const char *hp_fw_reason_name(unsigned int reason);
+/* The reason of a name, or -EINVAL.  Pure. */
+int hp_fw_reason_parse(const char *name);
+/* The counter object of a vif's reason: "<ifname>/<reason>" (a '/' is in
+ * no interface name).  -EINVAL for a bad name or reason, -ENOSPC.  Pure. */
+int hp_fw_counter_name(const char *ifname, unsigned int reason, char *buf, size_t size);
+/* The inverse: the interface name and reason of a counter object's name;
+ * -EINVAL when it is not one of ours.  Pure. */
+int hp_fw_counter_parse(const char *name, char ifname[HP_IFNAMSIZ], unsigned int *reason);
+
+/* What the guard dropped from one vif, per reason (packets), read from
+ * the kernel (one lookup per reason).  family is the vif's kind; every
+ * kind is in one table since layout v3, so it only has to be valid.
+ * -ENOENT when the vif has no counters (not guarded, or guarded by an
+ * older layout), -errno otherwise. */
+int hp_fw_guard_counters(const char *ifname, enum hp_fw_family family,
+			 uint64_t packets[HP_FW_NREASONS]);
+
+/* One guarded vif's counters, as hp_fw_counters_dump() hands them. */
+struct hp_fw_counters {
+	char ifname[HP_IFNAMSIZ];
+	enum hp_fw_family family;
+	uint64_t packets[HP_FW_NREASONS];
+	uint64_t bytes[HP_FW_NREASONS];
+};
+/* Non-zero stops the dump, and is returned by it. */
+typedef int (*hp_fw_counters_cb)(const struct hp_fw_counters *c, void *arg);
+/* Every guarded vif of that kind with its counters, in two dumps (the
+ * `guarded` set and the counter objects) whatever the number of vifs: for
+ * `xen-hotplug status` on a host with a thousand guests.  0 when the table
+ * does not exist (nothing guarded), -errno. */
+int hp_fw_counters_dump(enum hp_fw_family family, hp_fw_counters_cb cb, void *arg);
 
 #endif

@@ -22,13 +22,16 @@
 
 /* Limits link ifindex to r both ways, through the ifb named ifb (created
  * when missing, with the alias HP_TC_IFB_ALIAS + the link's name, and
- * brought up).  Idempotent: a second call replaces the rate in place,
- * without a moment unlimited.  *created is set when the ifb was made by
- * this call (so that an undo takes away only what it added).  -EEXIST
- * when a link named ifb exists and is not ours.  On failure, part of it
- * may be in place: hp_tc_unlimit() removes it. */
+ * brought up).  ingress: the link's ingress is redirected to the ifb by
+ * tc, as above; 0: by the caller (the anti-spoofing guard's ingress chain
+ * hands what it passes to the ifb: a tc redirect would skip it), and an
+ * ingress qdisc of ours is removed.  Idempotent: a second call replaces
+ * the rate in place, without a moment unlimited.  *created is set when
+ * the ifb was made by this call (so that an undo takes away only what it
+ * added).  -EEXIST when a link named ifb exists and is not ours.  On
+ * failure, part of it may be in place: hp_tc_unlimit() removes it. */
 int hp_tc_limit(struct hp_nl *nl, int ifindex, const char *ifname, const char *ifb,
-		const struct hp_rate *r, int *created);
+		const struct hp_rate *r, int ingress, int *created);
 /* Removes what hp_tc_limit set, when the ifb named ifb is there and ours
  * (the two are set together, the ifb first): the link's qdiscs (unless
  * ifindex is 0: the link is gone, and its qdiscs with it), then the ifb.

@@ -100,6 +100,10 @@ struct hp_vif {
 	struct hp_link link; /* read when found, renamed by the rename step */
 	struct hp_link found; /* the vif as netback made it, before any step (undo) */
 	int again; /* a second online: check() found the vif in place */
+	/* set by the tool's check() for the guard (hp/fw.h): the port's
+	 * VLANs, and the bridge whose ports are isolated (port_isolated) */
+	const struct hp_vlans *vlans;
+	const char *isolated_bridge;
 	int renamed; /* this run renamed the interface */
 
 	/* tool-specific hook variables (bridge, main_ip...) */
