@@ -24,8 +24,13 @@ dom0_state() {
 		dom0_snapshot
 		route_snapshot
 	} | jq -S -c 'walk(if type == "object" then del(.qdisc) else . end)'
+	# the guard: sets' and maps' elements, counters (by name: their
+	# values move with traffic), the vifs' chains with their rules
 	in_dom0 nft -j list ruleset 2>/dev/null |
-		jq -S -c '[.nftables[]? | select(.set) | .set | select(.elem) | {family, name, elem}]'
+		jq -S -c '[.nftables[]? | (.set // .map) | select(. and .elem) | {family, name, elem}],
+			[.nftables[]? | .counter // empty | {family, name}],
+			[.nftables[]? | .chain // empty | select(.name | startswith("in_")) | {name, dev}],
+			[.nftables[]? | .rule // empty | select(.chain | startswith("in_")) | {chain, expr}]'
 	${STATE_EXTRA:-true}
 }
 
@@ -84,8 +89,64 @@ nic_on_bridge() {
 @test "vif-bridge: a failure at any step of online (with vifname) leaves dom0 as it was" {
 	nic_on_bridge
 	guest_create 1 0 ip="10.0.0.1 fd00::1" mtu=1400 vifname=web
-	inject_each_step vif-bridge 1 rename prepare-port mtu guard enslave vlan up hooks connected
+	inject_each_step vif-bridge 1 rename prepare-port mtu guard enslave vlan port-policy up hooks \
+		connected
 	[ "$(link_master web)" = xenbr0 ]
+}
+
+# A second online finds the vif at work: whatever fails inside any of its
+# steps (the step has run, its own undo runs), the working port is left
+# as it was, up, in its bridge or with its routes, guarded.
+inject_inside_each_step() {
+	local tool=$1 d=$2
+	shift 2
+	local be before after s
+	be=$(be_path "$d" 0)
+	run run_vif "$tool" "$d" 0 online type_if=vif
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	before=$(dom0_state)
+	for s in "$@"; do
+		VIF_ENV=("XEN_HOTPLUG_FAIL_IN_STEP=$s")
+		run run_vif "$tool" "$d" 0 online type_if=vif
+		echo "step $s: status $status"
+		[ "$status" -eq 1 ] || { echo "$output"; return 1; }
+		[[ "$output" == *"'$s' failed: injected inside it by XEN_HOTPLUG_FAIL_IN_STEP"* ]] ||
+			{ echo "$output"; return 1; }
+		[ "$(xs_read "$be/hotplug-status")" = error ]
+		after=$(dom0_state)
+		assert_same "$before" "$after" "after a failure inside step $s" ||
+			{ echo "$output"; return 1; }
+		xs_write "$be/hotplug-status" connected
+	done
+	VIF_ENV=()
+}
+
+@test "vif-bridge: a failure inside any step of a second online leaves the working port as it was" {
+	nic_on_bridge
+	guest_create 1 0 ip="10.0.0.1 fd00::1" mtu=1400 vifname=web
+	inject_inside_each_step vif-bridge 1 rename prepare-port mtu rate guard enslave vlan \
+		port-policy up hooks connected
+	[ "$(link_master web)" = xenbr0 ]
+	link_up web
+}
+
+@test "vif-route: a failure inside any step of a second online leaves the working port as it was" {
+	outside_create
+	guest_create 1 0 bridge= script="$HP_BUILD/vif-route" vifname=r1 \
+		ip="192.0.2.11 2001:db8:1::11"
+	inject_inside_each_step vif-route 1 rename rate guard addresses up routes hooks connected
+	[ "$(in_dom0 ip -j -4 route show exact 192.0.2.11 | jq -r '.[0].dev')" = r1 ]
+	link_up r1
+}
+
+@test "vif-nat: a failure inside any step of a second online leaves the working port as it was" {
+	export XEN_HOTPLUG_NAT_DHCP=dnsmasq XEN_HOTPLUG_NAT_DHCP_DIR="$W_DIR/hosts"
+	mkdir -p "$W_DIR/hosts"
+	guest_create 1 0 bridge= script="$HP_BUILD/vif-nat" vifname=n1
+	inject_inside_each_step vif-nat 1 rename rate guard router-address up route dhcp hooks \
+		connected
+	[ -e "$W_DIR/hosts/n1" ]
+	link_up n1
 }
 
 @test "vif-route: a failure at any step of online leaves dom0 as it was" {

@@ -198,6 +198,8 @@ static void u_enslave(void *ctx)
 {
 	struct hp_vif *v = ctx;
 
+	if (v->again)
+		return;
 	hp_link_set_up(v->nl, v->link.ifindex, 0);
 	hp_link_set_master(v->nl, v->link.ifindex, 0);
 }
@@ -365,6 +367,8 @@ static void u_vlan(void *ctx)
 	struct hp_vif *v = ctx;
 	struct vb *vb = v->priv;
 
+	if (v->again)
+		return;
 	hp_brvlan_port_unset(v->nl, v->link.ifindex, &vb->vlans, vb->brv.default_pvid);
 }
 

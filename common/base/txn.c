@@ -108,11 +108,19 @@ int hp_txn_run(const char *what, const struct hp_step *steps, size_t n, void *ct
 		       rc		  ? "failed" :
 					    "done",
 		       now_ms() - t0);
-		if (rc == HP_STEP_KEPT) {
+		if (rc != HP_STEP_KEPT && rc) {
+			break;
+		} else if (named("XEN_HOTPLUG_FAIL_IN_STEP", s, i)) {
+			/* as if its last action failed: what it did (or found
+			 * done) is its own undo's to judge */
+			hp_err("%s: step %zu '%s' failed: injected inside it by "
+			       "XEN_HOTPLUG_FAIL_IN_STEP",
+			       what, i + 1, s->name);
+			rc = 1;
+			break;
+		} else if (rc == HP_STEP_KEPT) {
 			kept |= 1ULL << i;
 			rc = 0;
-		} else if (rc) {
-			break;
 		} else if (cancelled) {
 			hp_err("%s: cancelled during step %zu '%s'", what, i + 1, s->name);
 			rc = 1;

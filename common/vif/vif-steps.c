@@ -311,6 +311,8 @@ void hp_vif_u_prepare_port(void *ctx)
 {
 	struct hp_vif *v = ctx;
 
+	if (v->again)
+		return;
 	hp_link_set_up(v->nl, v->link.ifindex, 0);
 	hp_link_set_mac(v->nl, v->link.ifindex, v->found.mac);
 }
@@ -341,6 +343,8 @@ void hp_vif_u_mtu(void *ctx)
 {
 	struct hp_vif *v = ctx;
 
+	if (v->again)
+		return;
 	hp_link_set_mtu(v->nl, v->link.ifindex, v->found.mtu);
 }
 

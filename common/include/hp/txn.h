@@ -12,8 +12,11 @@
  *
  * Test hooks, from the environment: XEN_HOTPLUG_FAIL_STEP=<n|name> makes
  * step n (from 1) or the step of that name fail before it runs, as a real
- * failure would; XEN_HOTPLUG_KILL_STEP=<n|name> kills the process with
- * SIGKILL there instead (a crash, or libxl's timeout). */
+ * failure would; XEN_HOTPLUG_FAIL_IN_STEP=<n|name> makes it fail after it
+ * ran, whatever it returned (KEPT included), as a failure of its last
+ * action would: its own undo runs, then the others';
+ * XEN_HOTPLUG_KILL_STEP=<n|name> kills the process with SIGKILL there
+ * instead (a crash, or libxl's timeout). */
 #ifndef HP_TXN_H
 #define HP_TXN_H
 
