@@ -3,6 +3,7 @@
  * subscribed to link notifications. */
 #include <errno.h>
 #include <linux/if.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
@@ -314,10 +315,15 @@ int hp_link_list_ports(struct hp_nl *nl, int master, char (*out)[HP_IFNAMSIZ], i
 	return rc;
 }
 
-/* By hand: libnl-route 3.7 sets no bridge attribute (IFLA_BR_*). */
+/* By hand: libnl-route 3.7 sets no bridge attribute (IFLA_BR_*).
+ * no_linklocal_learn: frames to 01:80:c2:00:00:0X are learned by the
+ * bridge before any netfilter hook (br_handle_local_finish): a guest, or
+ * anyone, would move another host's MAC to its port with one frame. */
 int hp_link_add_bridge(struct hp_nl *nl, const char *name, unsigned int mtu,
 		       const unsigned char mac[6])
 {
+	struct br_boolopt_multi bo = { .optval = 1u << BR_BOOLOPT_NO_LL_LEARN,
+				       .optmask = 1u << BR_BOOLOPT_NO_LL_LEARN };
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	struct nlattr *info, *data;
 	struct nl_msg *m;
@@ -332,7 +338,8 @@ int hp_link_add_bridge(struct hp_nl *nl, const char *name, unsigned int mtu,
 	    nla_put_string(m, IFLA_INFO_KIND, "bridge") < 0 ||
 	    !(data = nla_nest_start(m, IFLA_INFO_DATA)) ||
 	    nla_put_u32(m, IFLA_BR_STP_STATE, 0) < 0 ||
-	    nla_put_u32(m, IFLA_BR_FORWARD_DELAY, 0) < 0) {
+	    nla_put_u32(m, IFLA_BR_FORWARD_DELAY, 0) < 0 ||
+	    nla_put(m, IFLA_BR_MULTI_BOOLOPT, sizeof(bo), &bo) < 0) {
 		nlmsg_free(m);
 		return -ENOMEM;
 	}

@@ -58,8 +58,10 @@ int hp_link_each(struct hp_nl *nl, int (*fn)(const struct hp_link *l, void *arg)
 int hp_link_list_bridges(struct hp_nl *nl, char (*out)[HP_IFNAMSIZ], int max, int *n);
 /* The same for the ports of link master (its slaves). */
 int hp_link_list_ports(struct hp_nl *nl, int master, char (*out)[HP_IFNAMSIZ], int max, int *n);
-/* Creates a bridge with STP off, forward delay 0, the given MTU and MAC
- * (set explicitly: the bridge then keeps it whatever ports join).
+/* Creates a bridge with STP off, forward delay 0, no_linklocal_learn (a
+ * frame to an 802.1D group address moves no MAC to its port), the given
+ * MTU and MAC (set explicitly: the bridge then keeps it whatever ports
+ * join).
  * -EEXIST when the name is taken. */
 int hp_link_add_bridge(struct hp_nl *nl, const char *name, unsigned int mtu,
 		       const unsigned char mac[6]);
