@@ -94,7 +94,7 @@ addr_of() { in_dom0 ip -j addr show dev "$1" | jq -r '.[0].addr_info[] | select(
 	echo "$output"
 	[ "$status" -eq 0 ]
 	cat "$HOSTS/vif1.0"
-	[ "$(cat "$HOSTS/vif1.0")" = "00:16:3e:01:00:01,tag:vif1.0,10.0.1.1,dom1" ]
+	[ "$(cat "$HOSTS/vif1.0")" = "00:16:3e:01:00:01,id:*,tag:vif1.0,10.0.1.1,dom1" ]
 	dhcp_client 1 0 || { cat "$W_DIR/dnsmasq.log"; false; }
 	cat "$W_DIR/lease-1-0"
 	[ "$(cat "$W_DIR/lease-1-0")" = "10.0.1.1 255.0.0.0 10.0.1.128" ]
@@ -144,7 +144,7 @@ addr_of() { in_dom0 ip -j addr show dev "$1" | jq -r '.[0].addr_info[] | select(
 	[ "$(cut -d' ' -f1,3 "$W_DIR/lease-1-1")" = "10.0.1.2 10.0.1.129" ]
 	[ "$(cut -d' ' -f1,3 "$W_DIR/lease-2-0")" = "10.0.2.1 10.0.2.128" ]
 	[ "$(cut -d' ' -f1,3 "$W_DIR/lease-300-0")" = "10.1.44.1 10.1.44.128" ]
-	[ "$(cat "$HOSTS/vif1.1")" = "00:16:3e:01:01:01,tag:vif1.1,10.0.1.2,dom1-2" ]
+	[ "$(cat "$HOSTS/vif1.1")" = "00:16:3e:01:01:01,id:*,tag:vif1.1,10.0.1.2,dom1-2" ]
 	guest_ping 300 192.0.2.2
 	guest_ping 2 10.0.1.1 # guest to guest, through dom0
 	# the same dnsmasq all along

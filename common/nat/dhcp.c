@@ -296,7 +296,10 @@ static void dnsmasq_line(const struct hp_dhcp_host *h, char *line, size_t size)
 
 	fmt_mac(h->mac, mac, sizeof(mac));
 	inet_ntop(AF_INET, h->ip->addr, ip, sizeof(ip));
-	snprintf(line, size, "%s,tag:%s,%s,%s\n", mac, h->ifname, ip, h->hostname);
+	/* id:*: the lease follows the MAC, which the guard ties to the vif,
+	 * not a client identifier, which the guest makes up: one guest, one
+	 * lease, whatever client ids it sends (dnsmasq(8), --dhcp-host) */
+	snprintf(line, size, "%s,id:*,tag:%s,%s,%s\n", mac, h->ifname, ip, h->hostname);
 }
 
 static int dnsmasq_add(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *h)
@@ -465,10 +468,12 @@ int hp_dhcp_host_check(const struct hp_dhcp_conf *c, const struct hp_dhcp_host *
 	return !same_file(path, line);
 }
 
-/* A file of ours: one line "<mac>,tag:<its own name>,...". */
+/* A file of ours: one line "<mac>,id:*,tag:<its own name>,..." (or, written
+ * before id:*, "<mac>,tag:<its own name>,..."). */
 static int dnsmasq_ours(const struct hp_dhcp_conf *c, const char *name)
 {
 	char path[300], buf[256], tag[HP_IFNAMSIZ + 8];
+	const char *p;
 	struct stat sb;
 	ssize_t n;
 	int fd;
@@ -483,8 +488,12 @@ static int dnsmasq_ours(const struct hp_dhcp_conf *c, const char *name)
 		return 0;
 	buf[n] = '\0';
 	snprintf(tag, sizeof(tag), ",tag:%s,", name);
-	return strlen(buf) == (size_t)n && buf[n - 1] == '\n' && !strchr(buf, '\n')[1] &&
-	       strstr(buf, tag) == buf + 17;
+	if (strlen(buf) != (size_t)n || buf[n - 1] != '\n' || strchr(buf, '\n')[1] || n < 17)
+		return 0;
+	p = buf + 17;
+	if (!strncmp(p, ",id:*", 5))
+		p += 5;
+	return !strncmp(p, tag, strlen(tag));
 }
 
 int hp_dhcp_hosts_each(const struct hp_dhcp_conf *c, int (*cb)(const char *ifname, void *data),
