@@ -224,18 +224,21 @@ udhcpd_conf() {
 
 # ---------------------------------------------------------------- state
 
-# A bridged vif with a MAC, one IPv4 and one IPv6 address has 8 elements:
-# guarded, macs, nd_macs, addrs4, addrs6 and nd_addrs6 twice (the address
-# and the link-local address of the MAC); with IPv4 only, 6.
-@test "offline removes every element of the vif, even when it is gone" {
+# A bridged vif with a MAC, one IPv4 and one IPv6 address has 19 elements
+# (elems_of: tests/attack.bash), 10 counters and its ingress chain; with
+# IPv4 only, 17.
+@test "offline removes every element of the vif, its counters and its chain, even when it is gone" {
 	two_guests
-	[ "$(elems_of vif1.0)" = 8 ]
+	[ "$(elems_of vif1.0)" = 19 ]
+	[ "$(guard_objs_of vif1.0)" = "10 1" ]
 	guest_unplug 1 0
 	run run_vif vif-bridge 1 0 offline type_if=vif
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(elems_of vif1.0)" = 0 ]
-	[ "$(elems_of vif2.0)" = 8 ]
+	[ "$(guard_objs_of vif1.0)" = "0 0" ]
+	[ "$(elems_of vif2.0)" = 19 ]
+	[ "$(guard_objs_of vif2.0)" = "10 1" ]
 	# Twice is fine.
 	run run_vif vif-bridge 1 0 offline type_if=vif
 	[ "$status" -eq 0 ]
@@ -245,8 +248,9 @@ udhcpd_conf() {
 	two_guests
 	run run_vif vif-bridge 1 0 online type_if=vif
 	[ "$status" -eq 0 ]
-	[ "$(elems_of vif1.0)" = 8 ]
-	run in_dom0 nft -j list set bridge xen_hotplug guarded
+	[ "$(elems_of vif1.0)" = 19 ]
+	[ "$(guard_objs_of vif1.0)" = "10 1" ]
+	run in_dom0 nft -j list set netdev xen_hotplug guarded
 	[ "$(jq '[.nftables[1].set.elem[] | tostring | select(contains("vif1.0"))] | length' <<<"$output")" = 1 ]
 	# The vif is destroyed without offline; the next domain 1 gets
 	# another ip.
@@ -255,8 +259,8 @@ udhcpd_conf() {
 	guest_plug 1 0
 	run run_vif vif-bridge 1 0 online type_if=vif
 	[ "$status" -eq 0 ]
-	[ "$(elems_of vif1.0)" = 6 ]
-	run in_dom0 nft -j list set bridge xen_hotplug addrs4
+	[ "$(elems_of vif1.0)" = 17 ]
+	run in_dom0 nft -j list set netdev xen_hotplug addrs4
 	jq -e '[.nftables[1].set.elem[] | tostring | select(contains("vif1.0") and contains("10.0.0.7"))] | length == 1' <<<"$output"
 	jq -e '[.nftables[1].set.elem[] | tostring | select(contains("10.0.0.1"))] | length == 0' <<<"$output"
 }
@@ -268,8 +272,9 @@ udhcpd_conf() {
 	two_guests
 	run in_dom0 nft list ruleset
 	echo "$output"
+	grep -q 'table netdev xen_hotplug' <<<"$output"
 	grep -q 'table bridge xen_hotplug' <<<"$output"
-	grep -q 'comment "xen-hotplug-ng guard v2"' <<<"$output"
+	grep -q 'comment "xen-hotplug-ng guard v3"' <<<"$output"
 	grep -q '"vif1.0" . 10.0.0.1' <<<"$output"
 	run in_dom0 nft list chain inet other c
 	grep -q counter <<<"$output"
@@ -355,7 +360,7 @@ udhcpd_conf() {
 
 @test "switching to none clears a guard left by nft for the name" {
 	guest_online 1 ip4=10.0.0.1/24 ip="10.0.0.1"
-	[ "$(elems_of vif1.0)" = 6 ]
+	[ "$(elems_of vif1.0)" = 17 ]
 	export XEN_HOTPLUG_ANTISPOOF=none
 	run run_vif vif-bridge 1 0 online type_if=vif
 	[ "$status" -eq 0 ]
@@ -402,91 +407,85 @@ udhcpd_conf() {
 	done
 	cat "$W_DIR"/par-*.log
 	[ "$rc" = 0 ]
+	run in_dom0 nft -j list set netdev xen_hotplug guarded
+	[ "$(jq '.nftables[1].set.elem | length' <<<"$output")" = 8 ]
 	run in_dom0 nft -j list set bridge xen_hotplug guarded
 	[ "$(jq '.nftables[1].set.elem | length' <<<"$output")" = 8 ]
 	for d in $(seq 1 8); do
-		[ "$(elems_of "vif$d.0")" = 8 ]
+		[ "$(elems_of "vif$d.0")" = 19 ]
+		[ "$(guard_objs_of "vif$d.0")" = "10 1" ]
 	done
 }
 
 # ---------------------------------------------------------------- the ruleset
 
-@test "ruleset: nft -c -f accepts both files; the inet one is the bridge one but for its marked lines" {
+@test "ruleset: nft -c -f accepts the three files, also without /etc/protocols and /etc/services" {
 	local f
-	for f in guard-bridge guard-inet; do
+	for f in guard-netdev guard-bridge guard-inet; do
 		run in_dom0 nft -c -f "$HP_SRCDIR/common/fw/$f.nft"
 		echo "$f: $output"
 		[ "$status" -eq 0 ]
-		# also where /etc/protocols and /etc/services are missing (a
-		# minimal dom0): no names nft would look up there
+		# a minimal dom0: no names nft would look up there
 		run in_dom0 unshare -m sh -c "mount --bind /dev/null /etc/protocols &&
 			mount --bind /dev/null /etc/services && nft -c -f '$HP_SRCDIR/common/fw/$f.nft'"
 		echo "$f without /etc/protocols: $output"
 		[ "$status" -eq 0 ]
 	done
-	# from guard_ip4 on, rules identical but for "inet only" lines
-	diff <(sed -n '/chain guard_ip4 {/,$p' "$HP_SRCDIR/common/fw/guard-bridge.nft" | grep -v '^[[:space:]]*#') \
-		<(sed -n '/chain guard_ip4 {/,$p' "$HP_SRCDIR/common/fw/guard-inet.nft" | grep -v '^[[:space:]]*#' |
-			grep -v '# inet only')
-	[ "$(grep -c '# inet only' "$HP_SRCDIR/common/fw/guard-inet.nft")" = 3 ]
+	# one policy: only the netdev table has the guard's chains, and none
+	# of them hooks (each vif's own chain does)
+	[ "$(grep -c '^[[:space:]]*chain ' "$HP_SRCDIR/common/fw/guard-bridge.nft")" = 0 ]
+	! grep -q 'hook' <(grep -v '^[[:space:]]*#' "$HP_SRCDIR/common/fw/guard-netdev.nft")
+	# every drop goes through a reason's chain, which counts it
+	[ -z "$(sed -n '/chain guard {/,/chain d_mac {/p' "$HP_SRCDIR/common/fw/guard-netdev.nft" |
+		grep -v '^[[:space:]]*#' | grep -w 'drop\|accept')" ]
 }
 
-# Open vSwitch ports (vif-openvswitch; tests/vif-openvswitch.bats checks
-# the table it creates): the bridge family's sets and chains on netdev.
-@test "ruleset: nft -c -f accepts guard-netdev.nft; its sets and chains from 'chain guard' on are guard-bridge.nft's" {
-	local f=$HP_SRCDIR/common/fw/guard-netdev.nft
-	run in_dom0 nft -c -f "$f"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	run in_dom0 unshare -m sh -c "mount --bind /dev/null /etc/protocols &&
-		mount --bind /dev/null /etc/services && nft -c -f '$f'"
-	echo "without /etc/protocols: $output"
-	[ "$status" -eq 0 ]
-	body() { sed -n '/^table /,$p' "$1" | grep -v '^[[:space:]]*#' | sed '1d'; }
-	# the same but for the bridge one's prerouting chain, whose hook a
-	# netdev table gives each vif instead
-	diff <(body "$HP_SRCDIR/common/fw/guard-bridge.nft" | sed '/chain prerouting {/,/^\t}/d' | cat -s) \
-		<(body "$f" | cat -s)
-	grep -q '^table netdev xen_hotplug {' "$f"
-	! grep -q 'hook' <(grep -v '^[[:space:]]*#' "$f")
-}
-
-@test "ruleset: the table the tools create is guard-bridge.nft as nft loads it" {
+@test "ruleset: the tables the tools create are guard-netdev.nft and guard-bridge.nft as nft loads them" {
 	guest_online 1 ip4=10.0.0.1/24 ip="10.0.0.1"
 	ip netns add "$W-scratch"
+	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/fw/guard-netdev.nft"
 	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/fw/guard-bridge.nft"
+	diff <(layout_of "$DOM0" netdev | jq -c '[.[] | select(.chain == null or (.chain | startswith("in_") | not))]') \
+		<(layout_of "$W-scratch" netdev)
 	diff <(layout_of "$DOM0" bridge) <(layout_of "$W-scratch" bridge)
-	[ "$(layout_of "$DOM0" bridge | jq '[.[] | .rules // [] | .[]] | length')" -gt 60 ]
+	[ "$(layout_of "$DOM0" netdev | jq '[.[] | .rules // [] | .[]] | length')" -gt 90 ]
+	# the vif's own chain: its ingress hook, jump guard
+	in_dom0 nft list chain netdev xen_hotplug in_vif1.0 |
+		grep -q 'type filter hook ingress device "vif1.0" priority -300; policy accept;'
+	[ "$(in_dom0 nft -j list chain netdev xen_hotplug in_vif1.0 | jq -c '[.nftables[] | .rule // empty | .expr]')" = '[[{"jump":{"target":"guard"}}]]' ]
 }
 
-# The kernel allows 1024 hooks per hook point and namespace
-# (MAX_HOOK_COUNT): with bridge prerouting full, our chain cannot be made.
-@test "a failed table creation says the kernel's error, not 'File exists'" {
+# The kernel allows 1024 hooks per hook point (MAX_HOOK_COUNT): with the
+# vif's ingress hook full, its chain cannot be made, and the transaction
+# that would have made it and its elements fails as a whole.
+@test "a failed guard says the kernel's error, not 'File exists', and leaves nothing of the vif" {
 	local i
+	guest_create 1 0 ip="10.0.0.1"
 	{
-		echo "table bridge filler {"
-		for i in $(seq 1 1000); do echo "chain c$i { type filter hook prerouting priority $i; }"; done
+		echo "table netdev filler {"
+		for i in $(seq 1 1000); do
+			echo "chain c$i { type filter hook ingress device \"vif1.0\" priority $i; }"
+		done
 		echo "}"
 	} >"$W_DIR/filler.nft"
 	in_dom0 nft -f "$W_DIR/filler.nft"
 	for i in $(seq 1001 1100); do
-		in_dom0 nft add chain bridge filler "c$i" "{ type filter hook prerouting priority $i; }" \
-			2>/dev/null || break
+		in_dom0 nft add chain netdev filler "c$i" \
+			"{ type filter hook ingress device \"vif1.0\" priority $i; }" 2>/dev/null || break
 	done
 	[ "$i" -lt 1100 ]
-	guest_create 1 0 ip="10.0.0.1"
 	run run_vif vif-bridge 1 0 online type_if=vif
 	echo "$output"
 	[ "$status" -eq 1 ]
 	local err
 	err=$(xs_read "$(be_path 1 0)/hotplug-error")
 	echo "hotplug-error: $err"
-	grep -q "unable to create table bridge xen_hotplug: .*Argument list too long" <<<"$output"
+	grep -q "unable to install the anti-spoofing guard for 'vif1.0': Argument list too long" <<<"$output"
 	grep -q "Argument list too long" <<<"$err"
 	[ "$(grep -c "File exists" <<<"$output")" = 0 ]
-	# and nothing half made
-	run in_dom0 nft list table bridge xen_hotplug
-	[ "$status" -ne 0 ]
+	# and nothing of the vif half made
+	[ "$(elems_of vif1.0)" = 0 ]
+	[ "$(guard_objs_of vif1.0)" = "0 0" ]
 }
 
 # ---------------------------------------------------------------- upgrade
@@ -508,7 +507,125 @@ v1_fwctl() {
 	echo "$d/fwctl"
 }
 
-@test "upgrade: a v1 table with guarded vifs is upgraded in place by the next onlines, at once, every guest still guarded" {
+# The code of layout v2 ("xen-hotplug-ng guard v2": the guard at the
+# bridge's and the inet family's prerouting hooks, Open vSwitch ports on
+# their own ingress), as it was before the tree's reorganisation: its
+# library and fwctl, built from git at test time, its fwctl given the
+# netdev family its library has.
+V2_COMMIT=c853cc552c29d85a79c718d2abac804ea63e1b60
+
+v2_fwctl() {
+	local d="$W_DIR/v2" f n
+	mkdir -p "$d"
+	for f in $(git -C "$HP_SRCDIR" ls-tree --name-only "$V2_COMMIT" common/ |
+		grep -E '^common/(fw|parse|log|conf|process|guard)'); do
+		git -C "$HP_SRCDIR" show "$V2_COMMIT:$f" >"$d/${f##*/}" || return 1
+	done
+	git -C "$HP_SRCDIR" show "$V2_COMMIT:tests/fw-dev/fwctl.c" >"$d/fwctl.c" || return 1
+	# the rulesets compiled in, as its Makefile did
+	for n in bridge inet netdev; do
+		sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' -e 's/\\/\\\\/g' -e 's/"/\\"/g' \
+			-e 's/^/"/' -e 's/$/\\n"/' "$d/guard-$n.nft" >"$d/guard-$n.nft.h"
+	done
+	sed -i 's/!strcmp(argv\[\([0-9]\)\], "inet") ? HP_FW_INET : HP_FW_BRIDGE/(!strcmp(argv[\1], "inet") ? HP_FW_INET : !strcmp(argv[\1], "netdev") ? HP_FW_NETDEV : HP_FW_BRIDGE)/' "$d/fwctl.c"
+	[ "$(grep -c HP_FW_NETDEV "$d/fwctl.c")" = 2 ] || return 1
+	cc -std=gnu11 -D_GNU_SOURCE -I"$d" -o "$d/fwctl" "$d"/*.c \
+		$(pkg-config --libs libnftnl libmnl) -ldl || return 1
+	echo "$d/fwctl"
+}
+
+# Two new guests online at once on a host whose tables are of an older
+# layout: both succeed, one of them migrated the tables.
+two_new_onlines() {
+	guest_create 2 0 ip4=10.0.0.2/24 ip6=fd00::2/64 ip="10.0.0.2 fd00::2"
+	guest_create 4 0 ip4=10.0.0.4/24 ip6=fd00::4/64 ip="10.0.0.4 fd00::4"
+	run_vif vif-bridge 2 0 online type_if=vif >"$W_DIR/on2" 2>&1 &
+	run_vif vif-bridge 4 0 online type_if=vif >"$W_DIR/on4" 2>&1 &
+	wait %1 && wait %2 || { cat "$W_DIR/on2" "$W_DIR/on4"; false; }
+	cat "$W_DIR/on2" "$W_DIR/on4"
+	grep -q "upgraded the guard's tables to 'xen-hotplug-ng guard v3'" "$W_DIR/on2" "$W_DIR/on4"
+}
+
+# The chains and sets of table netdev are a new table's, but the vifs'
+# own chains and an upgraded table's marker.
+netdev_layout_is_new() {
+	ip netns add "$W-scratch"
+	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/fw/guard-netdev.nft"
+	diff <(layout_of "$W-scratch" netdev) \
+		<(layout_of "$DOM0" netdev | jq -c '[.[] | select((.chain // "" | startswith("in_") | not) and .set != "layout")]')
+}
+
+# The bridge table keeps what network-bridge's policy reads (the guarded
+# set) and its own chains and sets; the old guard's are gone.
+bridge_stripped() {
+	[ "$(layout_of "$DOM0" bridge | jq -r '.[] | .chain // .set' | sort | tr '\n' ' ')" = "$1" ]
+	in_dom0 nft list set bridge xen_hotplug layout | grep -q 'comment "xen-hotplug-ng guard v3"'
+}
+
+@test "upgrade: v2 tables (bridged, routed, Open vSwitch guests) are migrated by the next onlines, at once: every running guest judged at its own ingress" {
+	command -v git >/dev/null && git -C "$HP_SRCDIR" cat-file -e "$V2_COMMIT" ||
+		{ echo "needs the git history of $V2_COMMIT"; false; }
+	local fwctl t
+	fwctl=$(v2_fwctl)
+	observer_create
+	# v2 guards: guest 1 (bridged, at the bridge's prerouting), vif9.0
+	# (gone without offline), vif5.0 (routed: inet prerouting), vif6.0
+	# (an Open vSwitch port: its own ingress); veths carry the names
+	XEN_HOTPLUG_ANTISPOOF=none guest_online 1 ip4=10.0.0.1/24 ip6=fd00::1/64
+	in_dom0 ip link add vif5.0 type veth peer name vif5p
+	in_dom0 ip link add vif6.0 type veth peer name vif6p
+	in_dom0 "$fwctl" add vif1.0 bridge 00:16:3e:01:00:01 "10.0.0.1 fd00::1 fd01::/64"
+	in_dom0 "$fwctl" add vif9.0 bridge 00:16:3e:09:00:01 "10.0.0.9 fd00::9"
+	in_dom0 "$fwctl" add vif5.0 inet 00:16:3e:05:00:01 "192.0.2.15 2001:db8:1::15"
+	in_dom0 "$fwctl" add vif6.0 netdev 00:16:3e:06:00:01 "10.0.6.1"
+	# network-bridge's antispoof=yes in the bridge table, as v2 made it
+	in_dom0 nft -f - <<-'EOF'
+		add set bridge xen_hotplug strict_uplinks { type ifname; }
+		add chain bridge xen_hotplug strict_forward { type filter hook forward priority -300; policy accept; }
+		add rule bridge xen_hotplug strict_forward oifname @strict_uplinks iifname != @guarded drop
+		add element bridge xen_hotplug strict_uplinks { "eth9" }
+	EOF
+	for t in bridge inet netdev; do
+		in_dom0 nft list table "$t" xen_hotplug | grep -q 'comment "xen-hotplug-ng guard v2"'
+	done
+	in_dom0 nft list chain bridge xen_hotplug prerouting | grep -q 'jump guard'
+	two_new_onlines
+	# netdev, upgraded in place (a table keeps its comment): the marker
+	in_dom0 nft list set netdev xen_hotplug layout | grep -q 'comment "xen-hotplug-ng guard v3"'
+	netdev_layout_is_new
+	bridge_stripped "guarded layout strict_forward strict_uplinks "
+	in_dom0 nft list chain bridge xen_hotplug strict_forward |
+		grep -q 'oifname @strict_uplinks iifname != @guarded drop'
+	run in_dom0 nft list table inet xen_hotplug
+	[ "$status" -ne 0 ]
+	# every running guest on its own ingress with its new elements (vif5.0
+	# on a point-to-point link: no link-local element, the p2p one); the
+	# gone one forgotten
+	[ "$(elems_of vif1.0)" = 21 ]
+	[ "$(elems_of vif5.0)" = 17 ]
+	[ "$(elems_of vif6.0)" = 16 ]
+	[ "$(elems_of vif9.0)" = 0 ]
+	for t in vif1.0 vif5.0 vif6.0 vif2.0 vif4.0; do
+		[ "$(guard_objs_of "$t")" = "10 1" ]
+	done
+	in_dom0 nft list set netdev xen_hotplug p2p | grep -q '"vif5.0"'
+	# the old guest and a new one, judged by the new rules: what v2 let
+	# through is dropped (guest 3, not guarded, is the control)
+	guest_online 3 ip4=10.0.0.3/24 ip6=fd00::3/64
+	in_dom0 ip link set xenbr0 type bridge group_fwd_mask 0x4008
+	ATTACK_SENDERS=(2)
+	attack_expect ip4_own ip4_spoof ip6_ll_own na_victim arp_probe_victim dhcp4_request_victim \
+		group_udp
+	# the old guest's offline, by the new code, removes all of it
+	guest_unplug 1 0
+	run run_vif vif-bridge 1 0 offline type_if=vif
+	[ "$status" -eq 0 ]
+	[ "$(elems_of vif1.0)" = 0 ]
+	[ "$(guard_objs_of vif1.0)" = "0 0" ]
+	[ "$(elems_of vif2.0)" = 19 ]
+}
+
+@test "upgrade: a v1 table with guarded vifs is migrated by the next onlines, at once, every guest still guarded" {
 	command -v git >/dev/null && git -C "$HP_SRCDIR" cat-file -e "$V1_COMMIT" ||
 		{ echo "needs the git history of $V1_COMMIT"; false; }
 	local fwctl
@@ -519,43 +636,29 @@ v1_fwctl() {
 	in_dom0 "$fwctl" add vif1.0 bridge 00:16:3e:01:00:01 "10.0.0.1 fd00::1 fd01::/64"
 	in_dom0 "$fwctl" add vif9.0 bridge 00:16:3e:09:00:01 "10.0.0.9 fd00::9"
 	in_dom0 nft list table bridge xen_hotplug | grep -q 'comment "xen-hotplug-ng guard v1"'
-	[ "$(elems_of vif1.0)" = 5 ]
-	# two new guests online at once: both upgrade, both succeed
-	guest_create 2 0 ip4=10.0.0.2/24 ip6=fd00::2/64 ip="10.0.0.2 fd00::2"
-	guest_create 4 0 ip4=10.0.0.4/24 ip6=fd00::4/64 ip="10.0.0.4 fd00::4"
-	run_vif vif-bridge 2 0 online type_if=vif >"$W_DIR/on2" 2>&1 &
-	run_vif vif-bridge 4 0 online type_if=vif >"$W_DIR/on4" 2>&1 &
-	wait %1 && wait %2 || { cat "$W_DIR/on2" "$W_DIR/on4"; false; }
-	cat "$W_DIR/on2" "$W_DIR/on4"
-	grep -q "upgraded table bridge xen_hotplug" "$W_DIR/on2" "$W_DIR/on4"
-	# the marker, and the layout of a new table, rules once
-	in_dom0 nft list set bridge xen_hotplug layout | grep -q 'comment "xen-hotplug-ng guard v2"'
-	ip netns add "$W-scratch"
-	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/fw/guard-bridge.nft"
-	diff <(layout_of "$W-scratch" bridge | jq -c '[.[] | select(.chain)]') \
-		<(layout_of "$DOM0" bridge | jq -c '[.[] | select(.chain)]')
-	diff <(layout_of "$W-scratch" bridge | jq -r '.[] | .set // empty') \
-		<(layout_of "$DOM0" bridge | jq -r '.[] | .set // empty' | grep -vx layout)
-	# v1's elements kept, and what v2 adds from them: nd_macs, the MAC's
-	# link-local address in addrs6 and nd_addrs6, nd_addrs6, nd_nets6
-	[ "$(elems_of vif1.0)" = 10 ]
-	[ "$(elems_of vif9.0)" = 8 ]
-	in_dom0 nft list set bridge xen_hotplug addrs6 | grep -q '"vif1.0" . fe80::216:3eff:fe01:1'
-	in_dom0 nft list set bridge xen_hotplug nd_nets6 | grep -q '"vif1.0" . 0xfd010000000000000000000000000000-0xfd01000000000000ffffffffffffffff'
-	# the old guest and a new one, guarded by the new rules (guest 3, not
-	# guarded, is the control)
+	two_new_onlines
+	# a new netdev table, the bridge table stripped to its guarded set
+	in_dom0 nft list table netdev xen_hotplug | grep -q 'comment "xen-hotplug-ng guard v3"'
+	netdev_layout_is_new
+	bridge_stripped "guarded layout "
+	# v1's vif with what v3 gives it; the gone one forgotten
+	[ "$(elems_of vif1.0)" = 21 ]
+	[ "$(guard_objs_of vif1.0)" = "10 1" ]
+	[ "$(elems_of vif9.0)" = 0 ]
+	in_dom0 nft list set netdev xen_hotplug nd_nets6 | grep -q '"vif1.0" . 0xfd010000000000000000000000000000-0xfd01000000000000ffffffffffffffff'
 	guest_online 3 ip4=10.0.0.3/24 ip6=fd00::3/64
 	ATTACK_SENDERS=(2)
-	attack_expect ip4_own ip4_spoof ip6_ll_own ip6_ll_victim na_own na_victim ra dhcp4_offer_1067
-	# the old guest's offline, by the new code, removes all of it
+	attack_expect ip4_own ip4_spoof ip6_ll_own ip6_ll_victim na_own na_victim ra dhcp4_offer_1067 \
+		arp_probe_victim
 	guest_unplug 1 0
 	run run_vif vif-bridge 1 0 offline type_if=vif
 	[ "$status" -eq 0 ]
 	[ "$(elems_of vif1.0)" = 0 ]
-	[ "$(elems_of vif2.0)" = 8 ]
+	[ "$(guard_objs_of vif1.0)" = "0 0" ]
+	[ "$(elems_of vif2.0)" = 19 ]
 }
 
-@test "upgrade: a v1 inet table (routed guests) is upgraded too, without link-local elements" {
+@test "upgrade: a v1 inet table (routed guests) is migrated too: the table goes, its gone vif forgotten" {
 	command -v git >/dev/null && git -C "$HP_SRCDIR" cat-file -e "$V1_COMMIT" ||
 		{ echo "needs the git history of $V1_COMMIT"; false; }
 	[ -x "$HP_BUILD/vif-route" ] || skip "build/vif-route not built"
@@ -570,23 +673,19 @@ v1_fwctl() {
 	run run_vif vif-route 1 0 online type_if=vif
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep -q "upgraded table inet xen_hotplug" <<<"$output"
-	in_dom0 nft list set inet xen_hotplug layout | grep -q 'comment "xen-hotplug-ng guard v2"'
-	ip netns add "$W-scratch"
-	ip netns exec "$W-scratch" nft -f "$HP_SRCDIR/common/fw/guard-inet.nft"
-	diff <(layout_of "$W-scratch" inet | jq -c '[.[] | select(.chain)]') \
-		<(layout_of "$DOM0" inet | jq -c '[.[] | select(.chain)]')
-	# nd_macs and nd_addrs6 added, no link-local address (inet allows any)
-	[ "$(elems_of vif5.0)" = 6 ]
-	[ "$(in_dom0 nft -j list set inet xen_hotplug addrs6 | jq '.nftables[1].set.elem | length')" = 1 ]
-	# offline by the new code, the vif long gone
+	grep -q "upgraded the guard's tables" <<<"$output"
+	run in_dom0 nft list table inet xen_hotplug
+	[ "$status" -ne 0 ]
+	netdev_layout_is_new
+	[ "$(elems_of vif5.0)" = 0 ]
+	# guarded, macs, nd_macs, addrs4, p2p and the counters' map elements
+	[ "$(elems_of vif1.0)" = 15 ]
+	# offline of the long gone vif5.0 by the new code: nothing to do
 	guest_create 5 0 bridge= script="$HP_BUILD/vif-route" ip="192.0.2.15" create=never
 	run run_vif vif-route 5 0 offline type_if=vif
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(elems_of vif5.0)" = 0 ]
-	# guarded, macs, nd_macs, addrs4
-	[ "$(elems_of vif1.0)" = 4 ]
+	[ "$(elems_of vif1.0)" = 15 ]
 }
 
 # ---------------------------------------------------------------- network-bridge

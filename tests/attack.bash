@@ -139,11 +139,29 @@ attack_expect() {
 	[ "$bad" = 0 ]
 }
 
-# Elements of our tables that belong to DEV (in dom0).
+# Elements of our tables' sets and maps that belong to DEV (in dom0).  A
+# guarded bridged vif with a MAC, one IPv4 and one IPv6 address has 19:
+# guarded, macs, nd_macs, addrs4, addrs6 and nd_addrs6 for the address
+# and for the link-local one of its MAC (8), its name in table bridge's
+# guarded set, and its ten counters' map elements; with IPv4 only, 17.
 elems_of() {
 	in_dom0 nft -j list ruleset |
-		jq --arg dev "$1" '[.nftables[] | select(.set and .set.table == "xen_hotplug")
-			| .set.elem // [] | .[] | tostring | select(contains("\"" + $dev + "\""))] | length'
+		jq --arg dev "$1" '[.nftables[] | (.set // .map) | select(. and .table == "xen_hotplug")
+			| .elem // [] | .[] | tojson | select(contains("\"" + $dev + "\""))] | length'
+}
+
+# DEV's drop counters and its ingress chain in dom0: "COUNTERS CHAINS".
+guard_objs_of() {
+	in_dom0 nft -j list table netdev xen_hotplug 2>/dev/null |
+		jq -r --arg dev "$1" '[([.nftables[] | .counter // empty | select(.name | startswith($dev + "/"))] | length),
+			([.nftables[] | .chain // empty | select(.name == "in_" + $dev)] | length)] | "\(.[0]) \(.[1])"'
+}
+
+# DEV's drop counters in dom0, "REASON:PACKETS" for those not 0, sorted.
+counters_of() {
+	in_dom0 nft -j list counters table netdev xen_hotplug |
+		jq -r --arg dev "$1" '[.nftables[] | .counter // empty | select(.name | startswith($dev + "/"))
+			| select(.packets > 0) | "\(.name | ltrimstr($dev + "/")):\(.packets)"] | sort | join(" ")'
 }
 
 # The chains (with their rules, in order) and the sets of table FAMILY

@@ -4,7 +4,13 @@
 tests/attack.bats runs this inside the test world's namespaces:
 
   attack.py list                       every frame kind: NAME VERDICT WHAT
+  attack.py reasons                    every kind a guarded guest's guard drops: NAME
+                                       REASON COUNT (the counter it raises, by how much)
   attack.py send CTX NAME...           send those kinds from eth0 (CTX: below)
+  attack.py count CTX NETNS VIF NAME...  send each kind from eth0, then read the guard's
+                                       counters in NETNS (dom0): "NAME REASON:DELTA..."
+                                       for VIF's counters that moved, "others:N" for the
+                                       other vifs' ("-": none moved)
   attack.py capture FILE               record tokens seen on eth0 until killed
   attack.py seen FILE CTX NAME...      print "NAME seen|unseen": sent by CTX's sender
   attack.py dhcp4-server CTX SPORT F   a rogue DHCPv4 server answering from SPORT (F: ready)
@@ -125,6 +131,12 @@ def _(s, c, t):
             s.Raw(mark(t))]
 
 
+@kind("arp_probe_victim", "drop", "ARP probe (sender 0.0.0.0) for the victim's address")
+def _(s, c, t):
+    return [eth(s, c) / s.ARP(op=1, hwsrc=c["me_mac"], psrc="0.0.0.0", pdst=c["v4"]) /
+            s.Raw(mark(t))]
+
+
 @kind("arp_spoof_ip", "drop", "ARP reply claiming the victim's IPv4 address")
 def _(s, c, t):
     return [eth(s, c) / s.ARP(op=2, hwsrc=c["me_mac"], psrc=c["v4"], hwdst=c["o_mac"],
@@ -207,6 +219,95 @@ def _(s, c, t):
             s.Raw(mark(t))]
 
 
+# 802.1D group addresses: seen by the observer when the bridge forwards
+# them (:00 with STP off; :03 and :0e with group_fwd_mask 0x4008) --------
+
+def bpdu_root():
+    """A configuration BPDU claiming the root: priority 0."""
+    return (bytes([0x42, 0x42, 0x03]) + struct.pack(">HBB", 0, 0, 0) + bytes([0x00]) +
+            struct.pack(">H", 0) + bytes.fromhex("00163e999999") + struct.pack(">I", 0) +
+            struct.pack(">H", 0) + bytes.fromhex("00163e999999") + struct.pack(">HHHHH", 0x8001,
+                                                                              0, 20 * 256,
+                                                                              2 * 256,
+                                                                              15 * 256))
+
+
+@kind("stp_bpdu", "drop", "an STP configuration BPDU claiming the root (01:80:c2:00:00:00)")
+def _(s, c, t):
+    body = bpdu_root() + mark(t)
+    return [s.Dot3(src=c["me_mac"], dst="01:80:c2:00:00:00", len=len(body)) / s.Raw(body)]
+
+
+@kind("lldp", "drop", "LLDP from its own MAC (01:80:c2:00:00:0e)")
+def _(s, c, t):
+    tlv = (struct.pack(">H", (1 << 9) | 7) + bytes([4]) + mac_bytes(c["me_mac"]) +
+           struct.pack(">H", (2 << 9) | 7) + bytes([3]) + mac_bytes(c["me_mac"]) +
+           struct.pack(">HH", (3 << 9) | 2, 120) + bytes(2))
+    return [s.Ether(src=c["me_mac"], dst="01:80:c2:00:00:0e", type=0x88cc) / s.Raw(tlv + mark(t))]
+
+
+@kind("group_udp", "drop", "its own IPv4 UDP to 01:80:c2:00:00:03")
+def _(s, c, t):
+    return [s.Ether(src=c["me_mac"], dst="01:80:c2:00:00:03") / ip4(s, c, t) /
+            s.UDP(dport=4000) / s.Raw(mark(t))]
+
+
+@kind("group_udp_zero", "drop", "UDP from 0.0.0.0 to broadcast, to 01:80:c2:00:00:03")
+def _(s, c, t):
+    return [s.Ether(src=c["me_mac"], dst="01:80:c2:00:00:03") /
+            ip4(s, c, t, src="0.0.0.0", dst="255.255.255.255") / s.UDP(dport=4000) /
+            s.Raw(mark(t))]
+
+
+# A trunk: the guest's own frames on its tagged VLANs (20 and 30 in the
+# world of the test that uses them), judged on the inner headers ---------
+
+@kind("trunk_ip4_own", "pass", "its own IPv4 tagged with VLAN 20 of its trunk")
+def _(s, c, t):
+    return [eth(s, c) / s.Dot1Q(vlan=20) / ip4(s, c, t) / s.UDP(dport=4000) / s.Raw(mark(t))]
+
+
+@kind("trunk_arp_own", "pass", "its own ARP reply tagged with VLAN 20 of its trunk")
+def _(s, c, t):
+    return [eth(s, c) / s.Dot1Q(vlan=20) / s.ARP(op=2, hwsrc=c["me_mac"], psrc=c["me4"],
+                                                hwdst=c["o_mac"], pdst=c["o4"]) /
+            s.Raw(mark(t))]
+
+
+@kind("trunk_ip6_own", "pass", "its own IPv6 tagged with VLAN 30 of its trunk")
+def _(s, c, t):
+    return [eth(s, c) / s.Dot1Q(vlan=30) / ip6(s, c, t) / s.UDP(dport=4000) / s.Raw(mark(t))]
+
+
+@kind("trunk_ip4_spoof", "drop", "the victim's IPv4 source, tagged with VLAN 20 of its trunk")
+def _(s, c, t):
+    return [eth(s, c) / s.Dot1Q(vlan=20) / ip4(s, c, t, src=c["v4"]) / s.UDP(dport=4000) /
+            s.Raw(mark(t))]
+
+
+@kind("trunk_arp_spoof", "drop", "an ARP reply claiming the victim's address, VLAN 20")
+def _(s, c, t):
+    return [eth(s, c) / s.Dot1Q(vlan=20) / s.ARP(op=2, hwsrc=c["me_mac"], psrc=c["v4"],
+                                                hwdst=c["o_mac"], pdst=c["o4"]) /
+            s.Raw(mark(t))]
+
+
+@kind("trunk_other_vlan", "drop", "its own IPv4 tagged with VLAN 40, not of its trunk")
+def _(s, c, t):
+    return [eth(s, c) / s.Dot1Q(vlan=40) / ip4(s, c, t) / s.UDP(dport=4000) / s.Raw(mark(t))]
+
+
+@kind("trunk_nested", "drop", "its own IPv4 in VLAN 5 inside VLAN 20 of its trunk")
+def _(s, c, t):
+    return [eth(s, c) / s.Dot1Q(vlan=20) / s.Dot1Q(vlan=5) / ip4(s, c, t) / s.UDP(dport=4000) /
+            s.Raw(mark(t))]
+
+
+@kind("trunk_8021ad", "drop", "its own IPv4 in an 802.1ad tag of VLAN 20")
+def _(s, c, t):
+    return [eth(s, c) / s.Dot1AD(vlan=20) / ip4(s, c, t) / s.UDP(dport=4000) / s.Raw(mark(t))]
+
+
 # IPv4 ----------------------------------------------------------------------
 
 @kind("ip4_spoof", "drop", "UDP from the victim's IPv4 address")
@@ -225,11 +326,16 @@ def _(s, c, t):
     return [eth(s, c) / ip4(s, c, t, proto=17, frag=2) / s.Raw(mark(t))]
 
 
-def bootp(c, op, xid=0x1234):
-    return (bytes([op, 1, 6, 0]) + struct.pack(">I", xid) + bytes(8) +
-            socket.inet_aton("10.0.0.77") + socket.inet_aton(c["me4"]) + bytes(4) +
-            mac_bytes(c["v_mac"]) + bytes(10) + bytes(192) + b"\x63\x82\x53\x63" +
-            bytes([53, 1, 2 if op == 2 else 1, 255]))
+def bootp(c, op, xid=0x1234, chaddr=None, msgtype=None, ciaddr="0.0.0.0", opts=b""):
+    """A BOOTP/DHCP message: a client's (op 1) carries its own MAC in
+    chaddr unless told otherwise, a server's (op 2) the victim's."""
+    chaddr = chaddr or (c["me_mac"] if op == 1 else c["v_mac"])
+    msgtype = msgtype or (2 if op == 2 else 1)
+    return (bytes([op, 1, 6, 0]) + struct.pack(">I", xid) + bytes(4) +
+            socket.inet_aton(ciaddr) + socket.inet_aton("10.0.0.77" if op == 2 else "0.0.0.0") +
+            socket.inet_aton(c["me4"] if op == 2 else "0.0.0.0") + bytes(4) +
+            mac_bytes(chaddr) + bytes(10) + bytes(192) + b"\x63\x82\x53\x63" +
+            bytes([53, 1, msgtype]) + opts + bytes([255]))
 
 
 @kind("dhcp4_offer_67", "drop", "DHCP offer from port 67")
@@ -293,6 +399,34 @@ def _(s, c, t):
 def _(s, c, t):
     return [eth(s, c) / ip4(s, c, t, src="0.0.0.0", dst="255.255.255.255") /
             s.UDP(sport=68, dport=67) / s.Raw(bootp(c, 2))]
+
+
+@kind("dhcp4_request_victim", "drop", "DHCPREQUEST from its own address, the victim's chaddr")
+def _(s, c, t):
+    return [eth(s, c) / ip4(s, c, t) / s.UDP(sport=68, dport=67) /
+            s.Raw(bootp(c, 1, chaddr=c["v_mac"], msgtype=3, ciaddr=c["me4"]))]
+
+
+def victim_ids(c):
+    """The victim's client identifier (what udhcpc sends: 1, its MAC) and
+    the server's (the observer's) identifier."""
+    return (bytes([61, 7, 1]) + mac_bytes(c["v_mac"]) + bytes([54, 4]) +
+            socket.inet_aton(c["o4"]))
+
+
+@kind("dhcp4_decline_victim", "drop",
+      "DHCPDECLINE of the victim's reserved address, from 0.0.0.0, with its chaddr")
+def _(s, c, t):
+    return [eth(s, c) / ip4(s, c, t, src="0.0.0.0", dst="255.255.255.255") /
+            s.UDP(sport=68, dport=67) /
+            s.Raw(bootp(c, 1, chaddr=c["v_mac"], msgtype=4,
+                        opts=bytes([50, 4]) + socket.inet_aton(c["v4"]) + victim_ids(c)))]
+
+
+@kind("dhcp4_release_victim", "drop", "DHCPRELEASE of the victim's lease, with its chaddr")
+def _(s, c, t):
+    return [eth(s, c) / ip4(s, c, t) / s.UDP(sport=68, dport=67) /
+            s.Raw(bootp(c, 1, chaddr=c["v_mac"], msgtype=7, ciaddr=c["v4"], opts=victim_ids(c)))]
 
 
 @kind("icmp4_echo", "pass", "ICMP echo request")
@@ -634,6 +768,107 @@ def _(s, c, t):
             s.UDP(sport=546, dport=547) / s.Raw(dhcp6(1))]
 
 
+def opt6(code, data):
+    return struct.pack(">HH", code, len(data)) + data
+
+
+def duid_ll(mac):
+    return struct.pack(">HH", 3, 1) + mac_bytes(mac)
+
+
+def duid_llt(mac):
+    return struct.pack(">HHI", 1, 1, 0x2a2a2a2a) + mac_bytes(mac)
+
+
+ELAPSED = opt6(8, bytes(2))
+ORO = opt6(6, struct.pack(">HH", 23, 24))
+
+
+def client6(s, c, t, msgtype, opts):
+    """A DHCPv6 client message from its link-local address to the
+    servers' group: type, transaction id, options."""
+    return [eth(s, c) / ip6(s, c, t, src=c["me_ll"], dst="ff02::1:2") /
+            s.UDP(sport=546, dport=547) / s.Raw(bytes([msgtype, 0x12, 0x34, 0x56]) + opts)]
+
+
+@kind("dhcp6_solicit_ll_own", "pass", "DHCPv6 solicit, client id first: DUID-LL of its MAC")
+def _(s, c, t):
+    return client6(s, c, t, 1, opt6(1, duid_ll(c["me_mac"])) + ELAPSED)
+
+
+@kind("dhcp6_solicit_llt_own", "pass",
+      "DHCPv6 solicit, client id after an elapsed time: DUID-LLT of its MAC (Windows)")
+def _(s, c, t):
+    return client6(s, c, t, 1, ELAPSED + opt6(1, duid_llt(c["me_mac"])) + ORO)
+
+
+@kind("dhcp6_solicit_en", "pass", "DHCPv6 solicit with a DUID-EN (not tied to a MAC)")
+def _(s, c, t):
+    return client6(s, c, t, 1, opt6(1, struct.pack(">HI", 2, 32473) + b"guest-id") + ELAPSED)
+
+
+@kind("dhcp6_solicit_late_victim", "pass",
+      "DHCPv6 solicit, the victim's DUID-LL after other options (a limit: FW-NOTES)")
+def _(s, c, t):
+    return client6(s, c, t, 1, ORO + ELAPSED + opt6(1, duid_ll(c["v_mac"])))
+
+
+@kind("dhcp6_request_victim", "drop", "DHCPv6 request, client id first: the victim's DUID-LL")
+def _(s, c, t):
+    return client6(s, c, t, 3, opt6(1, duid_ll(c["v_mac"])) + ELAPSED)
+
+
+@kind("dhcp6_decline_victim", "drop", "DHCPv6 decline, client id first: the victim's DUID-LLT")
+def _(s, c, t):
+    return client6(s, c, t, 9, opt6(1, duid_llt(c["v_mac"])))
+
+
+@kind("dhcp6_release_victim", "drop",
+      "DHCPv6 release, client id after an elapsed time: the victim's DUID-LL")
+def _(s, c, t):
+    return client6(s, c, t, 8, ELAPSED + opt6(1, duid_ll(c["v_mac"])))
+
+
+@kind("dhcp6_decline_late", "drop",
+      "DHCPv6 decline whose client id is not where the guard reads it")
+def _(s, c, t):
+    return client6(s, c, t, 9, ORO + opt6(1, duid_ll(c["me_mac"])))
+
+
+# What the guard must count for each kind a guarded guest sends and it
+# drops: the reason (hp/fw.h's names) and how many frames.
+REASONS = {
+    "arp_probe_victim": "arp", "arp_spoof_ip": "arp", "arp_spoof_mac": "arp",
+    "arp_reply_zero": "arp", "arp_hlen": "arp",
+    "mac_spoof": "mac",
+    "vlan_ip4": "ethertype", "vlan0_ip4": "ethertype", "qinq_ip4": "ethertype",
+    "vlan_arp": "ethertype", "vlan_ip6": "ethertype", "ethertype_local": "ethertype",
+    "pppoe_disc": "ethertype", "llc_8023": "ethertype",
+    "stp_bpdu": "group", "lldp": "group", "group_udp": "group", "group_udp_zero": "group",
+    "trunk_ip4_spoof": "ip4", "trunk_arp_spoof": "arp", "trunk_other_vlan": "ethertype",
+    "trunk_nested": "ethertype", "trunk_8021ad": "ethertype",
+    "ip4_spoof": "ip4",
+    "dhcp4_offer_67": "dhcp", "dhcp4_offer_1067": "dhcp", "dhcp4_offer_68": "dhcp",
+    "dhcp4_offer_options": "dhcp", "bootreply_to_67": "dhcp", "bootp_op_in_frag2": "dhcp",
+    "bootp_op_in_padding": "dhcp", "dhcp4_zero_op2": "dhcp", "dhcp4_request_victim": "dhcp",
+    "dhcp4_decline_victim": "dhcp", "dhcp4_release_victim": "dhcp",
+    "icmp4_redirect": "ra", "icmp4_router_adv": "ra",
+    "ip6_ll_other": "ip6", "ip6_ll_victim": "ip6", "ip6_spoof": "ip6", "ip6_trunc_chain": "ip6",
+    "ra": "ra", "ra_hbh": "ra", "ra_dstopt": "ra", "ra_atomic": "ra", "ra_frag": "ra",
+    "ra_hdr_in_frag2": "frag", "redirect6": "ra", "router_renumbering": "ra",
+    "na_victim": "nd", "na_victim_ll": "nd", "na_victim_noopt": "nd", "na_tlla_victim": "nd",
+    "na_two_tlla": "nd", "na_victim_hbh": "nd", "na_victim_dstopt": "nd",
+    "na_victim_atomic": "nd", "na_victim_frag": "nd",
+    "ns_slla_victim": "nd", "ns_from_victim_ll": "ip6", "dad_victim": "nd", "dad_slla": "nd",
+    "rs_slla_victim": "nd",
+    "dhcp6_reply_547": "dhcp", "dhcp6_reply_5470": "dhcp", "dhcp6_advertise_546": "dhcp",
+    "dhcp6_reconfigure": "dhcp", "dhcp6_relay_reply": "dhcp", "dhcp6_type_in_frag2": "dhcp",
+    "dhcp6_type_in_padding": "dhcp", "dhcp6_reply_dstopt": "dhcp", "dhcp6_hdr_in_frag2": "frag",
+    "dhcp6_request_victim": "dhcp", "dhcp6_decline_victim": "dhcp",
+    "dhcp6_release_victim": "dhcp", "dhcp6_decline_late": "dhcp",
+}
+
+
 # ---------------------------------------------------------------- commands
 
 def index_of(name):
@@ -652,6 +887,22 @@ def cmd_list(args):
         print("%s %s %s" % (name, verdict, what))
 
 
+def cmd_reasons(args):
+    """Every drop kind has its reason; each frame of a kind is one drop
+    but the later fragments, which pass."""
+    for name, verdict, _what, fn, part in KINDS:
+        if verdict != "drop":
+            continue
+        if name not in REASONS:
+            sys.exit("attack.py: no reason for drop kind '%s'" % name)
+        frames = fn(lazy_scapy(), parse_ctx(
+            "me_mac=00:16:3e:01:00:01,me4=10.0.0.1,me6=fd00::1,v_mac=00:16:3e:02:00:01,"
+            "v4=10.0.0.2,v6=fd00::2,o_mac=00:16:3e:ee:ee:ee,o4=10.0.0.100,o6=fd00::100"), 1)
+        later = sum(1 for f in frames if f.haslayer("IP") and f["IP"].frag or
+                    f.haslayer("IPv6ExtHdrFragment") and f["IPv6ExtHdrFragment"].offset)
+        print("%s %s %d" % (name, REASONS[name], len(frames) - later))
+
+
 def cmd_send(args):
     s = lazy_scapy()
     c = parse_ctx(args[0])
@@ -662,6 +913,52 @@ def cmd_send(args):
     for f in frames:
         sock.send(f)
         time.sleep(0.002)
+    sock.close()
+
+
+def guard_counters(vif):
+    """{vif's reason: packets}, and the sum of every other vif's."""
+    import json
+    import subprocess
+    out = subprocess.run(["nft", "-j", "list", "counters", "table", "netdev", "xen_hotplug"],
+                         capture_output=True, text=True, check=True).stdout
+    mine, others = {}, 0
+    for o in json.loads(out)["nftables"]:
+        ctr = o.get("counter")
+        if not ctr:
+            continue
+        name, _, reason = ctr["name"].rpartition("/")
+        if name == vif:
+            mine[reason] = ctr["packets"]
+        else:
+            others += ctr["packets"]
+    return mine, others
+
+
+def cmd_count(args):
+    import ctypes
+    s = lazy_scapy()
+    c = parse_ctx(args[0])
+    vif = args[2]
+    sock = s.conf.L2socket(iface="eth0")
+    # the socket stays on the guest's eth0; nft runs in dom0
+    fd = os.open("/run/netns/" + args[1], os.O_RDONLY)
+    if ctypes.CDLL(None, use_errno=True).setns(fd, 0x40000000):  # CLONE_NEWNET
+        sys.exit("attack.py: setns: %s" % os.strerror(ctypes.get_errno()))
+    os.close(fd)
+    before, others = guard_counters(vif)
+    for name in args[3:]:
+        for f in KINDS[index_of(name)][3](s, c, token_of(c, name)):
+            sock.send(f)
+            time.sleep(0.002)
+        time.sleep(0.05)
+        after, now = guard_counters(vif)
+        moved = ["%s:%d" % (k, after[k] - before.get(k, 0)) for k in sorted(after)
+                 if after[k] != before.get(k, 0)]
+        if now != others:
+            moved.append("others:%d" % (now - others))
+        print(name, " ".join(moved) or "-")
+        before, others = after, now
     sock.close()
 
 
@@ -772,7 +1069,7 @@ def cmd_udp_listen(args):
 
 
 def main():
-    cmds = {"list": cmd_list, "send": cmd_send, "capture": cmd_capture, "seen": cmd_seen,
+    cmds = {"list": cmd_list, "reasons": cmd_reasons, "send": cmd_send, "count": cmd_count, "capture": cmd_capture, "seen": cmd_seen,
             "dhcp4-server": cmd_dhcp4_server, "udp-listen": cmd_udp_listen}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)

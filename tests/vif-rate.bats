@@ -130,6 +130,35 @@ assert_unlimited() {
 	[ "$down0" -ge $((LIMIT * 5)) ] && [ "$down2" -ge $((LIMIT * 5)) ]
 }
 
+# A tc redirect to an ifb skips the netdev ingress hook (the ifb hands
+# the frame back with tc_skip_classify): a guarded tap's redirect is its
+# guard chain's own `fwd`, after the guard.
+@test "rate: a guarded tap is judged by its guard, then limited: no tc redirect, its chain hands what passes to the ifb" {
+	emu_guest 1 ip=10.77.0.1
+	xs_write "$(be_path 1 0)/rate" "$RATE10"
+	run run_vif vif-bridge 1 0 add type_if=tap
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(tbf_of ifb1.0)" = "1250000 128k" ]
+	[ "$(qdiscs vif1.0-emu | jq '[.[] | select(.kind == "ingress")] | length')" = 0 ]
+	in_dom0 nft list chain netdev xen_hotplug in_vif1.0-emu | tr -d '\t' | grep -qx 'jump guard'
+	in_dom0 nft list chain netdev xen_hotplug in_vif1.0-emu | grep -q 'fwd to "ifb1.0"'
+	# its own traffic limited; a spoofed source counted and dropped
+	local up
+	up=$(bw 1 up)
+	echo "# guarded tap, rate=10Mb/s: the guest sends $up bit/s" >&3
+	[ "$up" -le $((LIMIT * 3 / 2)) ]
+	in_guest 1 ip addr add 10.77.0.99/24 dev eth0
+	in_guest 1 busybox ping -c 3 -W 1 -I 10.77.0.99 10.77.0.254 || true
+	[ "$(in_dom0 nft -j list counter netdev xen_hotplug vif1.0-emu/ip4 | jq '.nftables[1].counter.packets')" -ge 3 ]
+	# remove: the limit, the ifb and the guard go
+	run run_vif vif-bridge 1 0 remove type_if=tap
+	[ "$status" -eq 0 ]
+	assert_unlimited vif1.0-emu ifb1.0
+	run in_dom0 nft list chain netdev xen_hotplug in_vif1.0-emu
+	[ "$status" -ne 0 ]
+}
+
 @test "rate: a second add updates the limit in place; its failure keeps the limit" {
 	emu_guest 1
 	local be

@@ -173,7 +173,7 @@ static int check(struct hp_vif *v)
 	v->again = v->link.master == vb->bridge.br.ifindex;
 	/* for the guard: the trunk's VLANs; no routing between isolated ports */
 	v->vlans = vb->vlans.n ? &vb->vlans : NULL;
-	v->isolated_bridge = vb->policy.isolated ? vb->bridge.name : NULL;
+	v->isolated_bridge = vb->policy.isolated ? &vb->bridge.br : NULL;
 	if (!v->mtu)
 		v->mtu = vb->bridge.br.mtu;
 	return 0;

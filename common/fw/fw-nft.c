@@ -161,16 +161,20 @@ struct change {
 	int ifb_index;
 };
 
-/* A port_isolated bridge's element: "<bridge>" . "<bridge>". */
-static void hairpin_elem(const char *bridge, struct fw_elem *e)
+/* A port_isolated bridge's element: its MAC (padded to 8 bytes), its
+ * ifindex twice (iface_index: host order). */
+static void hairpin_elem(const struct fw_rules *r, struct fw_elem *e)
 {
+	uint32_t index = (uint32_t)r->hairpin;
+
 	memset(e, 0, sizeof(*e));
 	e->kind = FW_ELEM;
 	e->table = FW_T_INET;
 	e->set = "hairpin";
-	fw_key_ifname(e->key, bridge);
-	fw_key_ifname(e->key + FW_IFLEN, bridge);
-	e->len = 2 * FW_IFLEN;
+	memcpy(e->key, r->hairpin_mac, 6);
+	memcpy(e->key + 8, &index, 4);
+	memcpy(e->key + 12, &index, 4);
+	e->len = 16;
 }
 
 static int queue(struct fw_nl *nl, int type, const struct fw_elems *l, enum fw_kind kind,
@@ -223,8 +227,8 @@ static int apply(struct fw_nl *nl, const struct change *c)
 		rc = fw_netdev_batch_log(nl, c->r->log_group);
 	if (!rc)
 		rc = queue(nl, NFT_MSG_NEWSETELEM, c->new, FW_ELEM, c, 0, &nadd);
-	if (!rc && c->r->hairpin[0]) {
-		hairpin_elem(c->r->hairpin, &h);
+	if (!rc && c->r->hairpin) {
+		hairpin_elem(c->r, &h);
 		rc = fw_nl_batch_elem(nl, NFT_MSG_NEWSETELEM, &h);
 	}
 	if (!rc && c->op == CHAIN_SET)
@@ -261,7 +265,7 @@ static int update(const struct fw_rules *r)
 	int rc, attempt, exact = 1, deep = 0, chain = 0;
 
 	if ((rc = fw_nl_open(&nl))) {
-		if (!r->guarded && !r->hairpin[0]) {
+		if (!r->guarded && !r->hairpin) {
 			hp_dbg("no nf_tables netlink (%s): nothing to remove", strerror(-rc));
 			return 0;
 		}
@@ -286,12 +290,12 @@ static int update(const struct fw_rules *r)
 	for (attempt = 0; attempt < FW_RETRIES; attempt++) {
 		if ((rc = fw_table_ready(&nl, r->guarded, deep, &state)))
 			break;
-		if (r->hairpin[0] && (rc = fw_table_inet_ready(&nl)))
+		if (r->hairpin && (rc = fw_table_inet_ready(&nl)))
 			break;
 		c.op = CHAIN_NONE;
 		old->n = 0;
 		old_comment[0] = '\0';
-		if (state == FW_TABLE_ABSENT && !r->hairpin[0])
+		if (state == FW_TABLE_ABSENT && !r->hairpin)
 			break; /* nothing of ours, nothing to add */
 		if (state == FW_TABLE_OLD) {
 			rc = state_read_old(&nl, r->ifname, old, old_comment);

@@ -79,12 +79,12 @@ int fw_rules_build(const struct hp_guard *g, const struct fw_conf *c, struct fw_
 	r->log_group = -1;
 	if (!g || !c || !g->ifname || hp_parse_ifname(g->ifname) || !fw_family_valid(g->family) ||
 	    (g->naddrs && !g->addrs) || (g->ifb && hp_parse_ifname(g->ifb)) ||
-	    (g->isolated_bridge && hp_parse_ifname(g->isolated_bridge)))
+	    g->isolated_bridge < 0)
 		return -EINVAL;
 	snprintf(r->ifname, sizeof(r->ifname), "%s", g->ifname);
 	r->family = g->family;
-	if (g->isolated_bridge)
-		snprintf(r->hairpin, sizeof(r->hairpin), "%s", g->isolated_bridge);
+	r->hairpin = g->isolated_bridge;
+	memcpy(r->hairpin_mac, g->isolated_mac, sizeof(r->hairpin_mac));
 	r->guarded = g->naddrs > 0 || c->strict;
 	if (!r->guarded)
 		return 0;

@@ -43,7 +43,8 @@ struct fw_rules {
 	size_t nvlans;
 	/* not part of the comment: the vif's chain and a shared element */
 	char ifb[HP_IFNAMSIZ]; /* "": none */
-	char hairpin[HP_IFNAMSIZ]; /* the isolated bridge, "": none */
+	int hairpin; /* the isolated bridge's ifindex, 0: none */
+	unsigned char hairpin_mac[6]; /* and its MAC */
 };
 
 static inline int fw_family_valid(enum hp_fw_family f)

@@ -148,9 +148,12 @@ void vif_guard_of(const struct hp_vif *v, struct hp_guard *g)
 				.addrs = v->ips,
 				.naddrs = v->nips,
 				.vlans = v->vlans,
-				.ifb = v->is_tap && v->rate_s && v->ifb[0] ? v->ifb : NULL,
-				.isolated_bridge = v->isolated_bridge };
+				.ifb = v->is_tap && v->rate_s && v->ifb[0] ? v->ifb : NULL };
 	memcpy(g->mac, v->mac, sizeof(g->mac));
+	if (v->isolated_bridge) {
+		g->isolated_bridge = v->isolated_bridge->ifindex;
+		memcpy(g->isolated_mac, v->isolated_bridge->mac, sizeof(g->isolated_mac));
+	}
 }
 
 int hp_vif_guard_add(struct hp_vif *v)

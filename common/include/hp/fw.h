@@ -56,9 +56,11 @@ struct hp_guard {
 	/* A rate-limited tap's ifb (hp/tc.h): what the guard passes is handed
 	 * to it, since a redirect before the guard would skip it.  NULL: none. */
 	const char *ifb;
-	/* port_isolated: dom0 routes nothing back out of this bridge (a
-	 * bridge-wide element, never removed by a vif).  NULL: not isolated. */
-	const char *isolated_bridge;
+	/* port_isolated: dom0 routes nothing that came in to its own MAC on
+	 * this bridge back out of it (a bridge-wide element, never removed by
+	 * a vif): the bridge's ifindex and MAC.  0: not isolated. */
+	int isolated_bridge;
+	unsigned char isolated_mac[6];
 };
 
 /* Why the guard dropped a frame: one counter per vif and reason. */

@@ -103,7 +103,7 @@ struct hp_vif {
 	/* set by the tool's check() for the guard (hp/fw.h): the port's
 	 * VLANs, and the bridge whose ports are isolated (port_isolated) */
 	const struct hp_vlans *vlans;
-	const char *isolated_bridge;
+	const struct hp_link *isolated_bridge;
 	int renamed; /* this run renamed the interface */
 
 	/* tool-specific hook variables (bridge, main_ip...) */
