@@ -15,7 +15,7 @@
 
 #define FW_TABLE "xen_hotplug"
 
-#define FW_NL_BATCH_SIZE (256 * 1024)
+#define FW_NL_BATCH_SIZE (64 * 1024)
 /* a batch stays under half the buffer: a message never writes past it */
 #define FW_NL_BATCH_LIMIT (FW_NL_BATCH_SIZE / 2)
 #define FW_NL_REQ_SIZE 4096
@@ -24,7 +24,7 @@ struct fw_nl {
 	struct mnl_socket *sock;
 	uint32_t portid;
 	uint32_t seq;
-	char *buf; /* the batch, zeroed: padding is sent */
+	char *buf; /* the batch */
 	char *req; /* requests, also while a batch is open */
 	struct mnl_nlmsg_batch *batch;
 	size_t nbatch; /* messages in the open batch */

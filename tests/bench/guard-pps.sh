@@ -1,0 +1,91 @@
+#!/bin/bash
+# guard-pps.sh SRCDIR [N]: packets per second a guest sends through its
+# vif to a host on the bridge (UDP, 64-byte payloads, iperf3 -u -b 0, 3 s
+# a run), measured by the receiver, in the test world of SRCDIR's
+# tests/helpers.bash with SRCDIR's build/ (two trees, before and after a
+# change, measured the same way).  Variants, interleaved in RUNS rounds
+# (default 5): the vif unguarded (antispoof=none), guarded alone, then
+# (after N-1 more guarded vifs are added: veths vif2.0.., guarded through
+# the library's own driver, default N=1000) guarded among N.  Prints
+# "VARIANT median [min-max] pps" and every run.  Needs root and iperf3;
+# not part of make check.
+set -u
+SRC=$(realpath "$1")
+N=${2:-1000}
+RUNS=${RUNS:-5}
+export HP_BUILD=$SRC/build HP_SRCDIR=$SRC
+skip() { echo "skip: $*"; exit 1; }
+# shellcheck source=../helpers.bash
+source "$SRC/tests/helpers.bash"
+world_setup || exit 1
+trap 'world_teardown >/dev/null 2>&1' EXIT
+export XEN_HOTPLUG_CONF=$W_DIR/xen-hotplug.conf
+: >"$XEN_HOTPLUG_CONF"
+
+OUT="${W}-out"
+ip netns add "$OUT"
+ip -n "$OUT" link set lo up
+ip -n "$DOM0" link add out0 type veth peer name eth0 netns "$OUT"
+ip -n "$DOM0" link set out0 master xenbr0 up
+ip -n "$OUT" addr add 10.0.0.100/24 dev eth0
+ip -n "$OUT" link set eth0 up
+_ns_bg "$OUT" iperf3 -s -B 10.0.0.100 >/dev/null
+guest_create 1 0 ip4=10.0.0.1/24 ip=10.0.0.1 >/dev/null 2>&1 || exit 1
+
+# the guard's driver: ours (build/hp-fwctl), or the tree's own by hand
+FWCTL=$HP_BUILD/hp-fwctl
+if [ ! -x "$FWCTL" ]; then
+	FWCTL=$W_DIR/fwctl
+	cc -std=gnu11 -D_GNU_SOURCE -I"$SRC/common/include" -I"$SRC/common" -o "$FWCTL" \
+		"$SRC/tests/fw-dev/fwctl.c" "$HP_BUILD/libhotplug.a" \
+		$(pkg-config --libs libnl-3.0 libnl-route-3.0 xenstore libnftnl libmnl yajl) -ldl || exit 1
+fi
+
+online() { # online none|nft
+	XEN_HOTPLUG_ANTISPOOF=$1 run_vif vif-bridge 1 0 online type_if=vif >/dev/null 2>&1 ||
+		{ echo "online ($1) failed"; exit 1; }
+}
+
+pps() {
+	local j
+	wait_for 3000 guest_ping 1 10.0.0.100 || return 1
+	j=$(in_guest 1 iperf3 -c 10.0.0.100 -u -b 0 -l 64 -t 3 -J) || return 1
+	jq '.end.sum | ((.packets - .lost_packets) / .seconds) | floor' <<<"$j"
+}
+
+declare -A R
+measure() { # measure VARIANT
+	local p
+	p=$(pps) || { echo "$1: iperf3 failed"; return; }
+	R[$1]+="$p "
+	echo "run $1 $p"
+}
+
+online nft
+for r in $(seq 1 "$RUNS"); do
+	online none
+	measure unguarded
+	online nft
+	measure guarded-1
+done
+# N-1 more guarded vifs: veths in dom0 carrying their names
+for i in $(seq 2 "$N"); do
+	echo "link add vif$i.0 type veth peer name vif$i.0p"
+done | ip -n "$DOM0" -batch -
+for i in $(seq 2 "$N"); do
+	ip netns exec "$DOM0" "$FWCTL" add "vif$i.0" bridge "$(printf '00:16:3e:%02x:%02x:01' $((i >> 8)) $((i & 255)))" \
+		"10.$((i >> 8)).$((i & 255)).1" >/dev/null 2>&1 || { echo "guard of vif$i.0 failed"; exit 1; }
+done
+echo "guarded vifs: $(ip netns exec "$DOM0" nft -j list set netdev xen_hotplug guarded 2>/dev/null | jq '.nftables[1].set.elem | length' ||
+	ip netns exec "$DOM0" nft -j list set bridge xen_hotplug guarded | jq '.nftables[1].set.elem | length')"
+for r in $(seq 1 "$RUNS"); do
+	online none
+	measure "unguarded-among-$N"
+	online nft
+	measure "guarded-among-$N"
+done
+for v in unguarded guarded-1 "unguarded-among-$N" "guarded-among-$N"; do
+	# shellcheck disable=SC2086
+	printf '%s\n' ${R[$v]} | sort -n | awk -v v="$v" '{ a[NR] = $1 } END {
+		printf "%s %d [%d-%d] pps\n", v, a[int((NR + 1) / 2)], a[1], a[NR] }'
+done
