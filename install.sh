@@ -29,7 +29,7 @@ TOOLS="vif-bridge vif-route vif-nat network-bridge vif-openvswitch"
 LIBEXEC=$PREFIX/libexec/xen-hotplug-ng
 
 BUILD_DEPS="gcc make pkg-config libnl-3-dev libnl-route-3-dev libxen-dev libnftnl-dev libmnl-dev libyajl-dev scdoc"
-TEST_DEPS="bats clang-format busybox iproute2 jq xenstore-utils nftables iptables python3 python3-scapy git procps dnsmasq-base strace valgrind clang libclang-rt-14-dev gcc-multilib qemu-user iperf3"
+TEST_DEPS="bats clang-format busybox iproute2 jq xenstore-utils nftables iptables python3 python3-scapy git procps dnsmasq-base dhcpcd-base strace valgrind clang libclang-rt-14-dev gcc-multilib qemu-user iperf3"
 # vif-openvswitch's tests run their own private Open vSwitch (tests/ovs.bash),
 # tests/ovn.bats its own OVN (tests/ovn.bash)
 TEST_DEPS="$TEST_DEPS openvswitch-switch ethtool tcpdump ovn-central ovn-host"

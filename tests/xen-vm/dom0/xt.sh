@@ -31,7 +31,7 @@
 # second: these start one each):
 #   xt_master VIF (prints its bridge), xt_port_up VIF BRIDGE, xt_gone VIF,
 #   xt_no_xs PATH, xt_guarded FAMILY VIF (our table FAMILY xen_hotplug has
-#   elements for VIF), xt_unguarded FAMILY VIF: predicates for xt_wait
+#   elements for VIF: netdev for the guard itself, since layout v3), xt_unguarded FAMILY VIF: predicates for xt_wait
 #   xt_counters FAMILY TABLE   its counters into XT_COUNT[name]=packets
 # and ip -j, bridge -j, nft -j with jq where a structure is asserted.
 XT_DIR=/run/xt

@@ -72,8 +72,8 @@ spoof spoofed 192.0.2.1 192.0.2.77/24 00:16:3e:00:00:77" \
 		[ "$(xenstore-read "$(xt_be $d)/hotplug-status")" = connected ]
 		xt_port_up "$vif" xenbr0
 	done
-	xt_guarded bridge "$(xt_vif $G)" || xt_fail "no guard for $G"
-	xt_unguarded bridge "$(xt_vif $C)" || xt_fail "a guard for $C, which has no ip="
+	xt_guarded netdev "$(xt_vif $G)" || xt_fail "no guard for $G"
+	xt_unguarded netdev "$(xt_vif $C)" || xt_fail "a guard for $C, which has no ip="
 }
 
 t_traffic() {
@@ -106,7 +106,7 @@ t_attach() {
 	vif=$(xt_vif $G 1)
 	[ "$(xenstore-read "$(xt_be $G 1)/hotplug-status")" = connected ]
 	xt_port_up "$vif" xenbr0
-	xt_guarded bridge "$vif"
+	xt_guarded netdev "$vif"
 	[ "$(xt_guest_get $G ping1 90)" = ok ]
 	ping -c 1 -w 20 192.0.2.12
 }
@@ -115,7 +115,7 @@ t_detach() {
 	vif=$(xt_vif $G 1)
 	xl network-detach $G 1
 	xt_wait 30 xt_gone "$vif"
-	xt_wait 30 xt_unguarded bridge "$vif"
+	xt_wait 30 xt_unguarded netdev "$vif"
 	xt_not xenstore-exists "$(xt_be $G 1)"
 	# the first NIC is untouched
 	[ "$(xenstore-read "$(xt_be $G 0)/hotplug-status")" = connected ]
@@ -134,7 +134,7 @@ t_destroy() {
 	vif=$(xt_vif $G) be=$(xt_be $G)
 	xl destroy $G
 	xt_wait 30 xt_gone "$vif"
-	xt_wait 30 xt_unguarded bridge "$vif"
+	xt_wait 30 xt_unguarded netdev "$vif"
 	xt_wait 30 xt_no_xs "$be"
 	xt_not xl domid $G
 }
@@ -145,6 +145,7 @@ t_nothing_left() {
 	xt_not grep -q ' vif' <<<"$(ip -o link)"
 	[ -z "$(xenstore-list /local/domain/0/backend/vif 2>/dev/null)" ]
 	[ "$(nft -j list set bridge xen_hotplug guarded | jq '[.nftables[1].set.elem // [] | .[]] | length')" -eq 0 ]
+	[ "$(nft -j list set netdev xen_hotplug guarded | jq '[.nftables[1].set.elem // [] | .[]] | length')" -eq 0 ]
 }
 
 xt_test vif-bridge/setup t_setup

@@ -20,7 +20,7 @@ check nat ping_ok 10.0.5.128" \
 		"mac=00:16:3e:00:02:10,script=vif-nat,ip=10.0.5.1"
 	for devid in 0 1; do
 		[ "$(xenstore-read "$(xt_be $G $devid)/hotplug-status")" = connected ]
-		xt_guarded inet "$(xt_vif $G $devid)"
+		xt_guarded netdev "$(xt_vif $G $devid)"
 	done
 	vif=$(xt_vif $G 0)
 	[[ $(ip -o route show 198.51.100.10) == "198.51.100.10 dev $vif "* ]]
@@ -47,7 +47,7 @@ t_destroy() {
 	xl destroy $G
 	for v in $v0 $v1; do
 		xt_wait 30 xt_gone "$v"
-		xt_wait 30 xt_unguarded inet "$v"
+		xt_wait 30 xt_unguarded netdev "$v"
 	done
 	xt_wait 30 xt_no_xs "$be"
 	[ -z "$(ip -o route show 198.51.100.10)" ]
