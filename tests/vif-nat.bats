@@ -199,8 +199,11 @@ forget_run() {
 	[ "$status" -eq 0 ]
 	[ "$(addr_of vif1.0)" = 192.168.5.73/32 ]
 	[ "$(route_json 192.168.5.200 | jq -r '.[0].prefsrc')" = 192.168.5.73 ]
-	run in_dom0 nft -j list set inet xen_hotplug addrs4
+	run in_dom0 nft -j list set netdev xen_hotplug addrs4
 	grep -q '192.168.5.200' <<<"$output"
+	# judged at its own ingress, on a point-to-point link
+	in_dom0 nft list set netdev xen_hotplug p2p | grep -q '"vif1.0"'
+	in_dom0 nft list chain netdev xen_hotplug in_vif1.0 | grep -q 'hook ingress device "vif1.0"'
 }
 
 @test "ip: unusable configurations are refused clearly and change nothing" {

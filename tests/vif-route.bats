@@ -96,8 +96,11 @@ addr_of() { in_dom0 ip -j addr show dev "$1" | jq -r '.[0].addr_info[] | "\(.loc
 	guest_ping 1 192.0.2.2
 	in_guest 1 ip addr add 192.0.2.99/24 dev eth0
 	! in_guest 1 busybox ping -c 1 -W 1 -I 192.0.2.99 192.0.2.2 >/dev/null 2>&1 || false
-	run in_dom0 nft -j list set inet xen_hotplug addrs4
+	run in_dom0 nft -j list set netdev xen_hotplug addrs4
 	grep -q vif1.0 <<<"$output"
+	# judged at its own ingress, on a point-to-point link
+	in_dom0 nft list set netdev xen_hotplug p2p | grep -q '"vif1.0"'
+	in_dom0 nft list chain netdev xen_hotplug in_vif1.0 | grep -q 'hook ingress device "vif1.0"'
 }
 
 @test "netdev: gatewaydev (env netdev) and netdev= choose dom0's address over the default route" {
