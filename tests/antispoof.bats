@@ -625,6 +625,29 @@ bridge_stripped() {
 	[ "$(elems_of vif2.0)" = 19 ]
 }
 
+@test "upgrade: xen-hotplug on a host guarded by v2: status migrates the tables, then shows the guard and its counters; verify finds it in place" {
+	command -v git >/dev/null && git -C "$HP_SRCDIR" cat-file -e "$V2_COMMIT" ||
+		{ echo "needs the git history of $V2_COMMIT"; false; }
+	[ -x "$HP_BUILD/xen-hotplug" ] || skip "build/xen-hotplug not built"
+	local fwctl xh=(in_dom0 env XEN_HOTPLUG_DEBUG=0 "XEN_HOTPLUG_TOOL_DIR=$HP_BUILD" "$HP_BUILD/xen-hotplug")
+	fwctl=$(v2_fwctl)
+	ln -s "$HP_BUILD/vif-bridge" "$XEN_SCRIPT_DIR/vif-bridge"
+	# guest 1 online with its `ip` key, guarded by v2 as the v2 tool did
+	XEN_HOTPLUG_ANTISPOOF=none guest_online 1 ip4=10.0.0.1/24 ip="10.0.0.1"
+	in_dom0 "$fwctl" add vif1.0 bridge 00:16:3e:01:00:01 "10.0.0.1"
+	in_dom0 nft list table bridge xen_hotplug | grep -q 'comment "xen-hotplug-ng guard v2"'
+	run "${xh[@]}" status -j vif1.0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	jq -e '.vifs[0].guard | .table and .installed and .chain and .rules == "mac=00:16:3e:01:00:01 10.0.0.1/32 br"
+		and (.drops | length) == 10' <<<"$output"
+	in_dom0 nft list set netdev xen_hotplug guarded | grep -q '"vif1.0"'
+	bridge_stripped "guarded layout "
+	run "${xh[@]}" verify vif1.0
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "upgrade: a v1 table with guarded vifs is migrated by the next onlines, at once, every guest still guarded" {
 	command -v git >/dev/null && git -C "$HP_SRCDIR" cat-file -e "$V1_COMMIT" ||
 		{ echo "needs the git history of $V1_COMMIT"; false; }

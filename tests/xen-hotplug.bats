@@ -113,6 +113,13 @@ guard_holds() {
 	not_seen "10.0.0.$((50 + $1))"
 }
 
+# dom0_state: dom0's links and ruleset, but the counters' values (the
+# guard's drop counters count what guests send, not what a tool did).
+dom0_state() {
+	dom0_snapshot
+	in_dom0 nft -j list ruleset | jq -S -c '.nftables | map(if .counter then .counter |= del(.packets, .bytes) else . end)'
+}
+
 # ---------------------------------------------------------------- monitors
 
 # mon_start: link events (ip monitor) and nftables changes (nft monitor)
@@ -259,8 +266,8 @@ vif3.0: bridge: expected 'xenbr0', found none"
 	# the drift is real: guest 1's spoofed source now reaches the observer
 	spoofs 1 10.0.0.60
 	seen 10.0.0.60
-	verify_names "vif1.0: guard: expected 'mac=00:16:3e:01:00:01 10.0.0.1/32' in table bridge xen_hotplug, found no table bridge xen_hotplug
-vif2.0: guard: expected 'mac=00:16:3e:02:00:01 10.0.0.2/32' in table bridge xen_hotplug, found no table bridge xen_hotplug"
+	verify_names "vif1.0: guard: expected 'mac=00:16:3e:01:00:01 10.0.0.1/32 br' in table netdev xen_hotplug, chain in_vif1.0, found no table netdev xen_hotplug
+vif2.0: guard: expected 'mac=00:16:3e:02:00:01 10.0.0.2/32 br' in table netdev xen_hotplug, chain in_vif2.0, found no table netdev xen_hotplug"
 	mon_start
 	run xh repair
 	mon_stop
@@ -277,15 +284,15 @@ vif2.0: guard: expected 'mac=00:16:3e:02:00:01 10.0.0.2/32' in table bridge xen_
 
 @test "drift: one guard element deleted: the guest is cut off; repair restores it, no other vif's elements change" {
 	world3
-	in_dom0 nft delete element bridge xen_hotplug addrs4 '{ "vif1.0" . 10.0.0.1 }'
+	in_dom0 nft delete element netdev xen_hotplug addrs4 '{ "vif1.0" . 10.0.0.1 }'
 	fails guest_ping 1 10.0.0.100
-	verify_names "vif1.0: guard: expected 'mac=00:16:3e:01:00:01 10.0.0.1/32' in table bridge xen_hotplug, found no addrs4 element \"vif1.0\" . 10.0.0.1"
+	verify_names "vif1.0: guard: expected 'mac=00:16:3e:01:00:01 10.0.0.1/32 br' in table netdev xen_hotplug, chain in_vif1.0, found no element in set netdev addrs4 for the vif"
 	mon_start
 	run xh repair
 	mon_stop
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep -q 'add element bridge xen_hotplug addrs4 { "vif1.0" . 10.0.0.1 }' "$W_DIR/mon.nft"
+	grep -q 'add element netdev xen_hotplug addrs4 { "vif1.0" . 10.0.0.1 }' "$W_DIR/mon.nft"
 	untouched vif2.0
 	crosses 1
 	guard_holds 3
@@ -425,7 +432,7 @@ xenstored_restart() {
 	world3
 	xenstored_restart
 	local before
-	before=$(dom0_snapshot; in_dom0 nft -j list ruleset)
+	before=$(dom0_state)
 	verify_names "vif1.0: guard (bridge): expected a vif in xenstore that backs it, found none, and its link 'vif1.0' exists (xenstored lost its state?): kept
 vif2.0: guard (bridge): expected a vif in xenstore that backs it, found none, and its link 'vif2.0' exists (xenstored lost its state?): kept"
 	run xh repair
@@ -436,7 +443,7 @@ vif2.0: guard (bridge): expected a vif in xenstore that backs it, found none, an
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"gc: 0 removed, 2 kept, 0 failed"* ]]
-	[ "$before" = "$(dom0_snapshot; in_dom0 nft -j list ruleset)" ]
+	[ "$before" = "$(dom0_state)" ]
 	guard_holds 1
 	# the toolstack writes the domains' nodes again, hotplug-status empty
 	local d
@@ -455,7 +462,7 @@ vif2.0: guard (bridge): expected a vif in xenstore that backs it, found none, an
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(xs_read "$(be_path 1 0)/hotplug-status")" = connected ]
-	[ "$before" = "$(dom0_snapshot; in_dom0 nft -j list ruleset)" ]
+	[ "$before" = "$(dom0_state)" ]
 	verify_clean
 }
 
@@ -641,26 +648,37 @@ leftovers() {
 
 # ---------------------------------------------------------------- status
 
-@test "status: the table, JSON (the README's schema) and Prometheus' format say the same; the guard's counters have their place" {
+@test "status: the table, JSON (the README's schema) and Prometheus' format say the same; the guard's drops by vif and reason" {
 	world3
+	# guest 1's spoofed pings dropped (ip4; its ARP too if it asked):
+	# status says what the kernel's counters say
+	spoofs 1 10.0.0.70
+	local ip4 all
+	ip4=$(in_dom0 nft -j list counter netdev xen_hotplug vif1.0/ip4 | jq '.nftables[1].counter.packets')
+	all=$(in_dom0 nft -j list counters table netdev xen_hotplug |
+		jq '[.nftables[] | .counter | select(. and (.name | startswith("vif1.0/"))) | .packets] | add')
+	[ "$ip4" -ge 1 ]
 	in_dom0 ip link set vif2.0 nomaster
 	run xh status
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "VIF "*"DOMAIN"*"HOTPLUG"*"DRIFT" ]]
-	[[ "${lines[1]}" =~ ^vif1\.0\ +1\ guest1\ +vif-bridge\ +Initialising\ +connected\ +up\ +1500\ +xenbr0\ +bridge\ +-\ +ok$ ]]
-	[[ "${lines[2]}" =~ ^vif2\.0\ .*\ up\ +1500\ +-\ +bridge\ +-\ +1$ ]]
+	[[ "${lines[1]}" =~ ^vif1\.0\ +1\ guest1\ +vif-bridge\ +Initialising\ +connected\ +up\ +1500\ +xenbr0\ +bridge\ +$all\ +ok$ ]]
+	[[ "${lines[2]}" =~ ^vif2\.0\ .*\ up\ +1500\ +-\ +bridge\ +0\ +1$ ]]
+	[[ "${lines[3]}" =~ ^vif3\.0\ .*\ xenbr0\ +-\ +-\ +ok$ ]]
 	[[ "$output" == *"vif2.0: bridge: expected 'xenbr0', found none"* ]]
 	run xh status -v vif1.0
 	echo "$output"
-	[[ "$output" == *"guard: table bridge xen_hotplug, mac=00:16:3e:01:00:01 10.0.0.1/32; drops: not counted by this guard layout"* ]]
+	[[ "$output" == *"guard: table netdev xen_hotplug, mac=00:16:3e:01:00:01 10.0.0.1/32 br; drops: mac 0, group 0, ethertype 0, arp $((all - ip4)), ip4 $ip4, ip6 0, nd 0, dhcp 0, ra 0, frag 0"* ]]
 	run xh status -j
 	[ "$status" -eq 0 ]
 	jq -e '.version == 1 and (.vifs | length) == 3 and .orphans == [] and .ovs_error == null' <<<"$output"
 	jq -e '.vifs[0] | .vif == "vif1.0" and .domid == 1 and .domain == "guest1" and .tool == "vif-bridge"
 		and .hotplug_status == "connected" and .keys.ip == "10.0.0.1" and .link.up and .link.master == "xenbr0"
-		and .bridge_port.learning and .guard.installed and .guard.rules == "mac=00:16:3e:01:00:01 10.0.0.1/32"
-		and .guard.drops == null and .verified and .drift == [] and .ovs == null and .rate == null' <<<"$output"
+		and .bridge_port.learning and .guard.installed and .guard.rules == "mac=00:16:3e:01:00:01 10.0.0.1/32 br"
+		and .guard.chain and (.guard.drops | length) == 10
+		and (.guard.drops | map(.reason)) == ["mac", "group", "ethertype", "arp", "ip4", "ip6", "nd", "dhcp", "ra", "frag"]
+		and (.guard.drops[4].packets | tostring) == "'"$ip4"'" and ([.guard.drops[].packets] | add | tostring) == "'"$all"'" and .verified and .drift == [] and .ovs == null and .rate == null' <<<"$output"
 	jq -e '.vifs[1].drift == [{"step": "enslave", "object": "bridge", "expected": "'"'"'xenbr0'"'"'", "found": "none"}]
 		and .vifs[1].bridge_port == null and .vifs[2].guard == null' <<<"$output"
 	run xh status --prometheus -o "$W_DIR/xen-hotplug.prom"
@@ -672,7 +690,10 @@ leftovers() {
 	grep -qx 'xen_hotplug_vif_drift{vif="vif2.0"} 1' "$W_DIR/xen-hotplug.prom"
 	grep -qx 'xen_hotplug_vif_drift{vif="vif1.0"} 0' "$W_DIR/xen-hotplug.prom"
 	grep -qx 'xen_hotplug_vif_guarded{vif="vif3.0"} 0' "$W_DIR/xen-hotplug.prom"
-	grep -qx 'xen_hotplug_guard_counters 0' "$W_DIR/xen-hotplug.prom"
+	grep -qx 'xen_hotplug_guard_counters 1' "$W_DIR/xen-hotplug.prom"
+	grep -qx 'xen_hotplug_guard_drops_total{vif="vif1.0",reason="ip4"} '"$ip4" "$W_DIR/xen-hotplug.prom"
+	grep -qx 'xen_hotplug_guard_drops_total{vif="vif1.0",reason="mac"} 0' "$W_DIR/xen-hotplug.prom"
+	fails grep -q 'xen_hotplug_guard_drops_total{vif="vif3.0"' "$W_DIR/xen-hotplug.prom"
 	grep -q '^xen_hotplug_vif_info{vif="vif1.0",domid="1",domain="guest1",devid="0",type="vif",tool="vif-bridge",bridge="xenbr0"} 1$' \
 		"$W_DIR/xen-hotplug.prom"
 	[ ! -e "$W_DIR/xen-hotplug.prom.tmp.$$" ]
@@ -684,12 +705,12 @@ leftovers() {
 	world3
 	in_dom0 ip link set vif1.0 nomaster
 	local before
-	before=$(dom0_snapshot; in_dom0 nft -j list ruleset)
+	before=$(dom0_state)
 	run xh repair vif1.0 nosuch
 	echo "$output"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"unknown vif 'nosuch': no vif this domain backs has that name"* ]]
-	[ "$before" = "$(dom0_snapshot; in_dom0 nft -j list ruleset)" ]
+	[ "$before" = "$(dom0_state)" ]
 	for a in "status --bogus" "verify -j" "gc vif1.0" "repair --bridge a/b" "repair --watch vif1.0" \
 		"status -j --prometheus" "status -o /tmp/x" "frobnicate" "repair bad/name"; do
 		run xh $a
@@ -707,7 +728,7 @@ leftovers() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"vif1.0: invalid ip '10.0.0.300'"* ]]
-	[ "$before" = "$(dom0_snapshot; in_dom0 nft -j list ruleset)" ]
+	[ "$before" = "$(dom0_state)" ]
 	# an online that failed is not repaired
 	xs_write "$(be_path 1 0)/ip" 10.0.0.1
 	xs_write "$(be_path 1 0)/hotplug-status" error
@@ -716,7 +737,7 @@ leftovers() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"vif1.0: not repaired: its online failed (hotplug-status error)"* ]]
-	[ "$before" = "$(dom0_snapshot; in_dom0 nft -j list ruleset)" ]
+	[ "$before" = "$(dom0_state)" ]
 }
 
 @test "man page: xen-hotplug(8) renders with no warning (scdoc, groff -ww, man --warnings, mandoc -T lint)" {
@@ -774,14 +795,14 @@ leftovers() {
 	in_dom0 ip link set vif1.0 nomaster
 	in_dom0 ip link set vif1.0 down
 	local before
-	before=$(dom0_snapshot; in_dom0 nft -j list ruleset)
+	before=$(dom0_state)
 	run in_dom0 env XEN_HOTPLUG_DEBUG=0 XEN_HOTPLUG_FAIL_STEP=up "$HP_BUILD/xen-hotplug" repair vif1.0
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"step 9 'up' failed: injected by XEN_HOTPLUG_FAIL_STEP"* ]]
 	[[ "$output" == *"vif1.0: bridge: expected 'xenbr0', found none: not repaired"* ]]
 	# enslave ran, and was undone
-	[ "$before" = "$(dom0_snapshot; in_dom0 nft -j list ruleset)" ]
+	[ "$before" = "$(dom0_state)" ]
 	run xh repair vif1.0
 	[ "$status" -eq 0 ]
 	crosses 1

@@ -200,7 +200,7 @@ static void guard_obj(FILE *f, const struct hp_adm_state *st)
 	kbool(f, &first, "table", g->table);
 	kbool(f, &first, "installed", g->installed);
 	kstr(f, &first, "rules", g->installed ? g->rules : NULL);
-	kbool(f, &first, "chain", g->family == HP_FW_NETDEV ? g->chain : -1);
+	kbool(f, &first, "chain", g->table ? g->chain : -1);
 	key(f, &first, "drops");
 	if (!g->has_counters) {
 		fputs("null", f);

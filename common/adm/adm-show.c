@@ -148,16 +148,18 @@ static void details(FILE *f, const struct hp_adm_view *w)
 			st->ifb, st->tc.ifb ? (st->tc.ifb_up ? "up" : "down") : "none",
 			st->tc.ifb_rate);
 	if (st->guard) {
-		fprintf(f, "    guard: table %s xen_hotplug%s, %s", hp_fw_family_name(st->g.family),
+		fprintf(f, "    guard: table netdev xen_hotplug%s, %s%s",
 			st->g.table ? "" : " (none)",
-			st->g.installed ? st->g.rules : "no guarded element");
+			st->g.installed ? st->g.rules : "no guarded element",
+			st->g.table && !st->g.chain ? ", no chain" : "");
 		if (!st->g.has_counters)
-			fprintf(f, "; drops: not counted by this guard layout\n");
+			fprintf(f, "; drops: not counted by this guard layout");
+		else if (!st->g.ndrops)
+			fprintf(f, "; drops: no counters");
 		for (i = 0; i < st->g.ndrops; i++)
 			fprintf(f, "%s%s %llu", i ? ", " : "; drops: ", st->g.drops[i].reason,
 				st->g.drops[i].packets);
-		if (st->g.has_counters)
-			fputc('\n', f);
+		fputc('\n', f);
 		if (st->g.log[0])
 			fprintf(f, "    drop log: %s\n", st->g.log);
 	}

@@ -101,14 +101,23 @@ static int drops(struct fw_nl *nl, const char *ifname, struct hp_fw_guard_info *
 	for (d.reason = 0; !rc && d.reason < HP_FW_NREASONS; d.reason++)
 		if (!(rc = hp_fw_counter_name(ifname, d.reason, name, sizeof(name))))
 			rc = fw_nl_counters(nl, name, drop_cb, &d);
-	info->has_counters = info->ndrops > 0;
 	return rc;
+}
+
+/* Table netdev is ours and of this layout: 1, 0 when absent; -errno, or
+ * -EPROTO for a layout this version does not know.  A table of an older
+ * layout is migrated here, as by any tool (fw-table.c). */
+static int current_table(struct fw_nl *nl)
+{
+	enum fw_table_state state;
+	int rc = fw_table_ready(nl, 0, 0, &state);
+
+	return rc ? rc : state == FW_TABLE_CURRENT;
 }
 
 int hp_fw_guard_info(const char *ifname, enum hp_fw_family family, struct hp_fw_guard_info *info)
 {
 	unsigned char key[FW_IFLEN];
-	char comment[FW_COMMENT_MAX];
 	struct lookup lk = { .comment = info->rules, .size = sizeof(info->rules) };
 	struct fw_rules r;
 	struct fw_nl nl;
@@ -120,15 +129,16 @@ int hp_fw_guard_info(const char *ifname, enum hp_fw_family family, struct hp_fw_
 		return -EINVAL;
 	if ((rc = fw_nl_open(&nl)))
 		return rc == -EPROTONOSUPPORT ? 0 : rc; /* no nf_tables: no guard */
-	if ((rc = fw_nl_table_comment(&nl, FW_T_NETDEV, &info->table, comment, sizeof(comment))) ||
-	    !info->table)
+	if ((rc = current_table(&nl)) <= 0)
 		goto out;
+	info->table = 1;
 	fw_key_ifname(key, ifname);
 	if ((rc = fw_nl_set_elems(&nl, FW_T_NETDEV, "guarded", key, FW_IFLEN, lookup_cb, &lk)) ||
 	    (rc = fw_netdev_chain_get(&nl, ifname, &info->chain)) ||
 	    (rc = drops(&nl, ifname, info)))
 		goto out;
 	info->installed = lk.found;
+	info->has_counters = 1; /* this layout counts: ndrops 0, none installed */
 	if (lk.found && !fw_comment_rules(ifname, info->rules, &r)) {
 		if (r.log_group >= 0)
 			snprintf(
@@ -195,7 +205,6 @@ int hp_fw_guard_verify(const struct hp_guard *g, char *expected, size_t esize, c
 		       size_t fsize)
 {
 	char comment[FW_COMMENT_MAX], tc[FW_COMMENT_MAX];
-	enum fw_table_state state;
 	struct fw_elems *l = NULL;
 	struct fw_rules r;
 	struct fw_nl nl;
@@ -220,19 +229,16 @@ int hp_fw_guard_verify(const struct hp_guard *g, char *expected, size_t esize, c
 		goto free;
 	if ((rc = fw_nl_table_comment(&nl, FW_T_NETDEV, &table, tc, sizeof(tc))))
 		goto close;
-	if (!table) {
-		snprintf(found, fsize, "no table netdev " FW_TABLE);
+	rc = current_table(&nl);
+	if (!rc || rc == -EPROTO) { /* absent, or not migrated, or unknown */
+		snprintf(found, fsize, "%s",
+			 table ? "table netdev " FW_TABLE " of a layout this version does not use" :
+				 "no table netdev " FW_TABLE);
 		rc = 1;
 		goto close;
 	}
-	/* a table of an older layout is migrated here, as by any tool */
-	if ((rc = fw_table_ready(&nl, 0, 0, &state)) || state != FW_TABLE_CURRENT) {
-		snprintf(found, fsize,
-			 "table netdev " FW_TABLE " of a layout this version does "
-			 "not use");
-		rc = 1;
+	if (rc < 0)
 		goto close;
-	}
 	nmiss = missing(&nl, l, comment, found, fsize, &rc);
 	if (!rc)
 		rc = fw_netdev_chain_get(&nl, g->ifname, &chain);
@@ -380,17 +386,15 @@ int hp_fw_guard_names(enum hp_fw_family family, int (*cb)(const char *ifname, vo
 		      void *data)
 {
 	struct names ns = { 0 };
-	char comment[FW_COMMENT_MAX];
 	struct fw_nl nl;
 	size_t i;
-	int rc, table;
+	int rc;
 
 	if (!fw_family_valid(family))
 		return -EINVAL;
 	if ((rc = fw_nl_open(&nl)))
 		return rc == -EPROTONOSUPPORT ? 0 : rc;
-	if ((rc = fw_nl_table_comment(&nl, FW_T_NETDEV, &table, comment, sizeof(comment))) ||
-	    !table)
+	if ((rc = current_table(&nl)) <= 0)
 		goto out;
 	/* `guarded` first (fw_elem_sets[0]): its comment gives a name's kind */
 	rc = fw_nl_set_elems(&nl, FW_T_NETDEV, fw_elem_sets[0], NULL, 0, guarded_name_cb, &ns);

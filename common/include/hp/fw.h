@@ -114,9 +114,10 @@ int hp_fw_guard_del(const char *ifname, enum hp_fw_family family);
  * Reads only (a table of the previous layout may be upgraded in place,
  * as by any tool). */
 
-/* A vif's drops by reason.  The guard's current layout (v2) counts none:
- * has_counters stays 0 and status says so.  The next layout's per-vif,
- * per-reason counters fill this, unchanged for the callers. */
+/* A vif's drops by reason: its named counters "<vif>/<reason>" (v3), in
+ * the reasons' order (enum hp_fw_reason).  has_counters is 1 when table
+ * netdev has this layout (which counts), whether or not the vif has
+ * counters; 0 without the table. */
 #define HP_FW_MAX_REASONS 24
 struct hp_fw_drops {
 	char reason[32];
@@ -128,8 +129,8 @@ struct hp_fw_guard_info {
 	int table; /* the family's table exists */
 	int installed; /* the vif's `guarded` element is there */
 	char rules[128]; /* what was installed (its comment): "mac=... 10.0.0.1/32" */
-	int chain; /* netdev family: the vif's ingress chain exists */
-	int has_counters; /* the layout counts drops per vif and reason */
+	int chain; /* the vif's ingress chain in_<vif> exists */
+	int has_counters; /* table netdev's layout counts drops per vif and reason */
 	struct hp_fw_drops drops[HP_FW_MAX_REASONS];
 	size_t ndrops;
 	char log[160]; /* how to read the guard's drop log when it is on, else "" */

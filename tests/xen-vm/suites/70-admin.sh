@@ -35,12 +35,14 @@ t_status() {
 	echo "$out"
 	v0=$(xt_vif $G 0) v1=$(xt_vif $G 1) d=$(xt_domid $G)
 	# one line each: domain id and name, our tool, netback's Connected,
-	# libxl's connected, the bridge, the guard (or none), no drift
-	[[ $out =~ $v0\ +$d\ $G\ +vif-bridge\ +Connected\ +connected\ +up\ +1500\ +xenbr0\ +bridge\ +-\ +ok ]]
+	# libxl's connected, the bridge, the guard (or none), its drops, no
+	# drift
+	[[ $out =~ $v0\ +$d\ $G\ +vif-bridge\ +Connected\ +connected\ +up\ +1500\ +xenbr0\ +bridge\ +[0-9]+\ +ok ]]
 	[[ $out =~ $v1\ +$d\ $G\ +vif-bridge\ +Connected\ +connected\ +up\ +1500\ +xenbr0\ +-\ +-\ +ok ]]
 	$XH status -j >/run/xt/status.json
 	jq -e --arg v "$v0" '.version == 1 and ([.vifs[] | select(.vif == $v)][0]
-		| .guard.rules == "mac=00:16:3e:00:00:30 192.0.2.30/32" and .link.name == $v
+		| .guard.rules == "mac=00:16:3e:00:00:30 192.0.2.30/32 br" and .guard.chain
+		and (.guard.drops | length) == 10 and .link.name == $v
 		and .link.master == "xenbr0" and .state == "Connected" and .drift == [])' \
 		/run/xt/status.json || { cat /run/xt/status.json; xt_fail "status -j"; }
 	$XH verify
@@ -75,9 +77,9 @@ t_port_out() {
 
 t_guard_gone() {
 	v=$(xt_vif $G 0)
-	drift guard "nft delete table bridge xen_hotplug" \
-		"$v: guard: expected 'mac=00:16:3e:00:00:30 192.0.2.30/32' in table bridge xen_hotplug, found no table bridge xen_hotplug"
-	xt_guarded bridge "$v"
+	drift guard "nft delete table netdev xen_hotplug" \
+		"$v: guard: expected 'mac=00:16:3e:00:00:30 192.0.2.30/32 br' in table netdev xen_hotplug, chain in_$v, found no table netdev xen_hotplug"
+	xt_guarded netdev "$v"
 }
 
 t_destroy_gc() {
