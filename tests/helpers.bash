@@ -429,6 +429,33 @@ dom0_snapshot() {
 		'[.[] | {ifindex, ifname, master, flags, mtu, address, ifalias}] | sort_by(.ifindex)'
 }
 
+# dom0_settled: dom0_snapshot once two of them 300 ms apart agree (at
+# most 3 s): a link just made or enslaved by the test itself changes its
+# flags later on a loaded host (the kernel's link watch), which is not
+# what the tool under test did.
+dom0_settled() {
+	local a b i
+	a=$(dom0_snapshot)
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		sleep 0.3
+		b=$(dom0_snapshot)
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	printf '%s\n' "$b"
+}
+
+# dom0_unchanged BEFORE: dom0's links as BEFORE says, else the difference
+# and false.
+dom0_unchanged() {
+	local now
+	now=$(dom0_snapshot)
+	[ "$now" = "$1" ] && return 0
+	echo "dom0's links changed:"
+	diff <(jq . <<<"$1") <(jq . <<<"$now")
+	return 1
+}
+
 # wait_for MS CMD...: poll CMD every 50 ms until it succeeds or MS pass.
 wait_for() {
 	local ms=$1 t=0

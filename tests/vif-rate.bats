@@ -247,12 +247,12 @@ assert_bad_rate() {
 	emu_guest 1
 	xenstore-write -- "$(be_path 1 0)/rate" "$1"
 	local before
-	before=$(dom0_snapshot)
+	before=$(dom0_settled)
 	run run_vif vif-bridge 1 0 add type_if=tap
 	echo "$output"
 	[ "$status" -eq 1 ]
 	grep -qF "invalid rate '$1'" <<<"$output"
-	[ "$(dom0_snapshot)" = "$before" ]
+	dom0_unchanged "$before"
 	assert_unlimited vif1.0-emu ifb1.0
 	# a tap run writes nothing to xenstore, as upstream
 	[ "$(xs_read "$(be_path 1 0)/hotplug-status")" = "" ]
