@@ -265,3 +265,114 @@ FOREIGN=02:00:00:00:00:99
 	guest_ping 2 10.0.0.254
 	guest_noping 1 10.0.0.2
 }
+
+# ---------------------------------------------------------------- migration
+# `xl migrate` on one host, as libxl does it: the receiving domain (here
+# domid 2) gets a vif for the same guest MAC while the sender's domain
+# (domid 1) still exists, suspended; its online takes the sticky entry
+# (one entry per MAC and VLAN in a bridge).  The receiver's namespace
+# has no address: the suspended copy sends nothing that matters.
+
+MIG_MAC=00:16:3e:01:00:01
+
+# both vifs online, the entry on the receiver's port, the sender's
+# guest cut off meanwhile (the control of what the fix puts back)
+migrate_world() {
+	uplink
+	conf port_lock=yes
+	guest_create 1 0 ip4=10.0.0.1/24 "mac=$MIG_MAC"
+	run run_vif vif-bridge 1 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	guest_ping 1 10.0.0.250
+	guest_create 2 0 "mac=$MIG_MAC"
+}
+
+@test "port_lock, a migration failing after the receiver's online: its offline gives the entry back to the sender's port, where the guest answers (control: cut off without it)" {
+	migrate_world
+	run run_vif vif-bridge 2 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	[ "$(fdb "$MIG_MAC")" = "vif2.0 static sticky" ]
+	# the control: the sender's port, locked without the entry, drops
+	# the guest's frames
+	guest_noping 1 10.0.0.250
+	# the receiver's copy destroyed: netback removes its vif, then offline
+	guest_unplug 2 0
+	run run_vif vif-bridge 2 0 offline type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "offline: 'vif2.0' is gone already: nothing to detach" <<<"$output"
+	grep -q "offline: forwarding entry for $MIG_MAC given back to 'vif1.0' (port_lock)" <<<"$output"
+	[ "$(fdb "$MIG_MAC")" = "vif1.0 static sticky" ]
+	[ "$(port_flag vif1.0 locked)" = true ]
+	guest_ping 1 10.0.0.250
+	guest_ping 1 10.0.0.254
+	# the offline of a receiver whose vif is still there: the same
+	guest_plug 2 0
+	run run_vif vif-bridge 2 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	[ "$(fdb "$MIG_MAC")" = "vif2.0 static sticky" ]
+	run run_vif vif-bridge 2 0 offline type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "offline: detached from bridge 'xenbr0'" <<<"$output"
+	[ "$(fdb "$MIG_MAC")" = "vif1.0 static sticky" ]
+	guest_ping 1 10.0.0.250
+}
+
+@test "port_lock, a migration that succeeds: the sender's offline leaves the entry on the receiver's port, where the guest answers" {
+	migrate_world
+	run run_vif vif-bridge 2 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	# the sender's domain destroyed after the receiver resumed
+	guest_unplug 1 0
+	run run_vif vif-bridge 1 0 offline type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "offline: 'vif1.0' is gone already: nothing to detach" <<<"$output"
+	[[ $output != *"given back"* ]]
+	[ "$(fdb "$MIG_MAC")" = "vif2.0 static sticky" ]
+	in_guest 2 ip addr add 10.0.0.1/24 dev eth0
+	guest_ping 2 10.0.0.250
+	# the same with the sender's vif still there when its offline runs
+	guest_create 3 0 "mac=$MIG_MAC"
+	run run_vif vif-bridge 3 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	[ "$(fdb "$MIG_MAC")" = "vif3.0 static sticky" ]
+	run run_vif vif-bridge 2 0 offline type_if=vif
+	[ "$status" -eq 0 ]
+	[ "$(fdb "$MIG_MAC")" = "vif3.0 static sticky" ]
+}
+
+@test "port_lock: a receiver's online that fails after taking the entry gives it back in its undo" {
+	migrate_world
+	local s
+	for s in up hooks connected; do
+		XEN_HOTPLUG_FAIL_STEP=$s run run_vif vif-bridge 2 0 online type_if=vif
+		echo "$output"
+		[ "$status" -eq 1 ]
+		grep -q "given back to 'vif1.0'" <<<"$output"
+		[ "$(fdb "$MIG_MAC")" = "vif1.0 static sticky" ]
+		guest_ping 1 10.0.0.250
+	done
+}
+
+@test "port_lock: an offline gives back only to a locked port whose backend has the MAC" {
+	migrate_world
+	# another guest, another MAC, locked; and the same MAC on an
+	# unlocked port of an HVM guest's NIC: neither gets the entry
+	guest_create 3 0 ip4=10.0.0.3/24
+	run run_vif vif-bridge 3 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	run run_vif vif-bridge 2 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	guest_unplug 1 0
+	run run_vif vif-bridge 1 0 offline type_if=vif
+	[ "$status" -eq 0 ]
+	guest_unplug 2 0
+	run run_vif vif-bridge 2 0 offline type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output != *"given back"* ]]
+	[ -z "$(fdb "$MIG_MAC")" ]
+	[ "$(fdb 00:16:3e:03:00:01)" = "vif3.0 static sticky" ]
+}

@@ -494,6 +494,27 @@ hook_val() { sed -n "s/^$2=//p" "$W_DIR/hook.$1"; }
 	grep -q 'vif-bridge\[vif1\.0\]: ' "$XEN_LOG_DIR/xen-hotplug.log"
 }
 
+# Upstream logs "Successful vif-bridge offline for vif1.0." at every
+# offline; ours one line too, also without XEN_HOTPLUG_DEBUG and when
+# netback has removed the vif first (the usual offline).
+@test "logging: every offline leaves one line, also when the vif is gone already" {
+	guest_create 1 0
+	run run_vif vif-bridge 1 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	VIF_ENV=(XEN_HOTPLUG_DEBUG=0)
+	run run_vif vif-bridge 1 0 offline type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "vif-bridge[vif1.0]: offline: detached from bridge 'xenbr0'" ]
+	guest_unplug 1 0
+	: >"$XEN_LOG_DIR/xen-hotplug.log"
+	run run_vif vif-bridge 1 0 offline type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "vif-bridge[vif1.0]: offline: 'vif1.0' is gone already: nothing to detach" ]
+	[ "$(cat "$XEN_LOG_DIR/xen-hotplug.log")" = "$output" ]
+}
+
 @test "logging: the failure message reaches the log and hotplug-error" {
 	guest_create 1 0 bridge=nosuchbr0
 	run run_vif vif-bridge 1 0 online type_if=vif

@@ -403,6 +403,119 @@ static int s_policy(void *ctx)
 	return v->again ? HP_STEP_KEPT : 0;
 }
 
+/*
+ * port_lock and a guest with two ports.  A bridge holds one forwarding
+ * entry per MAC and VLAN, so the online of a second port for the same
+ * guest takes the sticky entry from the first: the receiving side of `xl
+ * migrate` attaches the new domain's vif while the sending domain still
+ * exists, suspended, and the new port, locked with learning off, would
+ * drop every frame of the resumed guest if the entry stayed on the old
+ * one (an entry on both ports cannot exist).  When the port that took it
+ * goes (the migration failed and the receiver's copy is destroyed, or
+ * its online failed and was undone), the entry goes with it, and the
+ * first port, locked, would then drop all the guest sends once it
+ * resumes there.  So whoever removes a locked port gives the MAC back:
+ * when no port of the bridge holds an entry for it any more, the locked
+ * port whose guest has that MAC (its backend's `mac` key; a port is
+ * named after its backend by libxl, or by its alias once renamed) gets
+ * the entry again.  The usual offline (a migration that succeeded, a
+ * guest that stopped) finds the MAC held or no such port: one link dump
+ * and, per bridge with locked ports, one entry lookup; no xenstore read.
+ */
+
+/* The backend directory, beside ours, of the vif libxl named libxl_name. */
+static int sibling_path(const struct hp_vif *v, const char *libxl_name, char *out, size_t size)
+{
+	const char *end = v->xb_path + strlen(v->xb_path);
+	unsigned int domid, devid;
+	int slashes = 0;
+
+	if (hp_parse_vif_name(libxl_name, &domid, &devid))
+		return -EINVAL;
+	while (end > v->xb_path && slashes < 2)
+		if (*--end == '/')
+			slashes++;
+	if (slashes < 2)
+		return -EINVAL;
+	snprintf(out, size, "%.*s/%u/%u", (int)(end - v->xb_path), v->xb_path, domid, devid);
+	return 0;
+}
+
+/* 1 when the guest behind bridge port ifindex has our MAC, else 0. */
+static int serves_our_mac(struct hp_vif *v, int ifindex, char *name, size_t size)
+{
+	unsigned char mac[6];
+	char path[256], *val = NULL;
+	struct hp_link l;
+	int rc;
+
+	if (hp_link_get_index(v->nl, ifindex, &l) ||
+	    sibling_path(v, *l.alias ? l.alias : l.name, path, sizeof(path)))
+		return 0;
+	snprintf(name, size, "%s", l.name);
+	rc = hp_xs_read_key(v->xs, path, "mac", &val);
+	if (rc && rc != -ENOENT)
+		hp_warn("unable to read '%s/mac': %s", path, strerror(-rc));
+	rc = !rc && !hp_parse_mac(val, mac, 1) && !memcmp(mac, v->mac, 6);
+	free(val);
+	return rc;
+}
+
+/* See above: our MAC back on the port that still serves it, in bridge
+ * br (0: every bridge with locked ports; the vif is gone and with it
+ * the name of its bridge).  0, or the return of hp_vif_fail(). */
+static int give_back(struct hp_vif *v, int br)
+{
+	struct vb *vb = v->priv;
+	struct hp_brport_info *ports = NULL;
+	char name[HP_IFNAMSIZ];
+	size_t n = 0, i, j;
+	int rc, holder, failed = 0;
+
+	if (!vb->policy.lock || !v->has_mac)
+		return 0;
+	if ((rc = hp_brport_list(v->nl, &ports, &n)))
+		return hp_vif_fail(v, "unable to list the bridge ports: %s", strerror(-rc));
+	for (i = 0; i < n; i++) {
+		int b = ports[i].master;
+
+		if ((br && b != br) || ports[i].flags.locked != 1 ||
+		    ports[i].ifindex == v->link.ifindex)
+			continue;
+		for (j = 0; j < i && (ports[j].master != b || ports[j].flags.locked != 1); j++)
+			;
+		if (j < i)
+			continue; /* this bridge was looked at already */
+		rc = hp_brport_fdb_port(v->nl, b, v->mac, &holder);
+		if (!rc)
+			continue; /* held: by a port that took it, or not ours to give */
+		if (rc != -ENOENT) {
+			failed = hp_vif_fail(v, "unable to look up the forwarding entry for %s: %s",
+					     v->mac_s, strerror(-rc));
+			continue;
+		}
+		for (j = i; j < n; j++) {
+			if (ports[j].master != b || ports[j].flags.locked != 1 ||
+			    ports[j].ifindex == v->link.ifindex ||
+			    !serves_our_mac(v, ports[j].ifindex, name, sizeof(name)))
+				continue;
+			if ((rc = hp_brport_fdb_add(v->nl, ports[j].ifindex, v->mac)))
+				failed = hp_vif_fail(
+					v,
+					"unable to give the forwarding entry for %s back "
+					"to '%s', which still serves it: %s",
+					v->mac_s, name, strerror(-rc));
+			else
+				hp_info("%s: forwarding entry for %s given back to '%s' (port_lock), "
+					"which still serves it",
+					v->command, v->mac_s, name);
+			break;
+		}
+	}
+	hp_brport_list_free(ports, n);
+	return failed;
+}
+
 /* What a port gets when it joins a bridge. */
 static void u_policy(void *ctx)
 {
@@ -416,6 +529,7 @@ static void u_policy(void *ctx)
 	if (vb->policy.lock)
 		hp_brport_fdb_del(v->nl, v->link.ifindex, v->mac);
 	hp_brport_set(v->nl, v->link.ifindex, &f);
+	give_back(v, vb->bridge.br.ifindex);
 }
 
 static void attached(struct hp_vif *v)
@@ -438,7 +552,32 @@ static const struct hp_step steps[] = {
 	HP_VIF_STEP_UP,
 };
 
-/* Upstream's remove_from_bridge; the bridge itself need not exist. */
+/* The guest's MAC and the host's port policy, for give_back(); what
+ * cannot be read is skipped with a warning (nothing to give back). */
+static void detach_policy(struct hp_vif *v)
+{
+	struct vb *vb = v->priv;
+	char err[512];
+
+	if (v->is_tap)
+		return;
+	if (hp_brport_policy("", &vb->policy, err, sizeof(err))) {
+		hp_warn("%s", err);
+		vb->policy.lock = 0;
+	}
+	if (!vb->policy.lock)
+		return;
+	if (hp_xs_read_key(v->xs, v->xb_path, "mac", &v->mac_s))
+		return;
+	if (hp_parse_mac(v->mac_s, v->mac, 1))
+		hp_warn("ignoring invalid mac '%s'", v->mac_s);
+	else
+		v->has_mac = 1;
+}
+
+/* Upstream's remove_from_bridge; the bridge itself need not exist.  One
+ * line in the log whatever happened (upstream: "Successful vif-bridge
+ * offline"), also when netback has removed the vif already. */
 static int detach(struct hp_vif *v)
 {
 	struct vb *vb = v->priv;
@@ -447,8 +586,12 @@ static int detach(struct hp_vif *v)
 	int rc, rate = hp_vif_rate_del(v);
 
 	hp_vif_hook_var(v, "bridge", hp_param_str(&v->params, "bridge"));
-	if (!v->link.ifindex)
-		return rate;
+	detach_policy(v);
+	if (!v->link.ifindex) {
+		hp_info("%s: '%s' is gone already: nothing to detach", v->command, v->dev);
+		rc = give_back(v, 0);
+		return rc ? rc : rate;
+	}
 	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) && rc != -ENODEV)
 		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
 	if (v->link.master) {
@@ -460,8 +603,10 @@ static int detach(struct hp_vif *v)
 			return hp_vif_fail(v, "unable to detach '%s' from bridge '%s': %s", v->dev,
 					   name ?: "?", strerror(-rc));
 	}
-	hp_info("%s: detached%s%s", v->command, name ? " from bridge " : "", name ?: "");
-	return rate;
+	hp_info("%s: detached%s%s%s%s", v->command, name ? " from bridge '" : "", name ?: "",
+		name ? "'" : "", v->link.master ? "" : " (it was in no bridge)");
+	rc = give_back(v, name ? m->ifindex : 0);
+	return rc ? rc : rate;
 }
 
 static void cleanup(struct hp_vif *v)

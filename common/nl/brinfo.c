@@ -243,6 +243,42 @@ int hp_brport_fdb_get(struct hp_nl *nl, int ifindex, const unsigned char mac[6],
 	return 0;
 }
 
+static int parse_fdb_port(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct ndmsg *nd;
+
+	if (h->nlmsg_type != RTM_NEWNEIGH || !nlmsg_valid_hdr(h, sizeof(*nd)))
+		return 0;
+	nd = nlmsg_data(h);
+	*(int *)arg = nd->ndm_ifindex;
+	return 0;
+}
+
+int hp_brport_fdb_port(struct hp_nl *nl, int br_ifindex, const unsigned char mac[6], int *port)
+{
+	/* one entry, not a dump: no state, no type, only NDA_MASTER and
+	 * NDA_LLADDR (net/core/rtnetlink.c, valid_fdb_get_strict) */
+	struct ndmsg nd = { .ndm_family = AF_BRIDGE, .ndm_flags = NTF_MASTER };
+	struct nl_msg *msg;
+	int rc;
+
+	*port = 0;
+	if (br_ifindex <= 0)
+		return -ENODEV;
+	msg = nlmsg_alloc_simple(RTM_GETNEIGH, 0);
+	if (msg && (nlmsg_append(msg, &nd, sizeof(nd), NLMSG_ALIGNTO) < 0 ||
+		    nla_put_u32(msg, NDA_MASTER, (uint32_t)br_ifindex) < 0 ||
+		    nla_put(msg, NDA_LLADDR, 6, mac) < 0)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	rc = hp_nl_get(nl, msg, parse_fdb_port, port);
+	if (!rc && *port <= 0)
+		rc = -ENOENT;
+	return rc;
+}
+
 /* ---- words -------------------------------------------------------------- */
 
 void hp_vlans_format(const struct hp_vlans *v, char *buf, size_t size)

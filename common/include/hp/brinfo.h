@@ -37,6 +37,12 @@ void hp_brport_list_free(struct hp_brport_info *v, size_t n);
 int hp_brport_fdb_get(struct hp_nl *nl, int ifindex, const unsigned char mac[6], int *found,
 		      int *is_static, int *sticky);
 
+/* The port of bridge br_ifindex that holds the forwarding entry for mac
+ * (VLAN 0, the one hp_brport_fdb_add() always makes) in *port: the
+ * bridge's own ifindex for its local address.  -ENOENT when no port holds
+ * one (the kernel's RTM_GETNEIGH for one entry, Linux 5.0 and later). */
+int hp_brport_fdb_port(struct hp_nl *nl, int br_ifindex, const unsigned char mac[6], int *port);
+
 /* "10 PVID untagged, 20, 30" (ids ascending; "none" without any), for
  * messages. */
 void hp_vlans_format(const struct hp_vlans *v, char *buf, size_t size);

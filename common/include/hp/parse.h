@@ -35,8 +35,10 @@ int hp_parse_prefix(const char *s, struct hp_prefix *p);
 int hp_parse_ip_list(const char *s, struct hp_prefix **out, size_t *n);
 /* "[/local/domain/<n>/]backend/<type>/<domid>/<devid>" with type "vif". */
 int hp_parse_backend_path(const char *path, unsigned int *domid, unsigned int *devid);
-/* "vif<domid>.<devid>[-emu]", only to find XENBUS_PATH for an emulated
- * NIC when the caller did not give it (upstream's tap convention). */
+/* "vif<domid>.<devid>[-emu]": libxl's own name of a vif, never a vifname
+ * (to find XENBUS_PATH for an emulated NIC when the caller did not give
+ * it, upstream's tap convention; the backend of a port whose alias or
+ * unrenamed name is libxl's). */
 int hp_parse_vif_name(const char *s, unsigned int *domid, unsigned int *devid);
 /* A shell-variable-like parameter name: [A-Za-z_][A-Za-z0-9_]*. */
 int hp_parse_param_name(const char *s, size_t len);
