@@ -1,20 +1,27 @@
 #!/bin/bash
-# run.sh: `make check-xen`.  Boots a real Xen host under qemu's software
+# run.sh: `make check-xen`.  Boots real Xen hosts under qemu's software
 # emulation (no KVM needed) and runs the suites of tests/xen-vm/suites in
-# its dom0, with the real toolstack (xl, libxl, xenstored, netback) and
+# their dom0, with the real toolstack (xl, libxl, xenstored, netback) and
 # our tools installed as /etc/xen/scripts/<tool>.
+#
+# A suite runs in the VM its line `# xt-vm: NAME` names (default: main).
+# Each VM is one boot of its own kind (see VMS below: the CPU qemu
+# emulates, the extra root filesystem world.sh made for it); the VMs with
+# suites to run boot at the same time (XEN_VM_PARALLEL=0: one after the
+# other).
 #
 # Prints the suites' lines as they come (`xt: PASS|FAIL|NOTE ...`), then
 # `check-xen: N passed, N failed`; exits 1 on any failure, on a VM that
-# does not finish within XEN_VM_TIMEOUT seconds (default 540) or that
-# never reports.  Files, in XEN_VM_OUT (default $HP_BUILD/xen-vm):
-# serial.log (the whole serial console), results/log/<suite>/<test>.log
-# (each test's own log, from the VM's results disk), the images.
+# does not finish within XEN_VM_TIMEOUT seconds (default 900) or that
+# never reports.  Files, in XEN_VM_OUT (default $HP_BUILD/xen-vm): the
+# images; for the main VM serial.log (the whole serial console) and
+# results/log/<suite>/<test>.log (each test's own log, from the VM's
+# results disk); the same for each other VM under vm-<name>/.
 #
 # Environment: HP_BUILD (the built tools), XEN_VM_SUITES (names of suites
 # to run, e.g. "vif-bridge timing"; default all), XEN_VM_TIMEOUT,
-# XEN_VM_VERBOSE=1 (dom0's kernel messages on the console), and those of
-# world.sh (XEN_VM_CACHE...).
+# XEN_VM_PARALLEL, XEN_VM_VERBOSE=1 (dom0's kernel messages on the
+# console), and those of world.sh (XEN_VM_CACHE...).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,94 +29,175 @@ src=$(cd "$here/../.." && pwd)
 HP_BUILD=$(realpath -m "${HP_BUILD:-$src/build}")
 export HP_BUILD
 OUT=$(realpath -m "${XEN_VM_OUT:-$HP_BUILD/xen-vm}")
-TIMEOUT=${XEN_VM_TIMEOUT:-540}
-SUITES=$(tr ' ,' '::' <<<"${XEN_VM_SUITES:-}")
+TIMEOUT=${XEN_VM_TIMEOUT:-900}
+PARALLEL=${XEN_VM_PARALLEL:-1}
 t_start=$(date +%s)
 
+# The kinds of VM: NAME, qemu's -cpu, the extra root filesystem (world.sh
+# writes OUT/<extra>.cpio; the dom0 initramfs is dom0.cpio followed by it).
+#  main: AMD's SVM with nested paging (+npt): Xen's HAP, for PVH guests
+#        (Debian's Xen has no shadow paging) while dom0 stays PV.
+#  intel: the same CPU as Intel: libvirt's libxl driver finds no CPU model
+#        for the AMD flavour (Xen hides SEP there; every model in
+#        libvirt's cpu_map has it) and does not load.  Xen then has no
+#        HVM (no VMX under TCG): PV guests only.
+declare -A VM_CPU=([main]=qemu64,+svm,+npt [intel]=qemu64,+svm,vendor=GenuineIntel)
+declare -A VM_EXTRA=([main]= [intel]=libvirt)
+
 say() { echo "check-xen: $*"; }
+
+# ---------------------------------------------------------------- suites
+# NAME of each suite file, and its VM; XEN_VM_SUITES picks (with or
+# without the NN- prefix, as dom0's xt_main does).
+declare -A SUITES_OF=()
+pick=" $(tr ',' ' ' <<<"${XEN_VM_SUITES:-}") "
+for f in "$here"/suites/*.sh; do
+	s=${f##*/}
+	s=${s%.sh}
+	if [ -n "${XEN_VM_SUITES:-}" ] && [[ $pick != *" $s "* ]] && [[ $pick != *" ${s#[0-9][0-9]-} "* ]]; then
+		continue
+	fi
+	vm=$(sed -n 's/^# xt-vm: *\([a-z0-9]*\).*/\1/p' "$f" | head -n 1)
+	vm=${vm:-main}
+	[ -n "${VM_CPU[$vm]:-}" ] || { say "$f: unknown xt-vm '$vm'"; exit 1; }
+	SUITES_OF[$vm]+="${SUITES_OF[$vm]:+:}$s"
+done
+[ ${#SUITES_OF[@]} -gt 0 ] || { say "no suite matches XEN_VM_SUITES='${XEN_VM_SUITES:-}'"; exit 1; }
+VMS=$(printf '%s\n' "${!SUITES_OF[@]}" | sort | tr '\n' ' ')
+
+vm_dir() { if [ "$1" = main ]; then echo "$OUT"; else echo "$OUT/vm-$1"; fi; }
+
 finish() { # FAILED-EXTRA: prints the summary, exits
-	local pass fail
-	pass=$(grep -c '^xt: PASS ' "$OUT/console.txt" 2>/dev/null)
-	fail=$(($(grep -c '^xt: FAIL ' "$OUT/console.txt" 2>/dev/null) + $1))
+	local pass=0 fail=$1 vm d
+	for vm in $VMS; do
+		d=$(vm_dir "$vm")
+		pass=$((pass + $(grep -c '^xt: PASS ' "$d/console.txt" 2>/dev/null)))
+		fail=$((fail + $(grep -c '^xt: FAIL ' "$d/console.txt" 2>/dev/null)))
+	done
 	[ $((pass + fail)) -gt 0 ] || fail=1
 	if [ "$fail" -gt 0 ]; then
 		echo
 		say "failed:"
-		grep '^xt: FAIL ' "$OUT/console.txt" 2>/dev/null | sed 's/^xt: FAIL /  /'
-		[ -d "$OUT/results/log" ] && say "each test's log: $OUT/results/log/<suite>/<test>.log"
-		say "serial console: $OUT/serial.log"
+		for vm in $VMS; do
+			d=$(vm_dir "$vm")
+			grep '^xt: FAIL ' "$d/console.txt" 2>/dev/null | sed 's/^xt: FAIL /  /'
+			[ -d "$d/results/log" ] && say "each test's log ($vm): $d/results/log/<suite>/<test>.log"
+			say "serial console ($vm): $d/serial.log"
+		done
 	fi
-	grep '^xt: NOTE ' "$OUT/console.txt" 2>/dev/null | sed 's/^xt: NOTE /check-xen: /'
+	for vm in $VMS; do
+		grep '^xt: NOTE ' "$(vm_dir "$vm")/console.txt" 2>/dev/null | sed 's/^xt: NOTE /check-xen: /'
+	done
+	for vm in $VMS; do
+		[ ! -s "$(vm_dir "$vm")/time" ] || say "VM $vm: $(cat "$(vm_dir "$vm")/time") s"
+	done
 	say "$(($(date +%s) - t_start)) s in all"
 	echo "check-xen: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 	exit
 }
 
+# ---------------------------------------------------------------- one VM
+# vm_run NAME: boots it with its suites, shows its console's xt lines as
+# they come; its results in vm_dir NAME; exit status 1 when it never
+# reported (counted once in the summary).
+vm_run() {
+	local vm=$1 d initrd kopts qpid shown=0 t_end t_done= t0=$SECONDS
+	d=$(vm_dir "$vm")
+	mkdir -p "$d"
+	rm -rf "$d/results" "$d/console.txt" "$d/console.extra" "$d/serial.log" "$d/time"
+	initrd=$OUT/dom0.cpio
+	if [ -n "${VM_EXTRA[$vm]}" ]; then
+		initrd=$d/dom0-${VM_EXTRA[$vm]}.cpio
+		cat "$OUT/dom0.cpio" "$OUT/${VM_EXTRA[$vm]}.cpio" >"$initrd"
+	fi
+	rm -f "$d/results.img"
+	truncate -s 64M "$d/results.img"
+	kopts="console=hvc0 rdinit=/init xt.suites=${SUITES_OF[$vm]}"
+	[ "${XEN_VM_VERBOSE:-0}" = 1 ] || kopts+=" quiet loglevel=3"
+	: >"$d/serial.log"
+	say "booting Xen under qemu (TCG), VM $vm (-cpu ${VM_CPU[$vm]}): ${SUITES_OF[$vm]//:/ }; at most $TIMEOUT s"
+	qemu-system-x86_64 -machine pc -accel tcg -cpu "${VM_CPU[$vm]}" -m 3072 -smp 2 \
+		-display none -monitor none -serial "file:$d/serial.log" -no-reboot -nic none \
+		-drive "file=$d/results.img,format=raw,if=ide,index=0" \
+		-kernel "$OUT/xen" \
+		-append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 noreboot" \
+		-initrd "$OUT/vmlinux $kopts,$initrd" </dev/null >"$d/qemu.log" 2>&1 &
+	qpid=$!
+
+	# The console's own lines (xt: and xt-log), shown as they come.
+	show() {
+		local n
+		tr -d '\r' <"$d/serial.log" | sed -n 's/^\((d0) \)\{0,1\}\(xt[:-].*\)/\2/p' >"$d/console.new"
+		cat "$d/console.extra" >>"$d/console.new" 2>/dev/null
+		mv "$d/console.new" "$d/console.txt"
+		n=$(wc -l <"$d/console.txt")
+		[ "$n" -le "$shown" ] || tail -n +$((shown + 1)) "$d/console.txt"
+		shown=$n
+	}
+
+	t_end=$((SECONDS + TIMEOUT))
+	while kill -0 "$qpid" 2>/dev/null; do
+		show
+		if [ -z "$t_done" ] && grep -q '^xt: END ' "$d/console.txt"; then
+			t_done=$((SECONDS + 30)) # the results disk, the reboot
+		fi
+		if [ -n "$t_done" ] && [ $SECONDS -ge "$t_done" ]; then
+			kill "$qpid"
+			break
+		fi
+		if [ $SECONDS -ge $t_end ]; then
+			echo "xt: FAIL timeout (VM $vm was still running after $TIMEOUT s)" >"$d/console.extra"
+			kill "$qpid"
+			break
+		fi
+		sleep 1
+	done
+	wait "$qpid" 2>/dev/null
+	show
+	echo $((SECONDS - t0)) >"$d/time"
+
+	# the tests' logs: dom0 wrote a tar of /run/xt at the start of the disk
+	mkdir -p "$d/results"
+	tar -x -C "$d/results" -f "$d/results.img" 2>/dev/null || rm -rf "$d/results"
+	if ! grep -q '^xt: END ' "$d/console.txt"; then
+		say "VM $vm ended without reporting; the end of its serial console:"
+		tail -n 40 "$d/serial.log" | tr -d '\r' | sed 's/^/  | /'
+		[ -s "$d/qemu.log" ] && sed 's/^/  qemu| /' "$d/qemu.log"
+		[ -s "$d/console.extra" ] || return 1 # a timeout counts once
+	fi
+	return 0
+}
+
+# ---------------------------------------------------------------- main
 command -v qemu-system-x86_64 >/dev/null || { say "qemu-system-x86_64 missing (./install.sh --deps)"; exit 1; }
 mkdir -p "$OUT"
-rm -rf "$OUT/results" "$OUT/console.txt" "$OUT/serial.log"
-if ! "$here/world.sh" "$OUT"; then
+extras=
+for vm in $VMS; do
+	extras+=" ${VM_EXTRA[$vm]}"
+done
+if ! XEN_VM_EXTRAS="$extras" "$here/world.sh" "$OUT"; then
 	say "could not assemble the VM (above)"
-	: >"$OUT/console.txt"
+	for vm in $VMS; do
+		mkdir -p "$(vm_dir "$vm")"
+		: >"$(vm_dir "$vm")/console.txt"
+	done
 	finish 1
 fi
 
-rm -f "$OUT/results.img"
-truncate -s 64M "$OUT/results.img"
-kopts="console=hvc0 rdinit=/init"
-[ "${XEN_VM_VERBOSE:-0}" = 1 ] || kopts+=" quiet loglevel=3"
-[ -z "$SUITES" ] || kopts+=" xt.suites=$SUITES"
-: >"$OUT/serial.log"
-say "booting Xen under qemu (TCG), at most $TIMEOUT s"
-qemu-system-x86_64 -machine pc -accel tcg -cpu qemu64,+svm -m 3072 -smp 2 \
-	-display none -monitor none -serial "file:$OUT/serial.log" -no-reboot -nic none \
-	-drive "file=$OUT/results.img,format=raw,if=ide,index=0" \
-	-kernel "$OUT/xen" \
-	-append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 noreboot" \
-	-initrd "$OUT/vmlinux $kopts,$OUT/dom0.cpio" </dev/null >"$OUT/qemu.log" 2>&1 &
-qpid=$!
-
-# The console's own lines (xt: and xt-log), shown as they come.
-shown=0
-show() {
-	local n
-	tr -d '\r' <"$OUT/serial.log" | sed -n 's/^\((d0) \)\{0,1\}\(xt[:-].*\)/\2/p' >"$OUT/console.new"
-	cat "$OUT/console.extra" >>"$OUT/console.new" 2>/dev/null
-	mv "$OUT/console.new" "$OUT/console.txt"
-	n=$(wc -l <"$OUT/console.txt")
-	[ "$n" -le "$shown" ] || tail -n +$((shown + 1)) "$OUT/console.txt"
-	shown=$n
-}
-
-rm -f "$OUT/console.extra"
-extra=0 t_end=$((SECONDS + TIMEOUT)) t_done=
-while kill -0 "$qpid" 2>/dev/null; do
-	show
-	if [ -z "$t_done" ] && grep -q '^xt: END ' "$OUT/console.txt"; then
-		t_done=$((SECONDS + 30)) # the results disk, the reboot
-	fi
-	if [ -n "$t_done" ] && [ $SECONDS -ge "$t_done" ]; then
-		kill "$qpid"
-		break
-	fi
-	if [ $SECONDS -ge $t_end ]; then
-		echo "xt: FAIL timeout (the VM was still running after $TIMEOUT s)" >"$OUT/console.extra"
-		kill "$qpid"
-		break
-	fi
-	sleep 1
-done
-wait "$qpid" 2>/dev/null
-show
-
-if ! grep -q '^xt: END ' "$OUT/console.txt"; then
-	say "the VM ended without reporting; the end of its serial console:"
-	tail -n 40 "$OUT/serial.log" | tr -d '\r' | sed 's/^/  | /'
-	[ -s "$OUT/qemu.log" ] && sed 's/^/  qemu| /' "$OUT/qemu.log"
-	[ -s "$OUT/console.extra" ] || extra=1 # a timeout counts once
+extra=0
+if [ "$PARALLEL" = 1 ]; then
+	pids=()
+	for vm in $VMS; do
+		vm_run "$vm" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" || extra=$((extra + 1))
+	done
+else
+	for vm in $VMS; do
+		vm_run "$vm" || extra=$((extra + 1))
+	done
 fi
-# the tests' logs: dom0 wrote a tar of /run/xt at the start of the disk
-mkdir -p "$OUT/results"
-tar -x -C "$OUT/results" -f "$OUT/results.img" 2>/dev/null || rm -rf "$OUT/results"
 finish $extra

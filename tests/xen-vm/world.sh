@@ -19,7 +19,8 @@
 # HP_BUILD (default build/), HP_DEB (our package, default
 # $HP_BUILD/deb/xen-hotplug-ng_*.deb: make deb), XEN_VM_KERNEL_PKG
 # (linux-image-amd64: a metapackage, resolved to its kernel),
-# XEN_VM_XEN_PKG (xen-hypervisor-4.17-amd64).
+# XEN_VM_XEN_PKG (xen-hypervisor-4.17-amd64), XEN_VM_EXTRAS (the extra
+# roots to make, names of run.sh's VM_EXTRA: OUT/<name>.cpio).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -133,13 +134,16 @@ busybox_links() {
 	perl -e 'for (@ARGV) { symlink("/bin/busybox", $_) or die "symlink $_: $!\n" }' "${links[@]}"
 }
 
-# Every ELF file's libraries must be in the root (ld.so's default paths).
+# Every ELF file's libraries must be in the root (ld.so's default paths),
+# or in the roots named after it (an extra root on top of dom0's).
 check_libs() {
-	local root=$1 f missing
+	local root=$1 f r missing
 	missing=$(
 		{
-			for f in "$root"/lib/x86_64-linux-gnu/* "$root"/usr/lib/x86_64-linux-gnu/* "$root"/lib64/*; do
-				[ -e "$f" ] && echo "have ${f##*/}"
+			for r in "$@"; do
+				for f in "$r"/lib/x86_64-linux-gnu/* "$r"/usr/lib/x86_64-linux-gnu/* "$r"/lib64/*; do
+					[ -e "$f" ] && echo "have ${f##*/}"
+				done
 			done
 			find "$root" -type f \( -perm -u+x -o -name '*.so*' \) -print0 |
 				{ xargs -0 readelf -d 2>/dev/null || true; } |
@@ -245,6 +249,53 @@ mkcpio() { # ROOT FILE
 	mv "$2.tmp" "$2"
 }
 
+# ---------------------------------------------------------------- the other callers
+# What the suites of libvirt, the driver domain and migration need beyond
+# dom0's root (issue 21), kept apart from the rest.
+
+# dom0's helpers: xt-stopcopy.so (a PV guest's `xl migrate` in one
+# stop-and-copy pass, see dom0/xt-stopcopy.c), the migration suites'
+# xt-migrate.sh and the driver domain's init.
+callers_dom0() {
+	local root=$1
+	cc -shared -fPIC -O2 -Wall -Werror -o "$root/xt/xt-stopcopy.so" "$here/dom0/xt-stopcopy.c" -ldl ||
+		die "cannot build xt-stopcopy.so (gcc, libxen-dev: ./install.sh --deps)"
+	install -m 0755 "$here/ddom/init" "$root/xt/ddom-init"
+	cp "$here/dom0/xt-migrate.sh" "$root/xt/"
+}
+
+# What an extra root does without: libvirt's drivers other than libxl's
+# and the network's (libvirtd loads the drivers it finds), its helpers
+# and other daemons, and the libraries only they need.
+declare -A EXTRA_TRIM=([libvirt]="usr/lib/x86_64-linux-gnu/libvirt/storage-backend
+	usr/lib/x86_64-linux-gnu/libvirt/storage-file usr/lib/x86_64-linux-gnu/libvirt/lock-driver
+	usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_interface.so
+	usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_nodedev.so
+	usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_nwfilter.so
+	usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_secret.so
+	usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_storage.so
+	usr/lib/libvirt usr/sbin/virtlockd usr/sbin/virtlogd usr/bin/virt-admin usr/bin/virt-pki-query-dn
+	usr/bin/virt-pki-validate usr/bin/virt-host-validate usr/bin/virt-xml-validate
+	usr/bin/virt-ssh-helper usr/share/augeas usr/share/polkit-1")
+
+# An extra root filesystem for a kind of VM (run.sh's VM_EXTRA): the
+# packages marked NAME in ./packages, whose libraries are in it or in
+# dom0's root, as OUT/NAME.cpio (loaded after dom0.cpio).
+extra_root() {
+	local name=$1 xroot=$OUT/$1-root pkgs p
+	mapfile -t pkgs < <(list packages "$name")
+	[ ${#pkgs[@]} -gt 0 ] || die "no package marked '$name' in $here/packages"
+	rm -rf "$xroot"
+	mkdir -p "$xroot"
+	unpack "$xroot" "${pkgs[@]}"
+	for p in ${EXTRA_TRIM[$name]:-}; do
+		rm -rf "${xroot:?}/$p"
+	done
+	check_libs "$xroot" "$root"
+	mkcpio "$xroot" "$OUT/$name.cpio"
+	say "$name.cpio $(($(stat -c %s "$OUT/$name.cpio") >> 20)) MiB"
+}
+
 # ---------------------------------------------------------------- main
 [ -f "$HP_DEB" ] || die "no $HP_BUILD/deb/xen-hotplug-ng_*.deb: run make deb"
 command -v cpio >/dev/null || die "cpio missing (./install.sh --deps)"
@@ -255,7 +306,9 @@ flock 9
 KERNEL=$(resolve_kernel)
 mapfile -t DOM0_PKGS < <(list packages dom0)
 mapfile -t GUEST_PKGS < <(list packages guest)
-fetch "$KERNEL" "$XEN_PKG" $(printf '%s\n' "${DOM0_PKGS[@]}" "${GUEST_PKGS[@]}" | sort -u)
+# the extra roots' packages too, made or not: the cache keeps them
+mapfile -t EXTRA_PKGS < <(awk '!/^[ \t]*(#|$)/ && $1 != "dom0" && $1 != "guest" && $1 != "both" { print $2 }' "$here/packages")
+fetch "$KERNEL" "$XEN_PKG" $(printf '%s\n' "${DOM0_PKGS[@]}" "${GUEST_PKGS[@]}" ${EXTRA_PKGS[@]+"${EXTRA_PKGS[@]}"} | sort -u)
 prune
 
 kdir=$(pkgdir "$KERNEL")
@@ -315,8 +368,12 @@ install -m 0755 "$here/dom0/init" "$root/init"
 mkdir -p "$root/xt/suites"
 cp "$here/dom0/xt.sh" "$root/xt/"
 cp "$here"/suites/*.sh "$root/xt/suites/"
+callers_dom0 "$root"
 cp "$OUT/vmlinux" "$OUT/guest.cpio" "$root/boot/"
 echo "dom0" >"$root/etc/hostname"
 mkcpio "$root" "$OUT/dom0.cpio"
+for x in ${XEN_VM_EXTRAS:-}; do
+	extra_root "$x"
+done
 
 say "kernel $kver, $(basename "$(pkgdir "$XEN_PKG")"), dom0.cpio $(($(stat -c %s "$OUT/dom0.cpio") >> 20)) MiB, guest.cpio $(($(stat -c %s "$OUT/guest.cpio") >> 10)) KiB"

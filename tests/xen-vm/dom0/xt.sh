@@ -20,7 +20,11 @@
 # Guests (PV, the VM's kernel, a busybox initramfs: guest/init):
 #   xt_guest_start NAME SCRIPT [VIF...]   xl create; SCRIPT is run by the
 #       guest's init (its helpers: net, check, say, spoof, wait_dev, see
-#       guest/init); each VIF is an xl vif spec (`bridge=xenbr0,ip=...`)
+#       guest/init); each VIF is an xl vif spec (`bridge=xenbr0,ip=...`).
+#       Set beforehand, for other guests: XT_GUEST_TYPE (pv; pvh),
+#       XT_GUEST_MEMORY (128 MiB), XT_GUEST_INITRD (another initramfs),
+#       XT_GUEST_CMDLINE (more kernel options, ending in a space),
+#       XT_GUEST_CFG (more lines of xl.cfg)
 #   xt_guest_get NAME KEY [SECONDS]       waits for the guest to `say KEY
 #       VALUE` (on its console) and prints VALUE; fails the test after
 #       SECONDS (60)
@@ -179,16 +183,17 @@ xt_guest_start() {
 	for v in "$@"; do vifs+="${vifs:+, }'$v'"; done
 	cat >"$cfg" <<-EOF
 		name = "$name"
-		type = "pv"
+		type = "${XT_GUEST_TYPE:-pv}"
 		kernel = "$XT_GUEST_KERNEL"
-		ramdisk = "$XT_GUEST_RAMDISK"
-		memory = 128
+		ramdisk = "${XT_GUEST_INITRD:-$XT_GUEST_RAMDISK}"
+		memory = ${XT_GUEST_MEMORY:-128}
 		vcpus = 1
-		extra = "console=hvc0 quiet xt.run=$(printf '%s' "$script" | gzip -9 | base64 -w0)"
+		extra = "console=hvc0 quiet ${XT_GUEST_CMDLINE:-}xt.run=$(printf '%s' "$script" | gzip -9 | base64 -w0)"
 		vif = [ $vifs ]
 		on_poweroff = "destroy"
 		on_reboot = "destroy"
 		on_crash = "destroy"
+		${XT_GUEST_CFG:-}
 	EOF
 	rm -f "/var/log/xen/console/guest-$name.log" "$XT_DIR/guests/$name.domid"
 	xl create "$cfg"
@@ -214,12 +219,45 @@ xt_guest_get() {
 	echo "$v"
 }
 
+# Open vSwitch on the kernel datapath, with a private database:
+# xt_ovs_start LOGDIR (ovsdb-server and ovs-vswitchd, Debian's paths),
+# xt_ovs_stop.
+XT_OVS_RUN=/run/openvswitch
+xt_ovs_start() {
+	modprobe openvswitch
+	mkdir -p $XT_OVS_RUN /etc/openvswitch "$1"
+	rm -f $XT_DIR/ovs.db
+	ovsdb-tool create $XT_DIR/ovs.db /usr/share/openvswitch/vswitch.ovsschema
+	ovsdb-server $XT_DIR/ovs.db --remote=punix:$XT_OVS_RUN/db.sock \
+		--pidfile=$XT_OVS_RUN/ovsdb-server.pid --detach --log-file="$1/ovsdb-server.log"
+	ovs-vsctl --no-wait init
+	/usr/lib/openvswitch-switch/ovs-vswitchd unix:$XT_OVS_RUN/db.sock \
+		--pidfile=$XT_OVS_RUN/ovs-vswitchd.pid --detach --log-file="$1/ovs-vswitchd.log"
+}
+xt_ovs_stop() {
+	local p
+	for p in ovs-vswitchd ovsdb-server; do
+		[ ! -s $XT_OVS_RUN/$p.pid ] || kill "$(cat $XT_OVS_RUN/$p.pid)" 2>/dev/null || true
+		rm -f $XT_OVS_RUN/$p.pid
+	done
+	rm -f $XT_DIR/ovs.db
+}
+
 # Destroys every domain but dom0 and waits until xl sees none.
 xt_destroy_all() {
 	local d
 	for d in $(xl list | awk 'NR > 1 && $2 != 0 { print $1 }'); do
 		xl destroy "$d" || true
 	done
+}
+
+# The results disk (run.sh's results.img, /dev/sda when dom0/init found
+# it): a tar of /run/xt at its start, written after each suite, so that
+# the host has the logs of the suites that ended even when the VM does
+# not end in time.
+xt_save_results() {
+	[ -b /dev/sda ] || return 0
+	tar -c -C $XT_DIR . >/dev/sda 2>/dev/null && sync
 }
 
 xt_main() {
@@ -234,6 +272,7 @@ xt_main() {
 		echo "xt: suite $s"
 		(. "$f")
 		xt_destroy_all >>"$XT_LOG/cleanup.log" 2>&1
+		xt_save_results
 	done
 	echo "xt: END $(grep -c '^PASS' "$XT_DIR/results") passed, $(grep -c '^FAIL' "$XT_DIR/results") failed"
 	# for the results disk: the toolstack's and the scripts' logs, the kernel's
