@@ -257,6 +257,8 @@ xt_destroy_all() {
 # not end in time.
 xt_save_results() {
 	[ -b /dev/sda ] || return 0
+	rm -rf "$XT_DIR/var-log-xen"
+	cp -a /var/log/xen "$XT_DIR/var-log-xen"
 	tar -c -C $XT_DIR . >/dev/sda 2>/dev/null && sync
 }
 
@@ -275,7 +277,7 @@ xt_main() {
 		xt_save_results
 	done
 	echo "xt: END $(grep -c '^PASS' "$XT_DIR/results") passed, $(grep -c '^FAIL' "$XT_DIR/results") failed"
-	# for the results disk: the toolstack's and the scripts' logs, the kernel's
-	cp -a /var/log/xen "$XT_DIR/var-log-xen"
+	# for the results disk: the kernel's log (xt_save_results copies
+	# the toolstack's and the scripts')
 	dmesg >"$XT_DIR/dmesg.txt"
 }
