@@ -1,6 +1,7 @@
-# xt-migrate.sh: what the migration suites share (70-migrate in the main
-# VM, 75-migrate-ovs-lock in the other: PV guests migrate in either, and
-# the two VMs run at once).  Sourced by the suites after xt.sh.
+# xt-migrate.sh: what the migration suites share (70-migrate and
+# 72-migrate-lock in the main VM, 75-migrate-ovs in the other: PV guests
+# migrate in either, and the two VMs run at once).  Sourced by the suites
+# after xt.sh.
 #
 # `xl migrate` on one host, as Xen's own test system does it: `xl migrate
 # -s "" NAME "xl migrate-receive"` (an empty ssh command runs the host

@@ -3,8 +3,8 @@
 # checks): xt-m-ours and xt-m-up (PV, stop-and-copy) migrated 3 times
 # each, in turns, then a migration of each that fails after the receiver
 # attached its copy; xt-h-ours and xt-h-up (PVH) once each, live.  The
-# longest ping gaps, medians, in NOTE lines.  Port lock and Open vSwitch:
-# 75-migrate-ovs-lock, in the other VM.
+# longest ping gaps, medians, in NOTE lines.  Port lock: 72-migrate-lock;
+# Open vSwitch: 75-migrate-ovs, in the other VM.
 XT_TEST_TIMEOUT=300 # a PVH guest's live migration under TCG: 20 to 50 s
 . /xt/xt-migrate.sh
 
