@@ -199,7 +199,7 @@ fdb_all_on() {
 # One migration of NAME with every check; its gap (ms) appended to
 # $GAPS/NAME.
 migrate_one() {
-	local g=$1 a old new oldvif newvif gap garp na bridge=xenbr0 fam=bridge t
+	local g=$1 a old new oldvif newvif gap garp na bridge=xenbr0 fam=netdev t
 	a=$(addr "$g")
 	[[ $g != xt-o-* ]] || bridge=ovsbr0 fam=netdev
 	old=$(xt_domid "$g")
@@ -276,7 +276,7 @@ mig_nothing_left() {
 	xt_wait 30 eval '! ip -o link | grep -q " vif"'
 	[ -z "$(xenstore-list /local/domain/0/backend/vif 2>/dev/null)" ]
 	[ ! -e $XT_OVS_RUN/db.sock ] || [ "$(ovs-vsctl list-ports ovsbr0)" = ovm0 ]
-	[[ $(nft list table bridge xen_hotplug) != *'"vif'* ]]
+	[[ $(nft list table bridge xen_hotplug 2>/dev/null) != *'"vif'* ]]
 	[[ $(nft list table netdev xen_hotplug 2>/dev/null) != *'"vif'* ]]
 }
 

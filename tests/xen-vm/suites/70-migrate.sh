@@ -32,7 +32,7 @@ t_pvh() {
 
 t_fail_pv() {
 	fail_one xt-m-ours
-	xt_guarded bridge "$(xt_vif xt-m-ours)"
+	xt_guarded netdev "$(xt_vif xt-m-ours)"
 	fail_one xt-m-up
 	xt_note "migrate: failed migration, guarded PV guest: reachable again, longest gap: ours $(cat $GAPS/fail-xt-m-ours) ms, upstream's $(cat $GAPS/fail-xt-m-up) ms"
 	destroy xt-m-ours xt-m-up

@@ -174,9 +174,9 @@ spoof spoofed 192.0.2.1 192.0.2.77/24 00:16:3e:00:80:77" "
 	xt_port_up xtlv0 xenbr0
 	xt_port_up xtlv1 xenbr0
 	[ "$(ip -o link show xtlv0 | sed -n 's/.* alias \([^ ]*\).*/\1/p')" = "$(xt_vif xt-lv-ours)" ]
-	xt_guarded bridge xtlv0 || xt_fail "xtlv0 not guarded"
-	nft list table bridge xen_hotplug | grep -q '"xtlv0" . 2001:db8:8::80'
-	xt_unguarded bridge xtlv1 || xt_fail "upstream's xtlv1 has our guard"
+	xt_guarded netdev xtlv0 || xt_fail "xtlv0 not guarded"
+	nft list table netdev xen_hotplug | grep -q '"xtlv0" . 2001:db8:8::80'
+	xt_unguarded netdev xtlv1 || xt_fail "upstream's xtlv1 has our guard"
 }
 
 t_traffic() {
@@ -214,12 +214,12 @@ t_attach_device() {
 	v=$(xt_vif xt-lv-ours 1)
 	xt_wait 30 eval '[ "$(be_key xt-lv-ours hotplug-status 1)" = connected ]'
 	xt_port_up "$v" xenbr0
-	xt_guarded bridge "$v"
+	xt_guarded netdev "$v"
 	[ "$(xt_guest_get xt-lv-ours ping1 90)" = ok ]
 	ping -c 1 -w 20 192.0.2.86
 	virsh detach-device xt-lv-ours $LV/nic.xml --live
 	xt_wait 30 xt_gone "$v"
-	xt_wait 30 xt_unguarded bridge "$v"
+	xt_wait 30 xt_unguarded netdev "$v"
 	xt_wait 30 xt_no_xs "$(xt_be xt-lv-ours 1)"
 }
 
@@ -231,7 +231,7 @@ t_attach_interface() {
 	xt_port_up "$v" xenbr0
 	# --outbound 1000 (KiB/s): libxl's rate, bytes per 50 ms
 	[ "$(be_key xt-lv-ours rate 1)" = 51200,50000 ]
-	xt_unguarded bridge "$v" # no <ip>
+	xt_unguarded netdev "$v" # no <ip>
 	virsh detach-interface xt-lv-ours bridge --mac 00:16:3e:00:80:13 --live
 	xt_wait 30 xt_gone "$v"
 	xt_wait 30 xt_no_xs "$(xt_be xt-lv-ours 1)"
@@ -261,8 +261,8 @@ check nat ping_ok 192.168.80.1" "
 	[ "$(be_key xt-lv-net script 1)" = /etc/xen/scripts/vif-bridge ]
 	xt_port_up "$(xt_vif xt-lv-net 0)" xenbr0
 	xt_port_up "$(xt_vif xt-lv-net 1)" virbr8
-	xt_guarded bridge "$(xt_vif xt-lv-net 0)"
-	xt_guarded bridge "$(xt_vif xt-lv-net 1)"
+	xt_guarded netdev "$(xt_vif xt-lv-net 0)"
+	xt_guarded netdev "$(xt_vif xt-lv-net 1)"
 	[ "$(xt_guest_get xt-lv-net bridged 90)" = ok ]
 	[ "$(xt_guest_get xt-lv-net nat 90)" = ok ]
 	# libvirt's own NAT rules are there (iptables-nft)
@@ -298,7 +298,7 @@ check routed ping_ok 198.51.100.1" "
 	[ "$(be_key xt-lv-eth script)" = /etc/xen/scripts/vif-route ]
 	[[ $(ip -o route show 198.51.100.84) == "198.51.100.84 dev $v "* ]]
 	[[ $(ip -o -4 addr show dev "$v") == *" inet 198.51.100.1/32 "* ]]
-	xt_guarded inet "$v"
+	xt_guarded netdev "$v"
 	[ "$(xt_guest_get xt-lv-eth routed 90)" = ok ]
 	ping -c 1 -w 20 198.51.100.84
 	virsh destroy xt-lv-eth
@@ -348,7 +348,7 @@ t_failing() {
 		echo "$LV_LOG: $err"
 		xt_not xl domid $g
 		xt_not ip link show "${g#xt-lv-}"
-		[[ $(nft list table bridge xen_hotplug) != *'"bad'* ]]
+		[[ $(nft list table netdev xen_hotplug) != *'"bad'* ]]
 		[ -z "$(xenstore-list /local/domain/0/backend/vif 2>/dev/null | grep -v "^$(xt_domid xt-lv-ours)$\|^$(xt_domid xt-lv-up)$")" ]
 		xt_note "libvirt: a missing bridge, $who: virsh says '$(grep -o 'internal error: .*' $LV/$g.err | head -n 1)'; ${LV_LOG#/var/log/libvirt/} has '$(grep -h 'nosuchbr' "$LV_LOG" | tail -n 1 | cut -c1-160)'"
 	done
@@ -362,7 +362,7 @@ t_shutdown_destroy() {
 	be=$(xt_be xt-lv-ours) ube=$(xt_be xt-lv-up)
 	virsh shutdown xt-lv-ours
 	xt_wait 60 xt_gone $v
-	xt_wait 30 xt_unguarded bridge $v
+	xt_wait 30 xt_unguarded netdev $v
 	xt_wait 30 xt_no_xs "$be"
 	xt_wait 30 eval '[ "$(virsh domstate xt-lv-ours)" = "shut off" ]'
 	virsh destroy xt-lv-up
@@ -373,7 +373,7 @@ t_shutdown_destroy() {
 	[ "$(xl list | wc -l)" -eq 2 ]
 	[ -z "$(ip -o link show master xenbr0)" ]
 	[ -z "$(xenstore-list /local/domain/0/backend/vif 2>/dev/null)" ]
-	[[ $(nft list table bridge xen_hotplug) != *'"xtlv'* && $(nft list table bridge xen_hotplug) != *'"vif'* ]]
+	[[ $(nft list table netdev xen_hotplug) != *'"xtlv'* && $(nft list table netdev xen_hotplug) != *'"vif'* ]]
 }
 
 xt_test libvirt/setup t_setup
