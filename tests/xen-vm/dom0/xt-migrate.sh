@@ -276,8 +276,8 @@ mig_nothing_left() {
 	xt_wait 30 eval '! ip -o link | grep -q " vif"'
 	[ -z "$(xenstore-list /local/domain/0/backend/vif 2>/dev/null)" ]
 	[ ! -e $XT_OVS_RUN/db.sock ] || [ "$(ovs-vsctl list-ports ovsbr0)" = ovm0 ]
-	[[ $(nft list table bridge xen_hotplug 2>/dev/null) != *'"vif'* ]]
-	[[ $(nft list table netdev xen_hotplug 2>/dev/null) != *'"vif'* ]]
+	[[ $(nft list table bridge xen_hotplug 2>/dev/null) != *'"vif'[0-9]* ]]
+	[[ $(nft list table netdev xen_hotplug 2>/dev/null) != *'"vif'[0-9]* ]]
 }
 
 # the suite's world taken down

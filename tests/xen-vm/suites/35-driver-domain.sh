@@ -229,7 +229,7 @@ t_destroy() {
 	d=$(xt_domid $DD)
 	xt_wait 60 eval '[ -z "$(xenstore-list /local/domain/'$d'/backend/vif 2>/dev/null)" ]'
 	dd_run "for v in $vifs; do ! ip link show \$v || exit 1; done
-		! nft list table netdev xen_hotplug | grep -q '\"vif' &&
+		! nft list table netdev xen_hotplug | grep -q '\"vif[0-9]' &&
 		[ -z \"\$(ip -o link show master xenbrd)\" ]"
 	[ -z "$(xenstore-list /local/domain/0/backend/vif 2>/dev/null)" ]
 }

@@ -373,7 +373,7 @@ t_shutdown_destroy() {
 	[ "$(xl list | wc -l)" -eq 2 ]
 	[ -z "$(ip -o link show master xenbr0)" ]
 	[ -z "$(xenstore-list /local/domain/0/backend/vif 2>/dev/null)" ]
-	[[ $(nft list table netdev xen_hotplug) != *'"xtlv'* && $(nft list table netdev xen_hotplug) != *'"vif'* ]]
+	[[ $(nft list table netdev xen_hotplug) != *'"xtlv'* && $(nft list table netdev xen_hotplug) != *'"vif'[0-9]* ]]
 }
 
 xt_test libvirt/setup t_setup
