@@ -12,7 +12,7 @@
 #
 # Prints the suites' lines as they come (`xt: PASS|FAIL|NOTE ...`), then
 # `check-xen: N passed, N failed`; exits 1 on any failure, on a VM that
-# does not finish within XEN_VM_TIMEOUT seconds (default 1500) or that
+# does not finish within XEN_VM_TIMEOUT seconds (default 1800) or that
 # never reports.  Files, in XEN_VM_OUT (default $HP_BUILD/xen-vm): the
 # images; for the main VM serial.log (the whole serial console) and
 # results/log/<suite>/<test>.log (each test's own log, from the VM's
@@ -29,7 +29,7 @@ src=$(cd "$here/../.." && pwd)
 HP_BUILD=$(realpath -m "${HP_BUILD:-$src/build}")
 export HP_BUILD
 OUT=$(realpath -m "${XEN_VM_OUT:-$HP_BUILD/xen-vm}")
-TIMEOUT=${XEN_VM_TIMEOUT:-1500}
+TIMEOUT=${XEN_VM_TIMEOUT:-1800}
 PARALLEL=${XEN_VM_PARALLEL:-1}
 t_start=$(date +%s)
 
