@@ -527,13 +527,25 @@ for i in range(10):
 
 @test "control: the same frames from an unguarded guest move both MACs to its port, and the victim's traffic with them" {
 	attack_world
-	steal_macs 3
-	sleep 0.2
+	# The control shows the attack works, so it may take a few tries on a
+	# loaded host: the victim's own frames (a new guest's IPv6 start-up)
+	# move its MAC back between the steal and the look (the guarded test
+	# above gets no second try).
+	local n i
+	for i in 1 2 3 4 5; do
+		steal_macs 3
+		sleep 0.2
+		[ "$(fdb_port 00:16:3e:02:00:01)" = vif3.0 ] &&
+			[ "$(fdb_port 00:16:3e:ee:ee:ee)" = vif3.0 ] && break
+	done
+	echo "moved at try $i"
 	[ "$(fdb_port 00:16:3e:02:00:01)" = vif3.0 ]
 	[ "$(fdb_port 00:16:3e:ee:ee:ee)" = vif3.0 ]
-	local n
-	n=$(to_victim steal_macs 3)
-	echo "the victim received $n of 10"
+	for i in 1 2 3; do
+		n=$(to_victim steal_macs 3)
+		echo "the victim received $n of 10"
+		[ "$n" -lt 10 ] && break
+	done
 	[ "$n" -lt 10 ]
 }
 
