@@ -64,8 +64,9 @@ endif
 # The test world's helpers: the shim under which Debian's real xenstored
 # and xl run without a hypervisor, a libxenstore client that writes
 # nodes in transactions as libxl does (tests/xenstored/), and a driver of
-# the guard's public API (tests/fw-dev/fwctl.c).
-TEST_BINS := $(BUILD)/hp-xenshim.so $(BUILD)/hp-xs-tx $(BUILD)/hp-fwctl
+# the guard's public API (tests/fw-dev/fwctl.c); and the benchmark's kernel
+# floor (tests/bench/kfloor.c), which tests/bench.bats checks.
+TEST_BINS := $(BUILD)/hp-xenshim.so $(BUILD)/hp-xs-tx $(BUILD)/hp-fwctl $(BUILD)/bench-kfloor
 
 # The manual pages: man/<name>.<section>.scd, scdoc's format (a new page
 # is one new file).
@@ -198,11 +199,24 @@ $(BUILD)/hp-bench-run: tests/bench/runner.c | $(BUILD)
 $(BUILD)/bench-floor: tests/bench/floor.c | $(BUILD)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
-bench: all $(BUILD)/hp-bench-run $(BUILD)/bench-floor
+# The kernel floor: that, and the kernel work no vif tool can avoid (the
+# enslave and release, the guard's objects of one vif in one transaction
+# each); it builds them with the library's own code (private headers).
+$(BUILD)/bench-kfloor: tests/bench/kfloor.c $(LIB) | $(BUILD)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(ALL_INC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+BENCH_BINS := $(BUILD)/hp-bench-run $(BUILD)/bench-floor $(BUILD)/bench-kfloor
+
+bench: all $(BENCH_BINS)
 	HP_BUILD=$(abspath $(BUILD)) tests/bench/bench.sh
 
+# Where a guarded cycle's wall time goes, per step and request, kernel
+# included (tests/bench/breakdown.sh: ftrace, uprobes; needs perf).
+bench-breakdown: all $(BENCH_BINS)
+	tests/bench/breakdown.sh . $(or $(ROUNDS),20)
+
 # vif-openvswitch against upstream's (tests/bench/ovs.sh): needs openvswitch-switch.
-bench-ovs: all $(BUILD)/hp-bench-run $(BUILD)/bench-floor
+bench-ovs: all $(BENCH_BINS)
 	HP_BUILD=$(abspath $(BUILD)) tests/bench/ovs.sh
 
 stress: all
@@ -254,7 +268,7 @@ check-valgrind: all $(UNITS)
 bench-admin: all $(BUILD)/hp-bench-run
 	HP_BUILD=$(abspath $(BUILD)) tests/bench/admin.sh
 
-.PHONY: bench bench-ovs bench-admin stress fuzz check-asan check-valgrind
+.PHONY: bench bench-breakdown bench-ovs bench-admin stress fuzz check-asan check-valgrind
 
 # ---------------------------------------------------------------- check-xen
 # A real Xen host under qemu's software emulation (no KVM), the real

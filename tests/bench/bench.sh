@@ -9,11 +9,19 @@
 #   upstream-debian  the same as Debian ships them (handle_iptable disabled)
 #   ours             build/<tool>, anti-spoofing guard on (nft)
 #   floor            build/bench-floor: links our libraries, does nothing
+#   kfloor           build/bench-kfloor: the same, and the kernel work no
+#                    vif tool can avoid (tests/bench/kfloor.c): enslave and
+#                    up, the guard's objects in one transaction; down and
+#                    release, their removal in one transaction
+#   before           $BENCH_BEFORE/<tool>: the build directory of another
+#                    tree (a change's before and after in one interleaved
+#                    run, the same world), guard on; not a default variant
 # Tools (BENCH_TOOLS, a table: tool_guest_opts/tool_cmds below): vif-bridge.
 #
 # Figures, each as median and p10/p90 over runs, ratios from interleaved
 # runs (per run: that variant's time / ours, then the median):
-#   cycle     one online+offline of a vif with an `ip` key
+#   cycle     one online+offline of a vif with an `ip` key (wall time,
+#             and cycle_cpu: its user and system CPU time)
 #   conc N    N guests online at once (wall time; all must be `connected`),
 #             then offline at once
 #   scale     one cycle of guest #1 on an empty host and of guest #1000 with
@@ -23,7 +31,8 @@
 # plus a profile of ours against the floor (strace -c, perf stat,
 # callgrind) in build/bench-profile.txt.
 #
-# Knobs: BENCH_RUNS (cycle runs, 30), BENCH_CONC ("50 200"),
+# Knobs (an empty BENCH_CONC or BENCH_SCALE_VARIANTS skips that figure):
+# BENCH_RUNS (cycle runs, 30), BENCH_CONC ("50 200"),
 # BENCH_CONC_RUNS (3), BENCH_SCALE_N (1000), BENCH_SCALE_RUNS (15),
 # BENCH_SCALE_VARIANTS ("ours upstream-rules"), BENCH_PROFILE (1),
 # BENCH_VARIANTS, BENCH_TOOLS, BENCH_RESULTS (tests/bench/RESULTS.md;
@@ -38,13 +47,13 @@ HP_SRCDIR=$src
 export HP_BUILD HP_SRCDIR
 
 BENCH_RUNS=${BENCH_RUNS:-30}
-BENCH_CONC=${BENCH_CONC:-50 200}
+BENCH_CONC=${BENCH_CONC-50 200}
 BENCH_CONC_RUNS=${BENCH_CONC_RUNS:-3}
 BENCH_SCALE_N=${BENCH_SCALE_N:-1000}
 BENCH_SCALE_RUNS=${BENCH_SCALE_RUNS:-15}
-BENCH_SCALE_VARIANTS=${BENCH_SCALE_VARIANTS:-ours upstream-rules}
+BENCH_SCALE_VARIANTS=${BENCH_SCALE_VARIANTS-ours upstream-rules}
 BENCH_PROFILE=${BENCH_PROFILE:-1}
-BENCH_VARIANTS=${BENCH_VARIANTS:-upstream-rules upstream-debian ours floor}
+BENCH_VARIANTS=${BENCH_VARIANTS:-upstream-rules upstream-debian ours floor kfloor}
 BENCH_TOOLS=${BENCH_TOOLS:-vif-bridge}
 BENCH_RESULTS=${BENCH_RESULTS-$here/RESULTS.md}
 RUNNER=$HP_BUILD/hp-bench-run
@@ -71,7 +80,7 @@ skip() {
 . "$src/tests/upstream.bash"
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-for f in "$RUNNER" "$HP_BUILD/bench-floor"; do
+for f in "$RUNNER" "$HP_BUILD/bench-floor" "$HP_BUILD/bench-kfloor"; do
 	[ -x "$f" ] || die "$f is missing: run make bench"
 done
 for t in $BENCH_TOOLS; do
@@ -87,13 +96,15 @@ variant_path() {
 	upstream-debian) echo "$UP_DEBIAN/$2" ;;
 	ours) echo "$HP_BUILD/$2" ;;
 	floor) echo "$HP_BUILD/bench-floor" ;;
+	kfloor) echo "$HP_BUILD/bench-kfloor" ;;
+	before) echo "${BENCH_BEFORE:?BENCH_BEFORE: the build directory of the tree to compare}/$2" ;;
 	*) die "unknown variant $1" ;;
 	esac
 }
 # variant_env VARIANT: extra environment words.
 variant_env() {
 	case "$1" in
-	ours) echo "XEN_HOTPLUG_ANTISPOOF=nft" ;;
+	ours | before) echo "XEN_HOTPLUG_ANTISPOOF=nft" ;;
 	esac
 }
 # tool_guest_opts TOOL DOMID: guest_create options (an `ip`, so that the
@@ -202,6 +213,13 @@ cmd_words() {
 		netdev= "vif=vif$d.0" $(variant_env "$v"))
 	# shellcheck disable=SC2206
 	CP=("$path" $cmds)
+	# the kernel floor: the same vif, bridge, MAC (guest_create's) and address
+	if [ "$v" = kfloor ]; then
+		local ip
+		ip=$(tool_guest_opts "$tool" "$d")
+		CP=("$path" "$([ "$which" = 0 ] && echo online || echo offline)" "vif$d.0" xenbr0
+			"$(printf '00:16:3e:%02x:00:01' $((d & 255)))" "${ip#ip=}")
+	fi
 	CW=("${CE[@]}" "${CP[@]}")
 }
 
@@ -220,7 +238,7 @@ clean_env() {
 # runner [-p] :: words...: hp-bench-run in dom0 with a clean environment.
 runner() { clean_env "$RUNNER" "$@"; }
 
-# cycle VARIANT TOOL DOMID: prints "<ns> <maxrss>"; status 1 on failure.
+# cycle VARIANT TOOL DOMID: prints "<ns> <maxrss> <cpu ns>"; status 1 on failure.
 cycle() {
 	local -a a
 	cmd_words "$1" "$2" "$3" 0
@@ -232,7 +250,9 @@ cycle() {
 		say "$1 $2 cycle of guest $3 failed: $(tail -n 3 "$W_DIR/runner.err")"
 		return 1
 	}
-	echo "${out% *}"
+	local wall rss fails cpu
+	read -r wall rss fails cpu <<<"$out"
+	echo "$wall $rss $cpu"
 }
 
 sample() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$TSV"; }
@@ -289,7 +309,8 @@ bench_cycle() {
 		for v in $(rotate "$r" $BENCH_VARIANTS); do
 			out=$(cycle "$v" "$tool" "${dom[$v]}") || die "cycle failed"
 			sample "$tool/cycle_ms" "$v" "$r" "$(awk '{ printf "%.4f", $1 / 1e6 }' <<<"$out")"
-			sample "$tool/maxrss_kib" "$v" "$r" "${out#* }"
+			sample "$tool/cycle_cpu_ms" "$v" "$r" "$(awk '{ printf "%.4f", $3 / 1e6 }' <<<"$out")"
+			sample "$tool/maxrss_kib" "$v" "$r" "$(awk '{ print $2 }' <<<"$out")"
 		done
 	done
 	# the guard must have been on for ours and for upstream-rules
@@ -338,7 +359,7 @@ bench_conc() {
 	done
 	for ((r = 1; r <= BENCH_CONC_RUNS; r++)); do
 		for v in $(rotate "$r" $BENCH_VARIANTS); do
-			[ "$v" = floor ] && continue
+			case "$v" in floor | kfloor) continue ;; esac
 			on=() off=()
 			for ((i = 0; i < n; i++)); do
 				cmd_words "$v" "$tool" $((first + i)) 0
@@ -347,7 +368,7 @@ bench_conc() {
 				off+=(:: "${CW[@]}")
 			done
 			xenstore-write "${reset[@]}" || die "xenstore-write failed"
-			out=$(runner -p "${on[@]}") || say "$v: $n at once: ${out##* } failed"
+			out=$(runner -p "${on[@]}") || say "$v: $n at once: $(awk '{ print $3 }' <<<"$out") failed"
 			local ok
 			ok=$(xenstore-ls -f /local/domain/0/backend/vif 2>/dev/null |
 				awk -v a="$first" -v b=$((first + n)) -F/ \
@@ -553,7 +574,11 @@ for tool in $BENCH_TOOLS; do
 	for fig in $(awk -F'\t' '$1 ~ /_ms$/ { print $1 }' "$TSV" | awk '!seen[$0]++'); do
 		case "$fig" in "$tool"/*) ;; *) continue ;; esac
 		for v in $BENCH_VARIANTS; do
-			[ "$v" = ours ] || ratios "$fig" "$v" ours
+			case "$v" in
+			ours) ;;
+			floor | kfloor) ratios "$fig" ours "$v" ;; # how far we are above a floor
+			*) ratios "$fig" "$v" ours ;; # how far above us upstream is
+			esac
 		done
 	done
 	for v in $BENCH_SCALE_VARIANTS; do
@@ -568,8 +593,10 @@ report
 {
 	echo "Benchmark: \`make bench\` ($(date -u +%F), kernel $(uname -r), $CPU, $(nproc) CPUs;"
 	echo "BENCH_RUNS=$BENCH_RUNS BENCH_CONC_RUNS=$BENCH_CONC_RUNS BENCH_SCALE_RUNS=$BENCH_SCALE_RUNS, $((SECONDS - start)) s)."
-	echo "Times in ms; */ratio rows are per interleaved run (variant / ours);"
-	echo "launches = processes started per call; maxrss in KiB (largest process)."
+	echo "Times in ms; */ratio rows are per interleaved run (upstream / ours, ours / a floor);"
+	echo "launches = processes started per call; maxrss in KiB (largest process);"
+	echo "cycle_cpu_ms = the CPU time, user and system, of a cycle's two processes (not"
+	echo "of the child that outlives an offline): what the load changes least."
 	echo
 	cat "$HP_BUILD/bench.table"
 } >"$HP_BUILD/bench.md"

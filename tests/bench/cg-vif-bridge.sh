@@ -4,7 +4,8 @@
 # one IPv4 address), three guests in turn, in the test world of SRCDIR's
 # tests/helpers.bash with SRCDIR's build/: so that two trees (before and
 # after a change) are measured the same way.  Prints "online N IR" and
-# "offline N IR".  Needs root and valgrind; not part of make check.
+# "offline N IR"; CG_KEEP=DIR keeps the callgrind files there (for
+# callgrind_annotate).  Needs root and valgrind; not part of make check.
 set -u
 SRC=$(realpath "$1")
 export HP_BUILD=$SRC/build HP_SRCDIR=$SRC
@@ -25,4 +26,5 @@ W
 		printf '%s %s %s\n' "$cmd" "$i" "$(grep -h '^summary' "$W_DIR/cg.$cmd.$i" | awk '{print $2}')"
 	done
 done
+[ -n "${CG_KEEP:-}" ] && cp "$W_DIR"/cg.* "$CG_KEEP"/ 2>/dev/null
 world_teardown >/dev/null 2>&1

@@ -5,8 +5,10 @@
  * Each command is started with the runner's environment plus its leading
  * K=V words.  Sequential by default (a command starts when the one before
  * exited); -p starts all at once and waits for all.  Prints one line:
- * "<wall ns> <max RSS KiB of any command, children included> <failures>"
- * and exits 1 if a command exited non-zero or by a signal.  Built at bench
+ * "<wall ns> <max RSS KiB of any command, children included> <failures>
+ * <CPU ns>", the last the user and system time of the commands and the
+ * children they waited for (not a child that outlives its parent), and
+ * exits 1 if a command exited non-zero or by a signal.  Built at bench
  * time into build/hp-bench-run; never installed. */
 #include <errno.h>
 #include <stdio.h>
@@ -47,7 +49,7 @@ static pid_t start(char **argv)
 	return pid;
 }
 
-static int reap(pid_t pid, long *maxrss)
+static int reap(pid_t pid, long *maxrss, long long *cpu)
 {
 	struct rusage ru;
 	int st;
@@ -57,6 +59,8 @@ static int reap(pid_t pid, long *maxrss)
 			return 1;
 	if (ru.ru_maxrss > *maxrss)
 		*maxrss = ru.ru_maxrss;
+	*cpu += (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
+		(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
 	return !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
@@ -65,7 +69,7 @@ int main(int argc, char **argv)
 	struct cmd *cmds;
 	int i, n = 0, par = 0, fail = 0;
 	long maxrss = 0;
-	long long t0, t1;
+	long long t0, t1, cpu = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "-p")) {
 		par = 1;
@@ -89,13 +93,13 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		cmds[i].pid = start(cmds[i].argv);
 		if (!par)
-			fail += reap(cmds[i].pid, &maxrss);
+			fail += reap(cmds[i].pid, &maxrss, &cpu);
 	}
 	if (par)
 		for (i = 0; i < n; i++)
-			fail += reap(cmds[i].pid, &maxrss);
+			fail += reap(cmds[i].pid, &maxrss, &cpu);
 	t1 = now_ns();
-	printf("%lld %ld %d\n", t1 - t0, maxrss, fail);
+	printf("%lld %ld %d %lld\n", t1 - t0, maxrss, fail, cpu);
 	free(cmds);
 	return fail ? 1 : 0;
 }
