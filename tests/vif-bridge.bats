@@ -106,6 +106,12 @@ hook_val() { sed -n "s/^$2=//p" "$W_DIR/hook.$1"; }
 	[ "$(xs_read "$(fe_path 1 0)/mtu")" = 1500 ]
 	! xs_exists "$(be_path 1 0)/hotplug-error" || false
 	[ "$(bridge_port_state xenbr0 vif1.0)" = forwarding ]
+	# the port's own stack: rp_filter, no IPv6 (the MAC, down, rp_filter
+	# and addr_gen_mode went in one request: no line says otherwise)
+	[ "$(in_dom0 sysctl -n net.ipv4.conf.vif1/0.rp_filter)" = 1 ]
+	[ "$(in_dom0 sysctl -n net.ipv6.conf.vif1/0.disable_ipv6)" = 1 ]
+	[ "$(in_dom0 ip -d -j link show dev vif1.0 | jq -r '.[0].inet6_addr_gen_mode')" = none ]
+	[[ "$output" != *"one setting at a time"* ]]
 }
 
 @test "online: MTU taken from the bridge when there is no mtu key, written to the frontend" {

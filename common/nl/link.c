@@ -10,6 +10,8 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <linux/ip.h>
+#include <netlink/route/link/inet.h>
 #include <netlink/route/link/inet6.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -222,6 +224,50 @@ int hp_link_set_master(struct hp_nl *nl, int ifindex, int master)
 
 	if (chg)
 		rtnl_link_set_master(chg, master);
+	return hp_nl_link_change(nl, ifindex, chg);
+}
+
+int hp_link_release(struct hp_nl *nl, int ifindex)
+{
+	struct rtnl_link *chg = rtnl_link_alloc();
+
+	if (chg) {
+		rtnl_link_unset_flags(chg, IFF_UP);
+		rtnl_link_set_master(chg, 0);
+	}
+	return hp_nl_link_change(nl, ifindex, chg);
+}
+
+int hp_link_change(struct hp_nl *nl, int ifindex, const struct hp_link_change *c)
+{
+	struct rtnl_link *chg = rtnl_link_alloc();
+	struct nl_addr *a = NULL;
+	int rc = 0;
+
+	if (!chg)
+		return -ENOMEM;
+	if (c->up > 0)
+		rtnl_link_set_flags(chg, IFF_UP);
+	else if (!c->up)
+		rtnl_link_unset_flags(chg, IFF_UP);
+	if (c->mac) {
+		if (!(a = nl_addr_build(AF_LLC, c->mac, 6))) {
+			rc = -ENOMEM;
+		} else {
+			rtnl_link_set_addr(chg, a);
+			nl_addr_put(a);
+		}
+	}
+	if (!rc && c->rp_filter >= 0 &&
+	    (rc = rtnl_link_inet_set_conf(chg, IPV4_DEVCONF_RP_FILTER, (uint32_t)c->rp_filter)) < 0)
+		rc = hp_nl_errno(rc);
+	/* IN6_ADDR_GEN_MODE_NONE */
+	if (!rc && c->addrgen_none && (rc = rtnl_link_inet6_set_addr_gen_mode(chg, 1)) < 0)
+		rc = hp_nl_errno(rc);
+	if (rc) {
+		rtnl_link_put(chg);
+		return rc;
+	}
 	return hp_nl_link_change(nl, ifindex, chg);
 }
 

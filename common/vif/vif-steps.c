@@ -277,21 +277,16 @@ int hp_vif_rate_del(struct hp_vif *v)
 
 /* ---- the port, the MTU, the link ------------------------------------------ */
 
-int hp_vif_s_prepare_port(void *ctx)
+/* The link's own settings, one request at a time: each has its verdict. */
+static int prepare_link(struct hp_vif *v)
 {
-	struct hp_vif *v = ctx;
 	int rc;
 
-	if (v->again)
-		return HP_STEP_KEPT;
 	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)))
 		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
 	/* failure is harmless, as upstream */
 	if ((rc = hp_link_set_mac(v->nl, v->link.ifindex, vif_port_mac)))
 		hp_dbg("unable to set the MAC of '%s': %s", v->dev, strerror(-rc));
-	if ((rc = hp_addr_flush(v->nl, v->link.ifindex)))
-		return hp_vif_fail(v, "unable to flush the addresses of '%s': %s", v->dev,
-				   strerror(-rc));
 	if ((rc = hp_link_set_addrgen_none(v->nl, v->link.ifindex)))
 		hp_dbg("unable to turn off IPv6 addresses on '%s': %s", v->dev, strerror(-rc));
 	/* Frames to the 802.1D group addresses (01:80:c2:00:00:0X) skip the
@@ -301,6 +296,34 @@ int hp_vif_s_prepare_port(void *ctx)
 	 * give dom0 a default route through the guest). */
 	if ((rc = hp_devconf_set_rp_filter(v->nl, v->link.ifindex, 1)))
 		return hp_vif_fail(v, "unable to turn on rp_filter on '%s': %s", v->dev,
+				   strerror(-rc));
+	return 0;
+}
+
+int hp_vif_s_prepare_port(void *ctx)
+{
+	struct hp_vif *v = ctx;
+	struct hp_link_change c = HP_LINK_CHANGE_NONE;
+	int rc;
+
+	if (v->again)
+		return HP_STEP_KEPT;
+	/* Down, the port's MAC, no IPv6 address, rp_filter: one request.
+	 * When the kernel refuses it (a driver that keeps a running link's
+	 * MAC, a link without IPv6), each is asked again alone, as each has
+	 * its own verdict. */
+	c.up = 0;
+	c.mac = vif_port_mac;
+	c.addrgen_none = 1;
+	c.rp_filter = 1;
+	if ((rc = hp_link_change(v->nl, v->link.ifindex, &c))) {
+		hp_dbg("unable to prepare '%s' in one request (%s): one setting at a time", v->dev,
+		       strerror(-rc));
+		if (prepare_link(v))
+			return -1;
+	}
+	if ((rc = hp_addr_flush(v->nl, v->link.ifindex)))
+		return hp_vif_fail(v, "unable to flush the addresses of '%s': %s", v->dev,
 				   strerror(-rc));
 	if ((rc = hp_devconf_set_ipv6_off(v->dev)))
 		return hp_vif_fail(v, "unable to turn off IPv6 on '%s' (disable_ipv6): %s", v->dev,

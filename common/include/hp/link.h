@@ -44,6 +44,29 @@ int hp_link_set_alias(struct hp_nl *nl, int ifindex, const char *alias);
 int hp_link_rename(struct hp_nl *nl, int ifindex, const char *newname);
 /* master 0 releases the link from its master. */
 int hp_link_set_master(struct hp_nl *nl, int ifindex, int master);
+/* Down and released from its master, in one request.  Kernels since
+ * 6.8 (and the stable ones that took the change back, 6.1.74) bring it
+ * down first, as `ip link set DEV down nomaster` says; 5.1 to 6.7
+ * release it first (do_setlink's order). */
+int hp_link_release(struct hp_nl *nl, int ifindex);
+
+/* Several settings of a link in one request, so that the kernel takes
+ * them in one go (do_setlink: the address, the MTU, the flags, then each
+ * family's settings, every one of which is validated before anything
+ * changes).  A failure may leave the settings before the failing one
+ * applied; each of them is idempotent, so the caller may set them again
+ * one by one, to tell which failed.  HP_LINK_CHANGE_NONE changes nothing. */
+struct hp_link_change {
+	int up; /* 1 up, 0 down, -1 as it is */
+	const unsigned char *mac; /* NULL: as it is */
+	int rp_filter; /* net.ipv4.conf.DEV.rp_filter, -1: as it is */
+	int addrgen_none; /* IPv6 addr_gen_mode none (no link-local address) */
+};
+#define HP_LINK_CHANGE_NONE               \
+	{                                 \
+		.up = -1, .rp_filter = -1 \
+	}
+int hp_link_change(struct hp_nl *nl, int ifindex, const struct hp_link_change *c);
 /* No IPv6 link-local address on a bridge port (addr_gen_mode none). */
 int hp_link_set_addrgen_none(struct hp_nl *nl, int ifindex);
 /* Removes every IPv4 and IPv6 address of the link. */
