@@ -200,8 +200,7 @@ static void u_enslave(void *ctx)
 
 	if (v->again)
 		return;
-	hp_link_set_up(v->nl, v->link.ifindex, 0);
-	hp_link_set_master(v->nl, v->link.ifindex, 0);
+	hp_link_release(v->nl, v->link.ifindex);
 }
 
 /* The name of bridge ifindex into buf, for a message. */
@@ -592,16 +591,20 @@ static int detach(struct hp_vif *v)
 		rc = give_back(v, 0);
 		return rc ? rc : rate;
 	}
-	if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) && rc != -ENODEV)
-		return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev, strerror(-rc));
-	if (v->link.master) {
+	if (!v->link.master) {
+		if ((rc = hp_link_set_up(v->nl, v->link.ifindex, 0)) && rc != -ENODEV)
+			return hp_vif_fail(v, "unable to bring '%s' down: %s", v->dev,
+					   strerror(-rc));
+	} else {
 		if (!hp_link_get_index(v->nl, v->link.master, m) && m->is_bridge) {
 			name = m->name;
 			hp_vif_hook_var(v, "bridge", name);
 		}
-		if ((rc = hp_link_set_master(v->nl, v->link.ifindex, 0)) && rc != -ENODEV)
-			return hp_vif_fail(v, "unable to detach '%s' from bridge '%s': %s", v->dev,
-					   name ?: "?", strerror(-rc));
+		/* down and out of the bridge: one request */
+		if ((rc = hp_link_release(v->nl, v->link.ifindex)) && rc != -ENODEV)
+			return hp_vif_fail(
+				v, "unable to bring '%s' down and detach it from bridge '%s': %s",
+				v->dev, name ?: "?", strerror(-rc));
 	}
 	hp_info("%s: detached%s%s%s%s", v->command, name ? " from bridge '" : "", name ?: "",
 		name ? "'" : "", v->link.master ? "" : " (it was in no bridge)");
