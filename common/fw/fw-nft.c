@@ -305,8 +305,12 @@ static int update(const struct fw_rules *r)
 		} else if (state == FW_TABLE_CURRENT) {
 			rc = state_read(&nl, r->ifname, exact, old, old_comment);
 		}
+		/* a guard sets its chain whether it is there or not (add chain,
+		 * flush chain, add rule); a removal deletes it only if it is */
 		if (!rc && state != FW_TABLE_ABSENT) {
-			rc = fw_netdev_chain_get(&nl, r->ifname, &chain);
+			chain = 0;
+			if (!r->guarded)
+				rc = fw_netdev_chain_get(&nl, r->ifname, &chain);
 			c.op = r->guarded ? CHAIN_SET : chain ? CHAIN_DEL : CHAIN_NONE;
 		}
 		if (!rc)
