@@ -10,9 +10,34 @@
 #include "hp/xs.h"
 #include "vif-priv.h"
 
+/* Is key in the backend directory?  Most optional keys are missing
+ * (vifname, mtu, vlan, rate...): one listing answers for all of them
+ * instead of a round trip to xenstored each.  When the listing fails,
+ * every key is read. */
+static int listed(struct hp_vif *v, const char *key)
+{
+	unsigned int i;
+
+	if (!v->xb_listed)
+		v->xb_listed =
+			hp_xs_dir(v->xs, v->xb_path, &v->xb_keys, &v->nxb_keys) ? -1 : 1;
+	if (v->xb_listed < 0)
+		return 1;
+	for (i = 0; i < v->nxb_keys; i++)
+		if (!strcmp(v->xb_keys[i], key))
+			return 1;
+	return 0;
+}
+
 int hp_vif_read_opt(struct hp_vif *v, const char *key, char **val)
 {
-	int rc = hp_xs_read_key(v->xs, v->xb_path, key, val);
+	int rc;
+
+	if (!listed(v, key)) {
+		*val = NULL;
+		return 0;
+	}
+	rc = hp_xs_read_key(v->xs, v->xb_path, key, val);
 
 	if (rc == -ENOENT) {
 		*val = NULL;

@@ -198,6 +198,7 @@ static void cleanup(struct hp_vif *v)
 	free(v->mac_s);
 	free(v->mtu_s);
 	free(v->frontend);
+	free(v->xb_keys);
 	free(v->rate_s);
 	free(v->ips);
 	hp_log_close();

@@ -83,6 +83,11 @@ struct hp_vif {
 
 	/* backend keys; NULL when absent */
 	char *vifname, *ip_xs, *mac_s, *mtu_s, *frontend;
+	/* the backend directory's keys, listed once for the optional ones
+	 * (hp_vif_read_opt); listed: 1 done, -1 failed (each key is read) */
+	char **xb_keys;
+	unsigned int nxb_keys;
+	int xb_listed;
 	const char *ip; /* effective `ip`: xenstore > argument > environment */
 	struct hp_prefix *ips;
 	size_t nips;
@@ -137,7 +142,10 @@ int hp_vif_sysctl(struct hp_vif *v, int family, const char *ifname, const char *
 int hp_vif_fail(struct hp_vif *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "invalid <key> '<val>' (<XENBUS_PATH>/<key>): <why>" through hp_vif_fail. */
 int hp_vif_bad(struct hp_vif *v, const char *key, const char *val, const char *why);
-/* Read an optional backend key; *val NULL when missing; -1 on failure. */
+/* Read an optional backend key; *val NULL when missing; -1 on failure.
+ * The backend directory is listed on the first call (libxl wrote every
+ * key before it ran the script): a key it does not hold is missing
+ * without a read of its own. */
 int hp_vif_read_opt(struct hp_vif *v, const char *key, char **val);
 /* A tool-specific variable for the hooks (value borrowed). */
 void hp_vif_hook_var(struct hp_vif *v, const char *name, const char *value);
