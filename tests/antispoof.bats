@@ -265,6 +265,35 @@ udhcpd_conf() {
 	jq -e '[.nftables[1].set.elem[] | tostring | select(contains("10.0.0.1"))] | length == 0' <<<"$output"
 }
 
+@test "a second online sets the vif's chain without asking: one deleted by hand comes back, the spoofed source is dropped again" {
+	two_guests
+	static_neigh 1
+	in_guest 1 ip addr add 10.0.0.50/24 dev eth0
+	[ "$(guard_objs_of vif1.0)" = "10 1" ]
+	# The chain gone: the guest is no longer judged (the control: the
+	# same spoofed traffic crosses).
+	in_dom0 nft delete chain netdev xen_hotplug in_vif1.0
+	[ "$(guard_objs_of vif1.0)" = "10 0" ]
+	in_guest 1 busybox ping -c 2 -W 1 -I 10.0.0.50 10.0.0.100 || true
+	seen src4 10.0.0.50
+	ip netns exec "$OUT" nft flush set netdev seen src4
+	not_seen src4 10.0.0.50
+	run run_vif vif-bridge 1 0 online type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(guard_objs_of vif1.0)" = "10 1" ]
+	[ "$(elems_of vif1.0)" = 19 ]
+	in_guest 1 busybox ping -c 2 -W 1 -I 10.0.0.50 10.0.0.100 || true
+	not_seen src4 10.0.0.50
+	guest_ping 1 10.0.0.100
+	seen src4 10.0.0.1
+	# A third online with the chain in place leaves one chain, one rule.
+	run run_vif vif-bridge 1 0 online type_if=vif
+	[ "$status" -eq 0 ]
+	run in_dom0 nft -j list chain netdev xen_hotplug in_vif1.0
+	[ "$(jq '[.nftables[] | .rule // empty] | length' <<<"$output")" = 1 ]
+}
+
 @test "the tables are ours only and readable" {
 	in_dom0 nft add table inet other
 	in_dom0 nft add chain inet other c '{ type filter hook forward priority 0; }'
