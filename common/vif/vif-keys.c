@@ -19,8 +19,7 @@ static int listed(struct hp_vif *v, const char *key)
 	unsigned int i;
 
 	if (!v->xb_listed)
-		v->xb_listed =
-			hp_xs_dir(v->xs, v->xb_path, &v->xb_keys, &v->nxb_keys) ? -1 : 1;
+		v->xb_listed = hp_xs_dir(v->xs, v->xb_path, &v->xb_keys, &v->nxb_keys) ? -1 : 1;
 	if (v->xb_listed < 0)
 		return 1;
 	for (i = 0; i < v->nxb_keys; i++)
