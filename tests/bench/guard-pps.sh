@@ -11,7 +11,8 @@
 # (default 5): the vif unguarded (antispoof=none), guarded alone, then
 # (after N-1 more guarded vifs are added: veths vif2.0.., guarded through
 # the library's own driver, default N=1000) unguarded and guarded among
-# N.  Prints "VARIANT median [min-max] pps" and every run.  Needs root and
+# N.  Prints "VARIANT median [min-max] pps" and every run, and the
+# kernel memory the N-1 veth pairs and their guards took (rough: host-wide).  Needs root and
 # a C compiler; not part of make check.
 set -u
 SRC=$(realpath "$1")
@@ -79,14 +80,21 @@ for r in $(seq 1 "$RUNS"); do
 	online nft
 	measure guarded-1
 done
+# the kernel's memory (KiB): Slab and Percpu of /proc/meminfo, host-wide
+# (other work on the host moves it too: a rough figure)
+kmem() { awk '/^(Slab|Percpu):/ { s += $2 } END { print s }' /proc/meminfo; }
 # N-1 more guarded vifs: veths in dom0 carrying their names
+m0=$(kmem)
 for i in $(seq 2 "$N"); do
 	echo "link add vif$i.0 type veth peer name vif$i.0p"
 done | ip -n "$DOM0" -batch -
+m1=$(kmem)
 for i in $(seq 2 "$N"); do
 	ip netns exec "$DOM0" "$FWCTL" add "vif$i.0" bridge "$(printf '00:16:3e:%02x:%02x:01' $((i >> 8)) $((i & 255)))" \
 		"10.$((i >> 8)).$((i & 255)).1" >/dev/null 2>&1 || { echo "guard of vif$i.0 failed"; exit 1; }
 done
+m2=$(kmem)
+echo "kernel memory (Slab+Percpu): $((N - 1)) veth pairs $((m1 - m0)) KiB, their guards $((m2 - m1)) KiB"
 echo "guarded vifs: $(ip netns exec "$DOM0" nft -j list set netdev xen_hotplug guarded 2>/dev/null | jq '.nftables[1].set.elem | length' ||
 	ip netns exec "$DOM0" nft -j list set bridge xen_hotplug guarded | jq '.nftables[1].set.elem | length')"
 for r in $(seq 1 "$RUNS"); do
