@@ -35,9 +35,10 @@
 # BENCH_RUNS (cycle runs, 30), BENCH_CONC ("50 200"),
 # BENCH_CONC_RUNS (3), BENCH_SCALE_N (1000), BENCH_SCALE_RUNS (15),
 # BENCH_SCALE_VARIANTS ("ours upstream-rules"), BENCH_PROFILE (1),
-# BENCH_VARIANTS, BENCH_TOOLS, BENCH_RESULTS (tests/bench/RESULTS.md;
-# empty: not written).  Output: a table on stdout, build/bench.json (the
-# summary) and build/bench.tsv (every sample).
+# BENCH_VARIANTS, BENCH_TOOLS, BENCH_RESULTS (tests/bench/RESULTS.md,
+# between its markers when it has them; empty: not written).  Output: a
+# table on stdout, build/bench.json (the summary) and build/bench.tsv
+# (every sample).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -601,7 +602,17 @@ report
 	cat "$HP_BUILD/bench.table"
 } >"$HP_BUILD/bench.md"
 cat "$HP_BUILD/bench.md"
+# The results file: between its markers "<!-- bench -->" and "<!-- /bench -->"
+# when it has them (the rest, written by hand, is kept), else the whole file.
 if [ -n "$BENCH_RESULTS" ]; then
-	cp "$HP_BUILD/bench.md" "$BENCH_RESULTS"
+	if grep -q '^<!-- bench -->$' "$BENCH_RESULTS" 2>/dev/null &&
+		grep -q '^<!-- /bench -->$' "$BENCH_RESULTS"; then
+		awk -v t="$HP_BUILD/bench.md" '
+			/^<!-- bench -->$/ { print; while ((getline l < t) > 0) print l; skip = 1; next }
+			/^<!-- \/bench -->$/ { skip = 0 }
+			!skip' "$BENCH_RESULTS" >"$BENCH_RESULTS.new" && mv "$BENCH_RESULTS.new" "$BENCH_RESULTS"
+	else
+		cp "$HP_BUILD/bench.md" "$BENCH_RESULTS"
+	fi
 fi
 say "samples: $TSV, summary: $JSON, profile: $PROFILE"
