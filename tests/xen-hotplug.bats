@@ -95,6 +95,9 @@ world3() {
 	online 3
 }
 
+# port_flag DEV KEY: the port's flag as `bridge -j -d link` shows it.
+port_flag() { bridge -n "$DOM0" -j -d link show dev "$1" | jq -r ".[0].$2"; }
+
 crosses() { wait_for 10000 guest_ping "$1" 10.0.0.100; }
 
 # spoofs D ADDR: guest D sends from ADDR (not its own) to the observer.
@@ -254,6 +257,38 @@ vif3.0: bridge: expected 'xenbr0', found none"
 	in_guest 1 ip link set eth0 mtu 1500
 	in_guest 1 busybox ping -c 1 -W 1 -s 1372 10.0.0.100 >/dev/null
 	fails in_guest 1 ping -M do -c 1 -W 1 -s 1373 10.0.0.100 >/dev/null 2>&1
+	verify_clean
+}
+
+@test "drift: a port's flags changed (bpdu_guard, root_block off; a locked port learning): verify names each, repair sets them, no other port touched" {
+	observer_create
+	printf '%s\n' port_lock=yes >"$XEN_HOTPLUG_CONF"
+	online 1 ip=10.0.0.1
+	online 2 ip=10.0.0.2
+	online 3 ip=10.0.0.3
+	verify_clean
+	in_dom0 bridge link set dev vif1.0 guard off root_block off
+	in_dom0 bridge link set dev vif2.0 learning on
+	[ "$(port_flag vif1.0 guard)" = false ]
+	[ "$(port_flag vif2.0 learning)" = true ]
+	run xh verify
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(grep -c . <<<"$output")" = 2 ]
+	[[ $output == *"vif1.0: port flags: expected learning off, flood off, locked on, isolated off, bpdu_guard on, root_block on, found learning off, flood off, locked on, isolated off, bpdu_guard off, root_block off"* ]]
+	[[ $output == *"vif2.0: port flags: expected learning off, flood off, locked on, isolated off, bpdu_guard on, root_block on, found learning on, flood off, locked on, isolated off, bpdu_guard on, root_block on"* ]]
+	mon_start
+	run xh repair
+	mon_stop
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"repair: 2 vif(s) repaired, 1 in place, 0 failed"* ]]
+	untouched vif3.0
+	[ "$(port_flag vif1.0 guard)" = true ]
+	[ "$(port_flag vif1.0 root_block)" = true ]
+	[ "$(port_flag vif2.0 learning)" = false ]
+	crosses 1
+	crosses 2
 	verify_clean
 }
 

@@ -302,7 +302,7 @@ static int v_policy(void *ctx)
 		want.learning = want.unicast_flood = 0, want.locked = 1;
 	if (vb->policy.isolated)
 		want.isolated = 1;
-	rc = hp_brport_info_get(v->nl, v->link.ifindex, &p);
+	rc = hp_brport_flags_get(v->nl, v->link.ifindex, &p);
 	if (rc == -ENODEV)
 		return 0;
 	if (rc)

@@ -79,11 +79,35 @@ static int parse_vlans(struct nlattr *spec, struct hp_vlans *v)
 	return 0;
 }
 
+/* The IFLA_BRPORT_* attributes (IFLA_PROTINFO of the AF_BRIDGE dump, or
+ * IFLA_INFO_SLAVE_DATA of a port's own link message: the kernel fills
+ * both with br_port_fill_attrs) into p's state and flags.  IFLA_PROTINFO
+ * is nested (NLA_F_NESTED) in every kernel that has these flags, and
+ * holds something else without it; the slave data never carries the
+ * flag (rtnetlink's nla_nest_start_noflag). */
+static void port_attrs(struct hp_brport_info *p, struct nlattr *attrs, int need_nested)
+{
+	struct nlattr *pt[IFLA_BRPORT_MAX + 1];
+
+	p->state = -1;
+	p->flags = (struct hp_brport_flags)HP_BRPORT_FLAGS_LEAVE;
+	if (!attrs || (need_nested && !(attrs->nla_type & NLA_F_NESTED)) ||
+	    nla_parse_nested(pt, IFLA_BRPORT_MAX, attrs, NULL) < 0)
+		return;
+	p->state = pt[IFLA_BRPORT_STATE] ? nla_get_u8(pt[IFLA_BRPORT_STATE]) : -1;
+	p->flags.learning = flag(pt, IFLA_BRPORT_LEARNING);
+	p->flags.unicast_flood = flag(pt, IFLA_BRPORT_UNICAST_FLOOD);
+	p->flags.locked = flag(pt, IFLA_BRPORT_LOCKED);
+	p->flags.isolated = flag(pt, IFLA_BRPORT_ISOLATED);
+	p->flags.bpdu_guard = flag(pt, IFLA_BRPORT_GUARD);
+	p->flags.root_block = flag(pt, IFLA_BRPORT_PROTECT);
+}
+
 static int parse_port(struct nl_msg *msg, void *arg)
 {
 	struct collect *c = arg;
 	struct nlmsghdr *h = nlmsg_hdr(msg);
-	struct nlattr *tb[IFLA_MAX + 1], *pt[IFLA_BRPORT_MAX + 1];
+	struct nlattr *tb[IFLA_MAX + 1];
 	struct ifinfomsg *ifi;
 	struct hp_brport_info *p, *nv;
 
@@ -109,19 +133,7 @@ static int parse_port(struct nl_msg *msg, void *arg)
 	memset(p, 0, sizeof(*p));
 	p->ifindex = ifi->ifi_index;
 	p->master = (int)nla_get_u32(tb[IFLA_MASTER]);
-	p->state = -1;
-	p->flags = (struct hp_brport_flags)HP_BRPORT_FLAGS_LEAVE;
-	/* nested (NLA_F_NESTED) in every kernel that has these flags */
-	if ((tb[IFLA_PROTINFO]->nla_type & NLA_F_NESTED) &&
-	    nla_parse_nested(pt, IFLA_BRPORT_MAX, tb[IFLA_PROTINFO], NULL) >= 0) {
-		p->state = pt[IFLA_BRPORT_STATE] ? nla_get_u8(pt[IFLA_BRPORT_STATE]) : -1;
-		p->flags.learning = flag(pt, IFLA_BRPORT_LEARNING);
-		p->flags.unicast_flood = flag(pt, IFLA_BRPORT_UNICAST_FLOOD);
-		p->flags.locked = flag(pt, IFLA_BRPORT_LOCKED);
-		p->flags.isolated = flag(pt, IFLA_BRPORT_ISOLATED);
-		p->flags.bpdu_guard = flag(pt, IFLA_BRPORT_GUARD);
-		p->flags.root_block = flag(pt, IFLA_BRPORT_PROTECT);
-	}
+	port_attrs(p, tb[IFLA_PROTINFO], 1);
 	if (tb[IFLA_AF_SPEC])
 		return parse_vlans(tb[IFLA_AF_SPEC], &p->vlans);
 	return 0;
@@ -171,6 +183,53 @@ int hp_brport_info_get(struct hp_nl *nl, int ifindex, struct hp_brport_info *out
 	*out = c.v[0];
 	free(c.v); /* one port: its vlans now belong to out */
 	return 0;
+}
+
+/* One port's own link message: its master and, when that is a bridge,
+ * its IFLA_INFO_SLAVE_DATA. */
+static int parse_one(struct nl_msg *msg, void *arg)
+{
+	struct hp_brport_info *p = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
+	struct nlattr *slave = NULL;
+	struct ifinfomsg *ifi;
+
+	if (h->nlmsg_type != RTM_NEWLINK ||
+	    nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0)
+		return 0;
+	ifi = nlmsg_data(h);
+	if (ifi->ifi_index != p->ifindex || !tb[IFLA_MASTER])
+		return 0;
+	if (tb[IFLA_LINKINFO] &&
+	    nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) >= 0 &&
+	    li[IFLA_INFO_SLAVE_KIND] && !strcmp(nla_get_string(li[IFLA_INFO_SLAVE_KIND]), "bridge"))
+		slave = li[IFLA_INFO_SLAVE_DATA];
+	if (!slave)
+		return 0; /* enslaved, but not to a bridge (a bond, an OVS datapath) */
+	p->master = (int)nla_get_u32(tb[IFLA_MASTER]);
+	port_attrs(p, slave, 0);
+	return 0;
+}
+
+int hp_brport_flags_get(struct hp_nl *nl, int ifindex, struct hp_brport_info *out)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct nl_msg *msg;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (ifindex <= 0)
+		return -ENODEV;
+	out->ifindex = ifindex;
+	msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
+	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	if ((rc = hp_nl_get(nl, msg, parse_one, out)))
+		return rc;
+	return out->master ? 0 : -ENODEV;
 }
 
 void hp_brport_info_free(struct hp_brport_info *p)
