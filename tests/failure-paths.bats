@@ -354,7 +354,10 @@ run_stalled() {
 		run_vif "$@" >"$W_DIR/out" 2>&1 || rc=$?
 		echo "$rc" >"$W_DIR/rc"
 	) 3>&- &
-	wait_for 25000 test -e "$W_DIR/rc" || true
+	# xenstored resumes only once the run has ended (its sockets closed):
+	# a loaded host may take long, and resuming earlier would let it read
+	# what the run left queued
+	wait_for 60000 test -e "$W_DIR/rc" || echo "run_stalled: the run did not end within 60 s" >&2
 	kill -CONT "$xsd"
 	wait_for 5000 test -e "$W_DIR/rc"
 	status=$(cat "$W_DIR/rc")
