@@ -64,7 +64,7 @@ bulk_guests() {
 nft_guards() {
 	in_dom0 nft -j list ruleset 2>/dev/null | jq -r '
 		.nftables[] | select(.set and .set.table == "xen_hotplug") | .set as $s |
-		($s.elem // [])[] | [$s.name, (if type == "object" and .concat then .concat[0]
+		($s.elem // [])[] | [$s.family + "/" + $s.name, (if type == "object" and .concat then .concat[0]
 			elif type == "object" and .elem then (.elem.val | if type == "object" then .concat[0] else . end)
 			else . end)] | @tsv'
 }
@@ -97,9 +97,14 @@ run_all() {
 		# every one connected, enslaved, up, guarded once
 		[ "$(xs_ls /local/domain/0/backend/vif | grep -c 'hotplug-status = "connected"')" = "$n" ]
 		[ "$(bridge_ports xenbr0 | wc -l)" = "$n" ]
-		[ "$(nft_guards | awk -F'\t' '$1 == "guarded"' | wc -l)" = "$n" ]
-		[ "$(nft_guards | awk -F'\t' '$1 == "guarded"' | sort -u | wc -l)" = "$n" ]
-		[ "$(nft_guards | awk -F'\t' '$1 == "addrs4"' | wc -l)" = "$n" ]
+		# (guard v3: judged in table netdev; table bridge keeps the names
+		# of guarded bridge ports for network-bridge's policy)
+		[ "$(nft_guards | awk -F'\t' '$1 == "netdev/guarded"' | wc -l)" = "$n" ]
+		[ "$(nft_guards | awk -F'\t' '$1 == "netdev/guarded"' | sort -u | wc -l)" = "$n" ]
+		[ "$(nft_guards | awk -F'\t' '$1 == "bridge/guarded"' | sort -u | wc -l)" = "$n" ]
+		[ "$(nft_guards | awk -F'\t' '$1 == "netdev/addrs4"' | wc -l)" = "$n" ]
+		[ "$(in_dom0 nft -j list chains netdev | jq '[.nftables[] | select(.chain and (.chain.name | startswith("in_vif")))] | length')" = "$n" ]
+		[ "$(in_dom0 nft -j list counters table netdev xen_hotplug | jq '[.nftables[] | select(.counter)] | length')" -ge "$n" ]
 		local before after
 		before=$(xs_ls /local/domain)
 		run_all offline "$first" "$n"
@@ -108,6 +113,9 @@ run_all() {
 		[ "$before" = "$after" ]
 		[ -z "$(bridge_ports xenbr0)" ]
 		[ -z "$(nft_guards)" ]
+		# nor a vif's counters or its ingress chain
+		[ "$(in_dom0 nft -j list counters table netdev xen_hotplug | jq '[.nftables[] | select(.counter)] | length')" = 0 ]
+		[ "$(in_dom0 nft -j list chains netdev | jq '[.nftables[] | select(.chain and (.chain.name | startswith("in_")))] | length')" = 0 ]
 		[ -z "$(ls -A "$XEN_HOTPLUG_RUN_DIR")" ]
 		# the vifs are still there (netback removes them, not us), down
 		[ "$(in_dom0 ip -j link show up | jq '[.[] | select((.ifname // "") | startswith("vif"))] | length')" = 0 ]
@@ -139,9 +147,10 @@ make_killer() {
 		[ "$(xs_read "$(be_path 1 0)/hotplug-status")" = connected ]
 		[ "$(link_master vif1.0)" = xenbr0 ]
 		link_up vif1.0
-		[ "$(nft_guards_of vif1.0 | awk '$1 == "guarded"' | wc -l)" = 1 ]
-		[ "$(nft_guards_of vif1.0 | awk '$1 == "addrs4"' | wc -l)" = 1 ]
-		[ "$(nft_guards_of vif1.0 | awk '$1 == "nets4"' | wc -l)" = 1 ]
+		[ "$(nft_guards_of vif1.0 | awk '$1 == "netdev/guarded"' | wc -l)" = 1 ]
+		[ "$(nft_guards_of vif1.0 | awk '$1 == "bridge/guarded"' | wc -l)" = 1 ]
+		[ "$(nft_guards_of vif1.0 | awk '$1 == "netdev/addrs4"' | wc -l)" = 1 ]
+		[ "$(nft_guards_of vif1.0 | awk '$1 == "netdev/nets4"' | wc -l)" = 1 ]
 		if ((i % 3 == 0)); then
 			run run_vif vif-bridge 1 0 offline type_if=vif
 			[ "$status" = 0 ]
