@@ -63,7 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		CHECK(conf.backend == FW_NFT || conf.backend == FW_IPTABLES ||
 		      conf.backend == FW_NONE);
-		CHECK(conf.strict == 0 || conf.strict == 1);
+		CHECK(conf.guard.strict == 0 || conf.guard.strict == 1);
+		CHECK(conf.guard.lldp == 0 || conf.guard.lldp == 1);
+		CHECK(conf.guard.nofrag == 0 || conf.guard.nofrag == 1);
+		CHECK(conf.guard.log_group >= -1 && conf.guard.log_group <= 65535);
 		CHECK(hp_fw_config_error() == NULL);
 	}
 	return 0;

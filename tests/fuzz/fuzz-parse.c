@@ -49,6 +49,7 @@ static void ip_list(const char *s)
 	struct hp_prefix *v;
 	struct fw_rules r;
 	struct hp_guard g = { .ifname = "vif1.0", .family = HP_FW_BRIDGE };
+	const struct fw_conf c = { .log_group = -1 }; /* the defaults */
 	size_t n, i, j;
 
 	if (hp_parse_ip_list(s, &v, &n))
@@ -58,7 +59,7 @@ static void ip_list(const char *s)
 		prefix_roundtrip(&v[i]);
 	g.addrs = v;
 	g.naddrs = n;
-	CHECK(fw_rules_build(&g, 0, &r) == 0);
+	CHECK(fw_rules_build(&g, &c, &r) == 0);
 	CHECK(r.n <= n && r.guarded == (n > 0));
 	for (i = 0; i < r.n; i++) {
 		for (j = 0; j < r.n; j++)
