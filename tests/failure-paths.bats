@@ -394,11 +394,12 @@ watchdog_s() { if [ "${HP_VALGRIND:-0}" = 1 ]; then echo 10; else echo 2; fi; }
 
 # xenstored stops after the last hook, with hotplug-status=connected on
 # its way.  The watchdog gives xenstored its last 3 s to confirm, then
-# fails the run: port down, exit 1.  The request dies with the tool's
-# socket (the C xenstored frees a closed connection without reading what
-# is queued on it), so connected never lands, even after xenstored
-# resumes: libxl, told of a failure, never sees a connected vif.
-@test "watchdog: xenstored hangs on hotplug-status=connected: exit 1, port down, connected never lands" {
+# fails the run: port down, exit 1, which is what libxl goes by.  Whether
+# the queued write still lands once xenstored resumes is xenstored's
+# (the C xenstored usually frees a closed connection without reading it;
+# CI's loaded runs saw it land twice in five): a late `connected` on a
+# device whose script failed changes nothing, libxl removes the device.
+@test "watchdog: xenstored hangs on hotplug-status=connected: exit 1, port down" {
 	guest_create 1 0 ip=10.0.0.1
 	local be pid
 	be=$(be_path 1 0)
@@ -412,11 +413,8 @@ watchdog_s() { if [ "${HP_VALGRIND:-0}" = 1 ]; then echo 10; else echo 2; fi; }
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"did not confirm hotplug-status=connected"* ]]
 	! link_up vif1.0
-	# xenstored runs again (run_stalled let it go): give it time to
-	# process anything it still holds, then look.
+	# xenstored runs again (run_stalled let it go) and answers
 	xs_read "$be/mac" >/dev/null
-	sleep 1
-	[ "$(xs_read "$be/hotplug-status")" != connected ]
 }
 
 @test "hooks: key=value arguments that would change the hook shell are refused" {

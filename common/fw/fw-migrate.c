@@ -72,6 +72,16 @@ static int guarded_cb(const unsigned char *key, uint32_t len, const unsigned cha
 	return 0;
 }
 
+static int in_olds(const struct olds *o, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		if (!strcmp(o->v[i].name, name))
+			return 1;
+	return 0;
+}
+
 /* ---- one old vif's rules ------------------------------------------------ */
 
 struct scan {
@@ -265,6 +275,7 @@ static int strip_bridge(struct fw_nl *nl, const struct names *chains, const stru
 
 struct work {
 	struct olds olds[3];
+	struct olds v3; /* the names table netdev guards already, when it is not old */
 	struct fw_elems items, tmp;
 	char chains[256][64], sets[256][64], nsets[256][64];
 };
@@ -298,6 +309,20 @@ int fw_migrate(struct fw_nl *nl, const enum fw_layout old[3])
 		if ((rc = fw_nl_set_elems(nl, o->t, "guarded", NULL, 0, guarded_cb, o)))
 			goto out;
 	}
+	/* a vif a v3 tool guarded meanwhile (its name is in table netdev's
+	 * `guarded`, and a bridged one's in table bridge's too, where an old
+	 * vif's is): already where it belongs, not to be moved */
+	if (old[FW_T_NETDEV] != FW_LAYOUT_OLD) {
+		w->v3.t = FW_T_NETDEV;
+		rc = -ENOMEM;
+		if (!(w->v3.v = calloc(OLD_MAX, sizeof(*w->v3.v))))
+			goto out;
+		if ((rc = fw_nl_set_elems(nl, FW_T_NETDEV, "guarded", NULL, 0, guarded_cb,
+					  &w->v3)) &&
+		    rc != -ENOENT)
+			goto out;
+		rc = 0;
+	}
 	if (old[FW_T_BRIDGE] == FW_LAYOUT_OLD && ((rc = list_names(nl, FW_T_BRIDGE, 0, &chains)) ||
 						  (rc = list_names(nl, FW_T_BRIDGE, 1, &sets))))
 		goto out;
@@ -309,6 +334,8 @@ int fw_migrate(struct fw_nl *nl, const enum fw_layout old[3])
 		const struct olds *o = &w->olds[i];
 
 		for (j = 0; !rc && j < o->n; j++) {
+			if (o->t != FW_T_NETDEV && in_olds(&w->v3, o->v[j].name))
+				continue;
 			if (!if_nametoindex(o->v[j].name)) {
 				/* gone without offline: nothing to move, and no
 				 * longer a guarded port */
@@ -354,6 +381,7 @@ int fw_migrate(struct fw_nl *nl, const enum fw_layout old[3])
 out:
 	for (i = 0; i < 3; i++)
 		free(w->olds[i].v);
+	free(w->v3.v);
 	free(w);
 	return rc;
 }
