@@ -66,7 +66,8 @@ endif
 # nodes in transactions as libxl does (tests/xenstored/), and a driver of
 # the guard's public API (tests/fw-dev/fwctl.c); and the benchmark's kernel
 # floor (tests/bench/kfloor.c), which tests/bench.bats checks.
-TEST_BINS := $(BUILD)/hp-xenshim.so $(BUILD)/hp-xs-tx $(BUILD)/hp-fwctl $(BUILD)/bench-kfloor
+TEST_BINS := $(BUILD)/hp-xenshim.so $(BUILD)/hp-nft-interrupt.so $(BUILD)/hp-xs-tx $(BUILD)/hp-fwctl \
+             $(BUILD)/bench-kfloor
 
 # The manual pages: man/<name>.<section>.scd, scdoc's format (a new page
 # is one new file).
@@ -107,6 +108,9 @@ $(BUILD)/%: tools/%.c $(LIB)
 # Loaded into binaries built without sanitizers: never instrumented.
 $(BUILD)/hp-xenshim.so: tests/xenstored/shim.c | $(BUILD)
 	$(CC) $(filter-out -fsanitize%,$(CPPFLAGS) $(CFLAGS) $(LDFLAGS)) -fPIC -shared -o $@ $< -ldl
+
+$(BUILD)/hp-nft-interrupt.so: tests/fw-dev/nft-interrupt.c | $(BUILD)
+	$(CC) $(filter-out -fsanitize%,$(CPPFLAGS) $(CFLAGS) $(LDFLAGS)) -fPIC -shared -o $@ $< -ldl -lmnl
 
 $(BUILD)/hp-xs-tx: tests/xenstored/xs-tx.c | $(BUILD)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)

@@ -710,6 +710,61 @@ bridge_stripped() {
 	[ "$(elems_of vif2.0)" = 19 ]
 }
 
+@test "upgrade: eight onlines at once on a v1 table: every one connected and guarded, the tables migrated (one upgrades, the others' changes make it start again, none gives up)" {
+	command -v git >/dev/null && git -C "$HP_SRCDIR" cat-file -e "$V1_COMMIT" ||
+		{ echo "needs the git history of $V1_COMMIT"; false; }
+	local fwctl d
+	fwctl=$(v1_fwctl)
+	XEN_HOTPLUG_ANTISPOOF=none guest_online 1 ip4=10.0.0.1/24 ip6=fd00::1/64
+	in_dom0 "$fwctl" add vif1.0 bridge 00:16:3e:01:00:01 "10.0.0.1 fd00::1 fd01::/64"
+	in_dom0 nft list table bridge xen_hotplug | grep -q 'comment "xen-hotplug-ng guard v1"'
+	for d in 2 3 4 5 6 7 8 9; do
+		guest_create $d 0 ip4=10.0.0.$d/24 ip="10.0.0.$d"
+	done
+	for d in 2 3 4 5 6 7 8 9; do
+		run_vif vif-bridge $d 0 online type_if=vif >"$W_DIR/on$d" 2>&1 &
+	done
+	for d in 2 3 4 5 6 7 8 9; do
+		wait %% || true
+	done
+	wait
+	cat "$W_DIR"/on[2-9]
+	for d in 2 3 4 5 6 7 8 9; do
+		[ "$(xenstore-read "$(be_path $d 0)/hotplug-status")" = connected ]
+		[ "$(guard_objs_of vif$d.0)" = "10 1" ]
+	done
+	# the tables upgraded by exactly one of them, whatever the order
+	[ "$(cat "$W_DIR"/on[2-9] | grep -c "upgraded the guard's tables to 'xen-hotplug-ng guard v3'")" = 1 ]
+	in_dom0 nft list table netdev xen_hotplug | grep -q 'comment "xen-hotplug-ng guard v3"'
+	netdev_layout_is_new
+	bridge_stripped "guarded layout "
+	[ "$(elems_of vif1.0)" = 21 ]
+	[ "$(guard_objs_of vif1.0)" = "10 1" ]
+}
+
+@test "upgrade: a migration that another tool's transaction interrupts starts again, looking at every table (the netdev table it made says nothing of the bridge one): the bridge table ends migrated" {
+	command -v git >/dev/null && git -C "$HP_SRCDIR" cat-file -e "$V1_COMMIT" ||
+		{ echo "needs the git history of $V1_COMMIT"; false; }
+	local fwctl
+	fwctl=$(v1_fwctl)
+	XEN_HOTPLUG_ANTISPOOF=none guest_online 1 ip4=10.0.0.1/24 ip6=fd00::1/64
+	in_dom0 "$fwctl" add vif1.0 bridge 00:16:3e:01:00:01 "10.0.0.1 fd00::1 fd01::/64"
+	guest_create 2 0 ip4=10.0.0.2/24 ip="10.0.0.2"
+	# hp-nft-interrupt.so commits a transaction just before the
+	# migration's batch: the kernel refuses that batch once
+	VIF_ENV=("LD_PRELOAD=$HP_BUILD/hp-nft-interrupt.so" ASAN_OPTIONS=verify_asan_link_order=0)
+	run run_vif vif-bridge 2 0 online type_if=vif
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "the ruleset changed while the guard's tables were upgraded (Interrupted system call should be restarted): again" <<<"$output"
+	grep -q "upgraded the guard's tables to 'xen-hotplug-ng guard v3': 1 guarded vif moved" <<<"$output"
+	netdev_layout_is_new
+	bridge_stripped "guarded layout "
+	[ "$(elems_of vif1.0)" = 21 ]
+	[ "$(guard_objs_of vif1.0)" = "10 1" ]
+	[ "$(guard_objs_of vif2.0)" = "10 1" ]
+}
+
 @test "upgrade: a v1 inet table (routed guests) is migrated too: the table goes, its gone vif forgotten" {
 	command -v git >/dev/null && git -C "$HP_SRCDIR" cat-file -e "$V1_COMMIT" ||
 		{ echo "needs the git history of $V1_COMMIT"; false; }

@@ -91,6 +91,25 @@ int fw_elems_add(struct fw_elems *l, const struct fw_elem *e)
 	return 0;
 }
 
+int fw_elem_read(struct fw_elem *e, enum fw_table t, const char *set,
+		 const unsigned char ifkey[FW_IFLEN], const unsigned char *key, uint32_t len,
+		 const unsigned char *key_end)
+{
+	if (len < FW_IFLEN || len > FW_KEY_MAX || memcmp(key, ifkey, FW_IFLEN))
+		return 0;
+	memset(e, 0, sizeof(*e));
+	e->kind = FW_ELEM;
+	e->table = t;
+	e->set = set;
+	e->len = len;
+	memcpy(e->key, key, len);
+	if (key_end) {
+		e->has_end = 1;
+		memcpy(e->key_end, key_end, len);
+	}
+	return 1;
+}
+
 void fw_mac_linklocal(const unsigned char mac[6], unsigned char addr[16])
 {
 	memset(addr, 0, 16);

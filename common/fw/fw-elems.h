@@ -67,6 +67,12 @@ int fw_elem_eq(const struct fw_elem *a, const struct fw_elem *b);
 int fw_elems_has(const struct fw_elems *l, const struct fw_elem *e);
 /* Appends e to l unless it is there; -E2BIG when l is full. */
 int fw_elems_add(struct fw_elems *l, const struct fw_elem *e);
+/* An element of table t's set `set` as the kernel gave it (key, len,
+ * key_end: fw_nl_elem_cb's), into e when its key begins with ifkey (an
+ * interface's fw_key_ifname): 1, else 0 and e untouched. */
+int fw_elem_read(struct fw_elem *e, enum fw_table t, const char *set,
+		 const unsigned char ifkey[FW_IFLEN], const unsigned char *key, uint32_t len,
+		 const unsigned char *key_end);
 /* The chain a vif's logging jumps to: "log_<group>". */
 void fw_log_chain(int group, char *buf, size_t size);
 

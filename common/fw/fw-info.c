@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include <linux/netfilter/nf_tables.h>
-#include <libnftnl/chain.h>
 
 #include "fw-elems.h"
 #include "fw-netdev.h"
@@ -340,36 +339,19 @@ static int counter_name_cb(const char *name, uint64_t packets, uint64_t bytes, v
 	return 0;
 }
 
-static int chain_name_cb(const struct nlmsghdr *nlh, void *data)
+static int chain_name_cb(const char *name, void *data)
 {
-	struct nftnl_chain *c = nftnl_chain_alloc();
-	const char *name;
+	size_t n = strlen(FW_NETDEV_CHAIN_PREFIX);
 
-	if (!c)
-		return MNL_CB_ERROR;
-	if (!nftnl_chain_nlmsg_parse(nlh, c) && (name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)) &&
-	    !strncmp(name, FW_NETDEV_CHAIN_PREFIX, strlen(FW_NETDEV_CHAIN_PREFIX))) {
-		name += strlen(FW_NETDEV_CHAIN_PREFIX);
-		name_add(data, name, strlen(name), HP_FW_NETDEV);
-	}
-	nftnl_chain_free(c);
-	return MNL_CB_OK;
+	if (!strncmp(name, FW_NETDEV_CHAIN_PREFIX, n))
+		name_add(data, name + n, strlen(name + n), HP_FW_NETDEV);
+	return 0;
 }
 
 static int chains(struct fw_nl *nl, struct names *ns)
 {
-	struct nftnl_chain *c = nftnl_chain_alloc();
-	struct nlmsghdr *nlh;
-	int rc;
+	int rc = fw_nl_names(nl, FW_T_NETDEV, 0, chain_name_cb, ns);
 
-	if (!c)
-		return -ENOMEM;
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FW_TABLE);
-	nlh = nftnl_nlmsg_build_hdr(nl->req, NFT_MSG_GETCHAIN, fw_nfproto(FW_T_NETDEV), NLM_F_DUMP,
-				    fw_nl_seq(nl));
-	nftnl_chain_nlmsg_build_payload(nlh, c);
-	nftnl_chain_free(c);
-	rc = fw_nl_request(nl, nlh, 1, chain_name_cb, ns);
 	return rc == -ENOENT ? 0 : rc;
 }
 

@@ -24,8 +24,6 @@
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-#include <libnftnl/chain.h>
-#include <libnftnl/set.h>
 
 #include "fw-migrate.h"
 #include "fw-netdev.h"
@@ -85,6 +83,7 @@ static int in_olds(const struct olds *o, const char *name)
 /* ---- one old vif's rules ------------------------------------------------ */
 
 struct scan {
+	enum fw_table t;
 	const char *set;
 	unsigned char key[FW_IFLEN];
 	struct fw_elems *out;
@@ -94,16 +93,11 @@ static int scan_cb(const unsigned char *key, uint32_t len, const unsigned char *
 		   const char *comment, void *data)
 {
 	struct scan *sc = data;
-	struct fw_elem e = { .kind = FW_ELEM, .set = sc->set, .len = len };
+	struct fw_elem e;
 
-	if (len < FW_IFLEN || len > FW_KEY_MAX || memcmp(key, sc->key, FW_IFLEN))
-		return 0;
-	memcpy(e.key, key, len);
-	if (key_end) {
-		e.has_end = 1;
-		memcpy(e.key_end, key_end, len);
-	}
-	return fw_elems_add(sc->out, &e);
+	return fw_elem_read(&e, sc->t, sc->set, sc->key, key, len, key_end) ?
+		       fw_elems_add(sc->out, &e) :
+		       0;
 }
 
 /* From the comment; else from what the old sets hold for the name. */
@@ -112,7 +106,7 @@ static int old_rules(struct fw_nl *nl, enum fw_table t, const struct old_vif *v,
 {
 	static const char *const sets[] = { "guarded", "nomac",	 "macs", "addrs4",
 					    "nets4",   "addrs6", "nets6" };
-	struct scan sc = { .out = tmp };
+	struct scan sc = { .t = t, .out = tmp };
 	size_t i;
 	int rc;
 
@@ -165,66 +159,22 @@ static int move_vif(struct fw_nl *nl, enum fw_table t, const struct old_vif *v,
 struct names {
 	char (*v)[64];
 	size_t n, cap;
-	int sets; /* reading sets (anonymous ones left out), else chains */
 };
 
-static int names_cb(const struct nlmsghdr *nlh, void *data)
+static int name_cb(const char *name, void *data)
 {
 	struct names *nm = data;
-	const char *name = NULL;
-	struct nftnl_chain *c = NULL;
-	struct nftnl_set *s = NULL;
 
-	if (nm->sets) {
-		if (!(s = nftnl_set_alloc()))
-			return MNL_CB_ERROR;
-		if (!nftnl_set_nlmsg_parse(nlh, s) &&
-		    !(nftnl_set_get_u32(s, NFTNL_SET_FLAGS) & NFT_SET_ANONYMOUS))
-			name = nftnl_set_get_str(s, NFTNL_SET_NAME);
-	} else {
-		if (!(c = nftnl_chain_alloc()))
-			return MNL_CB_ERROR;
-		if (!nftnl_chain_nlmsg_parse(nlh, c))
-			name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
-	}
-	if (name && nm->n < nm->cap)
+	if (nm->n < nm->cap)
 		snprintf(nm->v[nm->n++], sizeof(nm->v[0]), "%s", name);
-	if (s)
-		nftnl_set_free(s);
-	if (c)
-		nftnl_chain_free(c);
-	return MNL_CB_OK;
+	return 0;
 }
 
 /* The chains (sets = 0) or named sets of our table of family t. */
 static int list_names(struct fw_nl *nl, enum fw_table t, int sets, struct names *nm)
 {
-	struct nlmsghdr *nlh;
-
 	nm->n = 0;
-	nm->sets = sets;
-	if (sets) {
-		struct nftnl_set *s = nftnl_set_alloc();
-
-		if (!s)
-			return -ENOMEM;
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
-		nlh = nftnl_nlmsg_build_hdr(nl->req, NFT_MSG_GETSET, fw_nfproto(t), NLM_F_DUMP,
-					    fw_nl_seq(nl));
-		nftnl_set_nlmsg_build_payload(nlh, s);
-		nftnl_set_free(s);
-	} else {
-		struct nftnl_chain *c = nftnl_chain_alloc();
-
-		if (!c)
-			return -ENOMEM;
-		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FW_TABLE);
-		nlh = nftnl_nlmsg_build_hdr(nl->req, NFT_MSG_GETCHAIN, fw_nfproto(t), NLM_F_DUMP,
-					    fw_nl_seq(nl));
-		nftnl_chain_nlmsg_build_payload(nlh, c);
-		nftnl_chain_free(c);
-	}
-	return fw_nl_request(nl, nlh, 1, names_cb, nm);
+	return fw_nl_names(nl, t, sets, name_cb, nm);
 }
 
 /* network-bridge's policy (fw-bridge-policy.c) and what stays */

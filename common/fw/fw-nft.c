@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <linux/netfilter/nf_tables.h>
 
@@ -43,20 +42,13 @@ static int scan_cb(const unsigned char *key, uint32_t len, const unsigned char *
 		   const char *comment, void *data)
 {
 	struct scan *sc = data;
-	struct fw_elem e = { .kind = FW_ELEM, .table = sc->t, .set = sc->set, .len = len };
+	struct fw_elem e;
 
-	if (len < FW_IFLEN || len > FW_KEY_MAX || memcmp(key, sc->key, FW_IFLEN))
+	if (!fw_elem_read(&e, sc->t, sc->set, sc->key, key, len, key_end))
 		return 0;
 	if (!sc->found++ && comment)
 		snprintf(sc->comment, FW_COMMENT_MAX, "%s", comment);
-	if (!sc->out)
-		return 0;
-	memcpy(e.key, key, len);
-	if (key_end) {
-		e.has_end = 1;
-		memcpy(e.key_end, key_end, len);
-	}
-	return fw_elems_add(sc->out, &e);
+	return sc->out ? fw_elems_add(sc->out, &e) : 0;
 }
 
 struct counters_scan {
@@ -248,13 +240,6 @@ static int transient(int rc)
 	return rc == -EAGAIN || rc == -EBUSY || rc == -EINTR || rc == -ENOBUFS;
 }
 
-static void backoff(int attempt)
-{
-	struct timespec ts = { 0, (long)(1000000L << attempt) }; /* 1, 2, 4.. ms */
-
-	nanosleep(&ts, NULL);
-}
-
 static int update(const struct fw_rules *r)
 {
 	struct fw_elems *old, *new = NULL;
@@ -318,7 +303,7 @@ static int update(const struct fw_rules *r)
 		if (!rc)
 			break;
 		if (transient(rc)) {
-			backoff(attempt);
+			fw_nl_backoff(attempt);
 		} else if (rc == -ENOENT || rc == -EEXIST || rc == -ENOTEMPTY) {
 			/* The comment did not match the sets, or a table went:
 			 * look at everything. */

@@ -13,6 +13,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
+#include <libnftnl/chain.h>
 #include <libnftnl/object.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -31,6 +32,23 @@ uint8_t fw_nfproto(enum fw_table t)
 const char *fw_table_family(enum fw_table t)
 {
 	return t == FW_T_BRIDGE ? "bridge" : t == FW_T_INET ? "inet" : "netdev";
+}
+
+void fw_nl_backoff(int attempt)
+{
+	static unsigned int seed;
+	struct timespec ts;
+	long base_us = 1000L << (attempt < 5 ? attempt : 5);
+	long us;
+
+	if (!seed) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		seed = (unsigned int)getpid() ^ (unsigned int)ts.tv_nsec;
+	}
+	us = base_us / 2 + rand_r(&seed) % base_us;
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = us % 1000000 * 1000;
+	nanosleep(&ts, NULL);
 }
 
 int fw_nl_open(struct fw_nl *nl)
@@ -247,6 +265,74 @@ int fw_nl_set_comment(struct fw_nl *nl, enum fw_table t, const char *set, int *f
 	nftnl_set_free(s);
 	rc = fw_nl_request(nl, nlh, 0, comment_cb, &cr);
 	return rc == -ENOENT ? 0 : rc;
+}
+
+struct names_reply {
+	int sets;
+	fw_nl_name_cb cb;
+	void *data;
+	int rc;
+};
+
+static int names_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct names_reply *nr = data;
+	const char *name = NULL;
+	struct nftnl_chain *c = NULL;
+	struct nftnl_set *s = NULL;
+
+	if (nr->rc)
+		return MNL_CB_OK;
+	if (nr->sets) {
+		if (!(s = nftnl_set_alloc()))
+			return MNL_CB_ERROR;
+		if (!nftnl_set_nlmsg_parse(nlh, s) &&
+		    !(nftnl_set_get_u32(s, NFTNL_SET_FLAGS) & NFT_SET_ANONYMOUS))
+			name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+	} else {
+		if (!(c = nftnl_chain_alloc()))
+			return MNL_CB_ERROR;
+		if (!nftnl_chain_nlmsg_parse(nlh, c))
+			name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
+	}
+	if (name)
+		nr->rc = nr->cb(name, nr->data);
+	if (s)
+		nftnl_set_free(s);
+	if (c)
+		nftnl_chain_free(c);
+	return MNL_CB_OK;
+}
+
+int fw_nl_names(struct fw_nl *nl, enum fw_table t, int sets, fw_nl_name_cb cb, void *data)
+{
+	struct names_reply nr = { sets, cb, data, 0 };
+	struct nlmsghdr *nlh;
+	int rc;
+
+	if (sets) {
+		struct nftnl_set *s = nftnl_set_alloc();
+
+		if (!s)
+			return -ENOMEM;
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, FW_TABLE);
+		nlh = nftnl_nlmsg_build_hdr(nl->req, NFT_MSG_GETSET, fw_nfproto(t), NLM_F_DUMP,
+					    ++nl->seq);
+		nftnl_set_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+	} else {
+		struct nftnl_chain *c = nftnl_chain_alloc();
+
+		if (!c)
+			return -ENOMEM;
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FW_TABLE);
+		nlh = nftnl_nlmsg_build_hdr(nl->req, NFT_MSG_GETCHAIN, fw_nfproto(t), NLM_F_DUMP,
+					    ++nl->seq);
+		nftnl_chain_nlmsg_build_payload(nlh, c);
+		nftnl_chain_free(c);
+	}
+	rc = fw_nl_request(nl, nlh, 1, names_cb, &nr);
+	return rc ? rc : nr.rc;
 }
 
 struct elems_reply {

@@ -56,6 +56,12 @@ int fw_nl_table_comment(struct fw_nl *nl, enum fw_table t, int *found, char *com
 int fw_nl_set_comment(struct fw_nl *nl, enum fw_table t, const char *set, int *found, char *comment,
 		      size_t size);
 
+/* Called with each name read; non-zero stops the walk and is returned. */
+typedef int (*fw_nl_name_cb)(const char *name, void *data);
+/* The chains (sets 0) or the named sets (sets 1, anonymous ones left out)
+ * of our table of family t, one dump; -ENOENT without the table. */
+int fw_nl_names(struct fw_nl *nl, enum fw_table t, int sets, fw_nl_name_cb cb, void *data);
+
 /* Called for each element read: key_end is NULL unless the element is an
  * interval; comment is NULL without one.  Non-zero stops the walk and is
  * returned. */
@@ -97,6 +103,12 @@ void fw_nl_batch_abort(struct fw_nl *nl);
  * fw_nl_batch_next(). */
 void *fw_nl_batch_room(struct fw_nl *nl, size_t max);
 void fw_nl_batch_next(struct fw_nl *nl);
+
+/* Sleeps before attempt `attempt` + 1 of a transaction that the ruleset's
+ * changes refused: about 1 ms << attempt (at most 32 ms), at random
+ * between half and one and a half of that, so that two tools that collided
+ * once do not collide again. */
+void fw_nl_backoff(int attempt);
 
 /* The sequence number of the next request. */
 static inline uint32_t fw_nl_seq(struct fw_nl *nl)

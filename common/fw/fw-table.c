@@ -133,17 +133,27 @@ static void flush_chains(enum fw_table t, FILE *f)
 	}
 }
 
+/* A map of table netdev that the current ruleset has and v1's and v2's
+ * had not: a table that has it was refilled already. */
+#define FW_REFILLED_PROBE "c_mac"
+
 /* An older netdev table (Open vSwitch ports, v2) gets the new chains and
  * sets in place, in one transaction that only adds (and refills the
  * shared chains): an older tool still running keeps working, its vifs
- * judged by the new rules.  Its vifs' new elements follow (fw-migrate.c). */
-static int refill_netdev(void)
+ * judged by the new rules.  Its vifs' new elements follow (fw-migrate.c).
+ * Once: tools that upgrade at once would otherwise refill it in turn,
+ * each refill a transaction that makes the other's migration start again. */
+static int refill_netdev(struct fw_nl *nl)
 {
-	char *text = NULL;
+	char *text = NULL, probe[FW_COMMENT_MAX];
 	size_t size;
 	FILE *f;
-	int rc;
+	int rc, found;
 
+	if ((rc = fw_nl_set_comment(nl, FW_T_NETDEV, FW_REFILLED_PROBE, &found, probe,
+				    sizeof(probe))) ||
+	    found)
+		return rc;
 	if (!(f = open_memstream(&text, &size)))
 		return -ENOMEM;
 	flush_chains(FW_T_NETDEV, f);
@@ -162,10 +172,13 @@ int fw_table_ready(struct fw_nl *nl, int create_it, int deep, enum fw_table_stat
 	enum fw_layout l[3], old[3];
 	enum fw_table todo[2];
 	size_t ntodo;
-	int rc = 0, attempt, any_old;
+	int rc = 0, attempt = 0, pass, any_old;
 
 	*state = FW_TABLE_ABSENT;
-	for (attempt = 0; attempt < FW_RETRIES; attempt++) {
+	/* a pass that changed the tables is followed by one that looks at
+	 * them: only a pass that another tool's change undid counts as an
+	 * attempt */
+	for (pass = 0; attempt < FW_RETRIES && pass < 2 * FW_RETRIES; pass++) {
 		if ((rc = fw_table_layout(nl, FW_T_NETDEV, &l[FW_T_NETDEV])))
 			return rc;
 		if (l[FW_T_NETDEV] == FW_LAYOUT_UNKNOWN)
@@ -198,15 +211,24 @@ int fw_table_ready(struct fw_nl *nl, int create_it, int deep, enum fw_table_stat
 			todo[ntodo++] = FW_T_NETDEV;
 		if (l[FW_T_BRIDGE] == FW_LAYOUT_NONE)
 			todo[ntodo++] = FW_T_BRIDGE;
-		if (ntodo && (rc = create(todo, ntodo)) == -EEXIST)
-			continue; /* another tool was first: look again */
+		/* another tool was first, or changed the ruleset under the
+		 * migration: look again, at every table (that tool's new netdev
+		 * table says nothing of the older ones it may not have moved) */
+		if (ntodo && (rc = create(todo, ntodo)) == -EEXIST) {
+			attempt++;
+			deep = 1;
+			continue;
+		}
 		if (!rc && l[FW_T_NETDEV] == FW_LAYOUT_OLD)
-			rc = refill_netdev();
+			rc = refill_netdev(nl);
 		/* then the vifs of the older tables, onto their own ingress */
 		if (!rc && any_old)
 			rc = fw_migrate(nl, old);
-		if (rc == -EAGAIN)
-			continue; /* the ruleset changed under the migration */
+		if (rc == -EAGAIN) {
+			fw_nl_backoff(attempt++);
+			deep = 1;
+			continue;
+		}
 		if (rc) {
 			*state = any_old ? FW_TABLE_OLD : FW_TABLE_ABSENT;
 			hp_err("unable to %s the guard's tables: %s",
