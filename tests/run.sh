@@ -89,6 +89,21 @@ for rc in "$out"/*.rc; do
 	}
 done
 grep '^ok .*# skip' "$tap" >"$tap.keep" || true
+# the failures again, last, each with the first lines of its diagnostics
+# (where it failed) and the last (what the tools said): a CI that keeps
+# only the end of the output still shows what failed and why
+if [ "$fail" -gt 0 ]; then
+	echo "check: the failures again:"
+	awk 'function flush(i) {
+		for (i = 1; i <= n; i++)
+			if (i <= 4 || i > n - 16) print d[i]; else if (i == 5) print "# ..."
+		n = 0; on = 0
+	}
+	/^(ok|not ok) / { flush() }
+	/^not ok / { print; on = 1; next }
+	on && /^#/ { d[++n] = $0 }
+	END { flush() }' "$tap"
+fi
 rm -f "$tap"
 echo "check: $pass passed, $fail failed, $skip skipped"
 # As root every test can run: a skip then means something is missing (a

@@ -75,16 +75,6 @@ finish() { # FAILED-EXTRA: prints the summary, exits
 		fail=$((fail + $(grep -c '^xt: FAIL ' "$d/console.txt" 2>/dev/null)))
 	done
 	[ $((pass + fail)) -gt 0 ] || fail=1
-	if [ "$fail" -gt 0 ]; then
-		echo
-		say "failed:"
-		for vm in $VMS; do
-			d=$(vm_dir "$vm")
-			grep '^xt: FAIL ' "$d/console.txt" 2>/dev/null | sed 's/^xt: FAIL /  /'
-			[ -d "$d/results/log" ] && say "each test's log ($vm): $d/results/log/<suite>/<test>.log"
-			say "serial console ($vm): $d/serial.log"
-		done
-	fi
 	for vm in $VMS; do
 		grep '^xt: NOTE ' "$(vm_dir "$vm")/console.txt" 2>/dev/null | sed 's/^xt: NOTE /check-xen: /'
 	done
@@ -92,6 +82,31 @@ finish() { # FAILED-EXTRA: prints the summary, exits
 		[ ! -s "$(vm_dir "$vm")/time" ] || say "VM $vm: $(cat "$(vm_dir "$vm")/time") s"
 	done
 	say "$(($(date +%s) - t_start)) s in all"
+	# the failures last, each with the end of its log: a CI that keeps
+	# only the end of the output still shows what failed and why
+	if [ "$fail" -gt 0 ]; then
+		local t
+		for vm in $VMS; do
+			d=$(vm_dir "$vm")
+			grep '^xt: FAIL ' "$d/console.txt" 2>/dev/null | sed 's/^xt: FAIL \([^ ]*\).*/\1/' |
+				while read -r t; do
+					# its output's last lines, then its last commands (set -x)
+					say "FAIL $t (VM $vm), the end of its log:"
+					grep -F "xt-log $t: " "$d/console.txt" | cut -d ' ' -f 3- >"$d/fail.log"
+					grep -v '^+* [0-9]* ms: ' "$d/fail.log" | tail -n 20 | sed 's/^/  | /'
+					grep '^+* [0-9]* ms: ' "$d/fail.log" | tail -n 6 | sed 's/^/  | /'
+				done
+			# what Xen itself said went wrong in a guest (its console)
+			tr -d '\r' <"$d/serial.log" 2>/dev/null | grep -E '^\(XEN\) .*(Triple fault|crash|panic|BUG)' |
+				tail -n 5 | sed "s/^/check-xen: Xen ($vm): /"
+			[ -d "$d/results/log" ] && say "each test's log ($vm): $d/results/log/<suite>/<test>.log"
+			say "serial console ($vm): $d/serial.log"
+		done
+		say "failed:"
+		for vm in $VMS; do
+			grep '^xt: FAIL ' "$(vm_dir "$vm")/console.txt" 2>/dev/null | sed "s/^xt: FAIL /  ($vm) /"
+		done
+	fi
 	echo "check-xen: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 	exit
