@@ -199,16 +199,35 @@ fdb_all_on() {
 # One migration of NAME with every check; its gap (ms) appended to
 # $GAPS/NAME.
 migrate_one() {
-	local g=$1 a old new oldvif newvif gap garp na bridge=xenbr0 fam=netdev t
+	local g=$1 a old new oldvif newvif gap garp na bridge=xenbr0 fam=netdev t try rc
 	a=$(addr "$g")
 	[[ $g != xt-o-* ]] || bridge=ovsbr0 fam=netdev
-	old=$(xt_domid "$g")
-	oldvif=vif$old.0
-	counts "$g"
-	garp=$C_GARP na=$C_NA
-	gap_start "$a" $XT_DIR/gap
-	t=$(xt_now)
-	mig "$g"
+	for try in 1 2 3; do
+		old=$(xt_domid "$g")
+		oldvif=vif$old.0
+		counts "$g"
+		garp=$C_GARP na=$C_NA
+		gap_start "$a" $XT_DIR/gap
+		t=$(xt_now)
+		rc=0
+		mig "$g" || rc=$?
+		[ $rc != 0 ] || break
+		gap_stop $XT_DIR/gap >/dev/null
+		# Under TCG a PVH guest's kernel now and then triple-faults while
+		# it suspends for the migration (Xen's console says so; in 2 of 10
+		# check-xen runs on the CI machine, 1 live migration in 10): it died of
+		# itself, and its vif went the way of any destroyed guest's.  That
+		# is checked, the guest created again and migrated again, twice at
+		# the most; anything else fails the test.
+		[ $try -lt 3 ] && triple_faulted "$old" ||
+			xt_fail "the migration of $g failed (xl migrate exited $rc)"
+		xt_note "migrate: $g (domain $old) triple-faulted while it suspended (Xen: '$(xl dmesg | grep -m 1 "d${old}v[0-9]* Triple fault")'): its vif gone, created again and migrated again"
+		xt_wait 30 eval "! xl domid $g"
+		xt_wait 30 xt_gone "$oldvif"
+		xt_wait 30 xt_no_xs "/local/domain/0/backend/vif/$old"
+		xt_wait 30 xt_unguarded $fam "$oldvif"
+		create "$g"
+	done
 	echo "migration of $g: $((($(xt_now) - t) / 1000)) ms"
 	xl domid "$g" >"$XT_DIR/guests/$g.domid"
 	xt_wait 30 ping -c 1 -W 1 "$a"
@@ -238,6 +257,9 @@ migrate_one() {
 	# the guest's announcements after its resume crossed the new port
 	xt_wait 20 announced "$g" "$garp" "$na"
 }
+
+# DOMID: Xen's console has its vcpu's triple fault
+triple_faulted() { xl dmesg | grep -q "d${1}v[0-9]* Triple fault"; }
 
 median() { sort -n "$1" | awk '{ a[NR] = $1 } END { print NR % 2 ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 note_gaps() { # WHAT NAME-OURS NAME-UP

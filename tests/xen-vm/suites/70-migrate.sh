@@ -5,7 +5,7 @@
 # attached its copy; xt-h-ours and xt-h-up (PVH) once each, live.  The
 # longest ping gaps, medians, in NOTE lines.  Port lock: 72-migrate-lock;
 # Open vSwitch: 75-migrate-ovs, in the other VM.
-XT_TEST_TIMEOUT=300 # a PVH guest's live migration under TCG: 20 to 50 s
+XT_TEST_TIMEOUT=420 # a PVH guest's live migration under TCG: 20 to 50 s; again after a triple fault
 . /xt/xt-migrate.sh
 
 t_setup() { mig_setup; }
