@@ -204,9 +204,14 @@ int fw_nl_batch_marker(struct fw_nl *nl, enum fw_table t, const char *name, cons
 
 void *fw_nl_batch_room(struct fw_nl *nl, size_t max)
 {
+	void *room;
+
 	if (!nl->batch || mnl_nlmsg_batch_size(nl->batch) + max > FW_NL_BATCH_LIMIT)
 		return NULL;
-	return mnl_nlmsg_batch_current(nl->batch);
+	/* zeroed: libmnl 1.0.4 does not write an attribute's padding */
+	room = mnl_nlmsg_batch_current(nl->batch);
+	memset(room, 0, max);
+	return room;
 }
 
 void fw_nl_batch_next(struct fw_nl *nl)

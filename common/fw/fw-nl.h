@@ -97,7 +97,7 @@ int fw_nl_batch_marker(struct fw_nl *nl, enum fw_table t, const char *name, cons
 int fw_nl_batch_commit(struct fw_nl *nl);
 void fw_nl_batch_abort(struct fw_nl *nl);
 /* Other messages of the transaction (fw-netdev.c's chains and rules):
- * room for one of at most max bytes in the open batch, or NULL when there
+ * room for one of at most max bytes in the open batch, zeroed, or NULL when there
  * is no batch or it is full (-E2BIG); the message is built there, with
  * the sequence number fw_nl_seq() gives, then counted in by
  * fw_nl_batch_next(). */
