@@ -724,10 +724,7 @@ bridge_stripped() {
 	for d in 2 3 4 5 6 7 8 9; do
 		run_vif vif-bridge $d 0 online type_if=vif >"$W_DIR/on$d" 2>&1 &
 	done
-	for d in 2 3 4 5 6 7 8 9; do
-		wait %% || true
-	done
-	wait
+	wait # each one's result: its hotplug-status, below
 	cat "$W_DIR"/on[2-9]
 	for d in 2 3 4 5 6 7 8 9; do
 		[ "$(xenstore-read "$(be_path $d 0)/hotplug-status")" = connected ]
